@@ -1,0 +1,144 @@
+//! The command line.
+
+use std::process::ExitCode;
+
+use anyhow::Context;
+use clap::{Parser, Subcommand};
+
+use crate::config::StoreArgs;
+use crate::store::{Access, mongo, postgres, s3};
+use crate::{dev, seed};
+
+#[derive(Debug, Parser)]
+#[command(
+    name = "tenantscope",
+    version,
+    about = "Explore a multi-tenant platform's PostgreSQL, MongoDB and S3 data"
+)]
+pub struct Cli {
+    #[command(flatten)]
+    pub stores: StoreArgs,
+
+    #[command(subcommand)]
+    pub command: Option<Command>,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Development commands. These WRITE to the configured stores.
+    #[command(subcommand)]
+    Dev(DevCommand),
+}
+
+#[derive(Debug, Subcommand)]
+pub enum DevCommand {
+    /// WRITES: create the PostgreSQL schema, the MongoDB collections and indexes, and the
+    /// S3 bucket. Safe to run again.
+    Migrate,
+    /// WRITES: fill empty stores with generated platform data (deterministic per --seed).
+    Seed {
+        /// Seed of the random stream: the same seed gives the same data.
+        #[arg(long, default_value_t = 1)]
+        seed: u64,
+        /// Number of tenants.
+        #[arg(long, default_value_t = 3)]
+        tenants: u32,
+        /// Size multiplier for the long series (periods, daily scores, reports, leads).
+        #[arg(long, default_value_t = 1.0)]
+        scale: f64,
+        /// Share of references broken on purpose; above 0, every tenant gets each kind.
+        #[arg(long, default_value_t = 0.01)]
+        broken_rate: f64,
+        /// Print the report as JSON.
+        #[arg(long)]
+        json: bool,
+    },
+}
+
+pub async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
+    match cli.command {
+        None => {
+            eprintln!(
+                "tenantscope: the explorer UI is not built yet; `tenantscope dev migrate` and `tenantscope dev seed` work"
+            );
+            Ok(ExitCode::from(2))
+        }
+        Some(Command::Dev(command)) => dev_command(&cli.stores, command).await,
+    }
+}
+
+async fn dev_command(stores: &StoreArgs, command: DevCommand) -> anyhow::Result<ExitCode> {
+    let pg = postgres::connect(stores.require_pg()?, Access::ReadWrite, 4).await?;
+    let mongo = mongo::connect(stores.require_mongo()?).await?;
+    let bucket = stores.require_bucket()?.to_string();
+    let s3 = s3::connect(stores.s3_path_style).await;
+    match command {
+        DevCommand::Migrate => {
+            dev::migrate::postgres(&pg).await?;
+            dev::migrate::mongo(&mongo).await?;
+            dev::migrate::s3(&s3, &bucket).await?;
+            println!(
+                "migrated: PostgreSQL schema, MongoDB collections and indexes, S3 bucket {bucket}"
+            );
+        }
+        DevCommand::Seed {
+            seed,
+            tenants,
+            scale,
+            broken_rate,
+            json,
+        } => {
+            anyhow::ensure!(scale > 0.0, "--scale must be above 0");
+            anyhow::ensure!(
+                (0.0..=1.0).contains(&broken_rate),
+                "--broken-rate must be between 0 and 1"
+            );
+            let options = seed::Options {
+                seed,
+                tenants,
+                scale,
+                broken_rate,
+            };
+            let targets = seed::Targets {
+                pg,
+                mongo,
+                s3,
+                bucket,
+            };
+            let interactive = std::io::IsTerminal::is_terminal(&std::io::stderr());
+            let report = seed::run(options, &targets, interactive && !json).await?;
+            if json {
+                println!(
+                    "{}",
+                    serde_json::to_string_pretty(&report).context("cannot encode the report")?
+                );
+            } else {
+                print_report(&report);
+            }
+        }
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+fn print_report(report: &seed::Report) {
+    let seconds = report.elapsed.as_secs_f64();
+    let rows = report.total_rows();
+    let documents = report.total_documents();
+    let total = rows + documents + report.objects;
+    println!(
+        "seeded {rows} rows, {documents} documents, {} objects ({:.1} MB) in {seconds:.1} s: {:.0} records/s",
+        report.objects,
+        report.object_bytes as f64 / 1e6,
+        total as f64 / seconds.max(1e-9)
+    );
+    for (table, n) in &report.rows {
+        println!("  {table:<34} {n:>9}");
+    }
+    for (collection, n) in &report.documents {
+        println!("  mongo {collection:<28} {n:>9}");
+    }
+    println!("broken on purpose: {}", report.broken.len());
+    for b in &report.broken {
+        println!("  {:?} at {} → {}", b.kind, b.location, b.reference);
+    }
+}

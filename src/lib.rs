@@ -1,0 +1,9 @@
+//! tenantscope: a terminal explorer over a multi-tenant platform's data in PostgreSQL,
+//! MongoDB and S3.
+
+pub mod cli;
+pub mod config;
+pub mod dev;
+pub mod schema;
+pub mod seed;
+pub mod store;

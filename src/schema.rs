@@ -1,0 +1,511 @@
+//! The one declarative description of the platform's data: its PostgreSQL tables (the
+//! 30 of the seed's relationship summary, plus `tenants`),
+//! the foreign keys between them (as the seed document lists them), which of those edges
+//! the explorer's tree shows as child groups, and every reference that leaves PostgreSQL
+//! for MongoDB or S3. The tree, the queries, the panes, the reference resolver and the
+//! generator's write order all read this; `migrations/` must agree with it, and a test
+//! checks both against the database catalog and the seed document.
+
+/// A PostgreSQL table of the platform.
+#[derive(Debug)]
+pub struct Table {
+    pub name: &'static str,
+    /// The group's name in the tree ("Activity runs").
+    pub title: &'static str,
+    /// Columns whose values, joined, make a node's label.
+    pub label: &'static [&'static str],
+    /// The status-like column shown beside the label, if any.
+    pub status: Option<&'static str>,
+    pub foreign_keys: &'static [ForeignKey],
+    pub references: &'static [Reference],
+}
+
+/// A foreign key column and how the explorer shows it.
+#[derive(Debug)]
+pub struct ForeignKey {
+    pub column: &'static str,
+    pub target: &'static str,
+    pub shown: Shown,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Shown {
+    /// Only as a link in the row pane.
+    Link,
+    /// As a child group under the target row.
+    Child,
+    /// As a child group under the target row, only rows where this column is NULL
+    /// (top-level activities under a period; sub-activities hang under their parent).
+    ChildWhereNull(&'static str),
+}
+
+/// A column that points outside PostgreSQL.
+#[derive(Debug, Clone, Copy)]
+pub enum Reference {
+    /// 24-hex ObjectId text naming the `_id` of a document in a collection.
+    Mongo {
+        column: &'static str,
+        collection: &'static str,
+    },
+    /// An S3 object key in the configured bucket.
+    S3 { column: &'static str },
+}
+
+impl Reference {
+    pub fn column(&self) -> &'static str {
+        match self {
+            Reference::Mongo { column, .. } | Reference::S3 { column } => column,
+        }
+    }
+}
+
+/// A MongoDB collection and the fields that point further (to S3 or back to an ObjectId
+/// that PostgreSQL holds).
+#[derive(Debug)]
+pub struct Collection {
+    pub name: &'static str,
+    /// Field holding an S3 key in the bucket.
+    pub s3_key_field: Option<&'static str>,
+    /// Fields that carry an ObjectId also stored in a PostgreSQL reference column
+    /// (`onboarding_research.contextFileId` = `onboarding_runs.context_file_id`).
+    pub reverse_fields: &'static [&'static str],
+    /// Fields indexed for lookups.
+    pub indexes: &'static [&'static str],
+}
+
+const fn fk(column: &'static str, target: &'static str, shown: Shown) -> ForeignKey {
+    ForeignKey {
+        column,
+        target,
+        shown,
+    }
+}
+
+use Shown::{Child, ChildWhereNull, Link};
+
+const TENANT_CHILD: ForeignKey = fk("tenant_id", "tenants", Child);
+const TENANT_LINK: ForeignKey = fk("tenant_id", "tenants", Link);
+
+/// Every table, parents before children: the order rows can be inserted in.
+pub static TABLES: &[Table] = &[
+    Table {
+        name: "tenants",
+        title: "Tenants",
+        label: &["name"],
+        status: Some("status"),
+        foreign_keys: &[],
+        references: &[],
+    },
+    Table {
+        name: "users",
+        title: "Users",
+        label: &["full_name", "email"],
+        status: Some("role"),
+        foreign_keys: &[TENANT_CHILD],
+        references: &[],
+    },
+    Table {
+        name: "contracts",
+        title: "Contracts",
+        label: &["contract_ref_id"],
+        status: Some("status"),
+        foreign_keys: &[TENANT_CHILD, fk("accepted_by", "users", Link)],
+        references: &[Reference::S3 {
+            column: "pdf_s3_key",
+        }],
+    },
+    Table {
+        name: "onboarding_runs",
+        title: "Onboarding runs",
+        label: &["started_at"],
+        status: Some("status"),
+        foreign_keys: &[TENANT_CHILD, fk("reviewed_by", "users", Link)],
+        references: &[Reference::Mongo {
+            column: "context_file_id",
+            collection: "skills",
+        }],
+    },
+    Table {
+        name: "strategies",
+        title: "Strategies",
+        label: &["title"],
+        status: Some("status"),
+        foreign_keys: &[TENANT_CHILD, fk("approved_by", "users", Link)],
+        references: &[],
+    },
+    Table {
+        name: "goals",
+        title: "Goals",
+        label: &["title"],
+        status: Some("status"),
+        foreign_keys: &[TENANT_LINK, fk("strategy_id", "strategies", Child)],
+        references: &[],
+    },
+    Table {
+        name: "deliverables",
+        title: "Deliverables",
+        label: &["title"],
+        status: Some("status"),
+        foreign_keys: &[
+            TENANT_LINK,
+            fk("goal_id", "goals", Child),
+            fk("strategy_id", "strategies", Link),
+        ],
+        references: &[],
+    },
+    Table {
+        name: "deliverable_periods",
+        title: "Periods",
+        label: &["period_start", "period_end"],
+        status: Some("status"),
+        foreign_keys: &[TENANT_LINK, fk("deliverable_id", "deliverables", Child)],
+        references: &[],
+    },
+    Table {
+        name: "sessions",
+        title: "Sessions",
+        label: &["channel", "started_at"],
+        status: Some("status"),
+        foreign_keys: &[TENANT_LINK, fk("goal_id", "goals", Child)],
+        references: &[],
+    },
+    Table {
+        name: "activities",
+        title: "Activities",
+        label: &["title"],
+        status: Some("status"),
+        foreign_keys: &[
+            TENANT_LINK,
+            fk(
+                "deliverable_period_id",
+                "deliverable_periods",
+                ChildWhereNull("parent_activity_id"),
+            ),
+            fk("goal_id", "goals", Link),
+            fk("parent_activity_id", "activities", Child),
+            fk("assignee_user_id", "users", Link),
+        ],
+        references: &[Reference::Mongo {
+            column: "output_ref",
+            collection: "activity_outputs",
+        }],
+    },
+    Table {
+        name: "activity_runs",
+        title: "Runs",
+        label: &["run_number", "started_at"],
+        status: Some("status"),
+        foreign_keys: &[
+            TENANT_LINK,
+            fk("activity_id", "activities", Child),
+            fk("session_id", "sessions", Link),
+        ],
+        references: &[],
+    },
+    Table {
+        name: "llm_calls",
+        title: "LLM calls",
+        label: &["model", "started_at"],
+        status: Some("status"),
+        foreign_keys: &[TENANT_LINK, fk("activity_run_id", "activity_runs", Child)],
+        references: &[],
+    },
+    Table {
+        name: "tool_calls",
+        title: "Tool calls",
+        label: &["tool_name", "started_at"],
+        status: Some("status"),
+        foreign_keys: &[TENANT_LINK, fk("activity_run_id", "activity_runs", Child)],
+        references: &[Reference::Mongo {
+            column: "log_ref",
+            collection: "tool_call_logs",
+        }],
+    },
+    Table {
+        name: "agent_configs",
+        title: "Agent configs",
+        label: &["name", "version"],
+        status: Some("agent_type"),
+        foreign_keys: &[TENANT_CHILD],
+        references: &[],
+    },
+    Table {
+        name: "activity_templates",
+        title: "Activity templates",
+        label: &["name", "version"],
+        status: Some("kind"),
+        foreign_keys: &[
+            TENANT_CHILD,
+            fk("source_template_id", "activity_templates", Child),
+        ],
+        references: &[],
+    },
+    Table {
+        name: "recurring_task_templates",
+        title: "Recurring task templates",
+        label: &["name", "schedule"],
+        status: None,
+        foreign_keys: &[
+            TENANT_CHILD,
+            fk("source_template_id", "recurring_task_templates", Child),
+        ],
+        references: &[],
+    },
+    Table {
+        name: "channels",
+        title: "Channels",
+        label: &["name", "kind"],
+        status: Some("status"),
+        foreign_keys: &[TENANT_CHILD],
+        references: &[],
+    },
+    Table {
+        name: "channel_scores",
+        title: "Scores",
+        label: &["scored_on", "score"],
+        status: None,
+        foreign_keys: &[TENANT_LINK, fk("channel_id", "channels", Child)],
+        references: &[],
+    },
+    Table {
+        name: "ad_campaigns",
+        title: "Ad campaigns",
+        label: &["name"],
+        status: Some("status"),
+        foreign_keys: &[TENANT_CHILD, fk("channel_id", "channels", Child)],
+        references: &[],
+    },
+    Table {
+        name: "blog_requests",
+        title: "Blog requests",
+        label: &["topic"],
+        status: Some("status"),
+        foreign_keys: &[
+            TENANT_LINK,
+            fk("deliverable_id", "deliverables", Child),
+            fk("activity_id", "activities", Child),
+            fk("target_channel_id", "channels", Link),
+        ],
+        references: &[],
+    },
+    Table {
+        name: "blog_posts",
+        title: "Blog posts",
+        label: &["title"],
+        status: Some("status"),
+        foreign_keys: &[
+            TENANT_LINK,
+            fk("blog_request_id", "blog_requests", Child),
+            fk("channel_id", "channels", Child),
+        ],
+        references: &[Reference::Mongo {
+            column: "content_ref",
+            collection: "activity_outputs",
+        }],
+    },
+    Table {
+        name: "social_media_requests",
+        title: "Social requests",
+        label: &["brief"],
+        status: Some("status"),
+        foreign_keys: &[
+            TENANT_LINK,
+            fk("deliverable_id", "deliverables", Child),
+            fk("activity_id", "activities", Child),
+        ],
+        references: &[],
+    },
+    Table {
+        name: "social_posts",
+        title: "Social posts",
+        label: &["external_post_id", "scheduled_at"],
+        status: Some("status"),
+        foreign_keys: &[
+            TENANT_LINK,
+            fk("social_media_request_id", "social_media_requests", Child),
+            fk("channel_id", "channels", Child),
+        ],
+        references: &[Reference::Mongo {
+            column: "content_ref",
+            collection: "activity_outputs",
+        }],
+    },
+    Table {
+        name: "backlinks",
+        title: "Backlinks",
+        label: &["source_url"],
+        status: Some("status"),
+        foreign_keys: &[
+            TENANT_LINK,
+            fk("activity_id", "activities", Child),
+            fk("deliverable_id", "deliverables", Link),
+        ],
+        references: &[],
+    },
+    Table {
+        name: "leads",
+        title: "Leads",
+        label: &["full_name", "company"],
+        status: Some("status"),
+        foreign_keys: &[
+            TENANT_LINK,
+            fk("source_channel_id", "channels", Child),
+            fk("source_campaign_id", "ad_campaigns", Child),
+            fk("assigned_to", "users", Link),
+        ],
+        references: &[],
+    },
+    Table {
+        name: "lead_activities",
+        title: "Lead activities",
+        label: &["kind", "occurred_at"],
+        status: None,
+        foreign_keys: &[TENANT_LINK, fk("lead_id", "leads", Child)],
+        references: &[],
+    },
+    Table {
+        name: "ad_keywords",
+        title: "Keywords",
+        label: &["keyword", "match_type"],
+        status: Some("status"),
+        foreign_keys: &[
+            TENANT_LINK,
+            fk("channel_id", "channels", Link),
+            fk("ad_campaign_id", "ad_campaigns", Child),
+        ],
+        references: &[],
+    },
+    Table {
+        name: "search_term_reports",
+        title: "Search term reports",
+        label: &["report_date", "search_term"],
+        status: None,
+        foreign_keys: &[
+            TENANT_LINK,
+            fk("channel_id", "channels", Link),
+            fk("ad_campaign_id", "ad_campaigns", Child),
+        ],
+        references: &[],
+    },
+    Table {
+        name: "search_term_classifications",
+        title: "Classifications",
+        label: &["classification", "confidence"],
+        status: Some("status"),
+        foreign_keys: &[
+            TENANT_LINK,
+            fk("search_term_report_id", "search_term_reports", Child),
+            fk("activity_id", "activities", Child),
+            fk("reviewed_by", "users", Link),
+        ],
+        references: &[],
+    },
+    Table {
+        name: "ad_optimization_recommendations",
+        title: "Recommendations",
+        label: &["kind"],
+        status: Some("status"),
+        foreign_keys: &[
+            TENANT_LINK,
+            fk("channel_id", "channels", Link),
+            fk("ad_campaign_id", "ad_campaigns", Child),
+            fk("activity_id", "activities", Child),
+            fk("reviewed_by", "users", Link),
+        ],
+        references: &[],
+    },
+    Table {
+        name: "billing_events",
+        title: "Billing events",
+        label: &["kind", "occurred_at"],
+        status: None,
+        foreign_keys: &[TENANT_CHILD],
+        references: &[],
+    },
+];
+
+/// The MongoDB collections.
+pub static COLLECTIONS: &[Collection] = &[
+    Collection {
+        name: "activity_outputs",
+        s3_key_field: Some("s3Key"),
+        reverse_fields: &[],
+        indexes: &["tenantId", "activityId"],
+    },
+    Collection {
+        name: "tool_call_logs",
+        s3_key_field: None,
+        reverse_fields: &[],
+        indexes: &["tenantId", "toolCallId", "activityRunId"],
+    },
+    Collection {
+        name: "skills",
+        s3_key_field: None,
+        reverse_fields: &[],
+        indexes: &["tenantId"],
+    },
+    Collection {
+        name: "onboarding_research",
+        s3_key_field: None,
+        reverse_fields: &["contextFileId"],
+        indexes: &["tenantId", "onboardingRunId", "contextFileId"],
+    },
+];
+
+/// The table called `name`, if the schema has one.
+pub fn table(name: &str) -> Option<&'static Table> {
+    TABLES.iter().find(|t| t.name == name)
+}
+
+/// The collection called `name`, if the schema has one.
+pub fn collection(name: &str) -> Option<&'static Collection> {
+    COLLECTIONS.iter().find(|c| c.name == name)
+}
+
+/// Position of a table in insert order (parents first).
+pub fn insert_order(name: &str) -> Option<usize> {
+    TABLES.iter().position(|t| t.name == name)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_seeds_thirty_tables_plus_tenants_with_unique_names() {
+        let mut names: Vec<_> = TABLES.iter().map(|t| t.name).collect();
+        assert_eq!(names.len(), 31);
+        names.sort();
+        names.dedup();
+        assert_eq!(names.len(), 31);
+    }
+
+    #[test]
+    fn every_foreign_key_targets_a_declared_table_declared_earlier_or_itself() {
+        for (i, t) in TABLES.iter().enumerate() {
+            for f in t.foreign_keys {
+                let target = insert_order(f.target).unwrap_or_else(|| {
+                    panic!("{}.{} targets unknown {}", t.name, f.column, f.target)
+                });
+                assert!(
+                    target <= i,
+                    "{}.{} targets {} declared later",
+                    t.name,
+                    f.column,
+                    f.target
+                );
+            }
+        }
+    }
+
+    #[test]
+    fn every_mongo_reference_names_a_declared_collection() {
+        for t in TABLES {
+            for r in t.references {
+                if let Reference::Mongo { collection: c, .. } = r {
+                    assert!(collection(c).is_some(), "{}.{} → {c}", t.name, r.column());
+                }
+            }
+        }
+    }
+}
