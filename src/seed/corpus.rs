@@ -112,18 +112,41 @@ fn sections(text: &'static str) -> Vec<(&'static str, String)> {
     out
 }
 
+/// Locales in the order tenants take turns, so even three tenants cover Latin, CJK
+/// and right-to-left scripts.
+const TURNS: [&str; 9] = ["en", "ja", "ar", "de", "zh", "he", "es", "ko", "fr"];
+
+/// Companies reordered round-robin over [`TURNS`].
+fn interleave_scripts(companies: Vec<Company>) -> Vec<Company> {
+    let mut queues: Vec<Vec<Company>> = TURNS.iter().map(|_| Vec::new()).collect();
+    for company in companies.into_iter().rev() {
+        let turn = TURNS
+            .iter()
+            .position(|l| *l == LOCALES[company.locale])
+            .unwrap_or(0);
+        queues[turn].push(company);
+    }
+    let mut out = Vec::new();
+    while queues.iter().any(|q| !q.is_empty()) {
+        out.extend(queues.iter_mut().filter_map(Vec::pop));
+    }
+    out
+}
+
 impl Corpus {
     fn parse() -> Corpus {
-        let companies = tsv(TENANTS)
-            .filter(|f| f.len() >= 5)
-            .map(|f| Company {
-                name: f[0],
-                slug: f[1],
-                industry: f[2],
-                locale: locale_index(f[3]),
-                website: f[4],
-            })
-            .collect();
+        let companies = interleave_scripts(
+            tsv(TENANTS)
+                .filter(|f| f.len() >= 5)
+                .map(|f| Company {
+                    name: f[0],
+                    slug: f[1],
+                    industry: f[2],
+                    locale: locale_index(f[3]),
+                    website: f[4],
+                })
+                .collect(),
+        );
         let mut topics: Vec<Vec<Topic>> = LOCALES.iter().map(|_| Vec::new()).collect();
         for f in tsv(TOPICS).filter(|f| f.len() >= 3) {
             topics[locale_index(f[0])].push(Topic {
