@@ -20,6 +20,14 @@ pub struct Table {
     pub references: &'static [Reference],
 }
 
+/// Tables are identified by name.
+impl PartialEq for Table {
+    fn eq(&self, other: &Self) -> bool {
+        self.name == other.name
+    }
+}
+impl Eq for Table {}
+
 /// A foreign key column and how the explorer shows it.
 #[derive(Debug)]
 pub struct ForeignKey {
@@ -46,6 +54,8 @@ pub enum Reference {
     Mongo {
         column: &'static str,
         collection: &'static str,
+        /// Other documents that carry the same ObjectId in a field of theirs.
+        related: &'static [Related],
     },
     /// An S3 object key in the configured bucket.
     S3 { column: &'static str },
@@ -59,16 +69,19 @@ impl Reference {
     }
 }
 
-/// A MongoDB collection and the fields that point further (to S3 or back to an ObjectId
-/// that PostgreSQL holds).
+/// Documents of `collection` whose `field` holds the referenced ObjectId.
+#[derive(Debug, Clone, Copy)]
+pub struct Related {
+    pub collection: &'static str,
+    pub field: &'static str,
+}
+
+/// A MongoDB collection and the field that points further, to S3.
 #[derive(Debug)]
 pub struct Collection {
     pub name: &'static str,
     /// Field holding an S3 key in the bucket.
     pub s3_key_field: Option<&'static str>,
-    /// Fields that carry an ObjectId also stored in a PostgreSQL reference column
-    /// (`onboarding_research.contextFileId` = `onboarding_runs.context_file_id`).
-    pub reverse_fields: &'static [&'static str],
     /// Fields indexed for lookups.
     pub indexes: &'static [&'static str],
 }
@@ -123,6 +136,10 @@ pub static TABLES: &[Table] = &[
         references: &[Reference::Mongo {
             column: "context_file_id",
             collection: "skills",
+            related: &[Related {
+                collection: "onboarding_research",
+                field: "contextFileId",
+            }],
         }],
     },
     Table {
@@ -188,6 +205,7 @@ pub static TABLES: &[Table] = &[
         references: &[Reference::Mongo {
             column: "output_ref",
             collection: "activity_outputs",
+            related: &[],
         }],
     },
     Table {
@@ -219,6 +237,7 @@ pub static TABLES: &[Table] = &[
         references: &[Reference::Mongo {
             column: "log_ref",
             collection: "tool_call_logs",
+            related: &[],
         }],
     },
     Table {
@@ -301,6 +320,7 @@ pub static TABLES: &[Table] = &[
         references: &[Reference::Mongo {
             column: "content_ref",
             collection: "activity_outputs",
+            related: &[],
         }],
     },
     Table {
@@ -328,6 +348,7 @@ pub static TABLES: &[Table] = &[
         references: &[Reference::Mongo {
             column: "content_ref",
             collection: "activity_outputs",
+            related: &[],
         }],
     },
     Table {
@@ -429,25 +450,21 @@ pub static COLLECTIONS: &[Collection] = &[
     Collection {
         name: "activity_outputs",
         s3_key_field: Some("s3Key"),
-        reverse_fields: &[],
         indexes: &["tenantId", "activityId"],
     },
     Collection {
         name: "tool_call_logs",
         s3_key_field: None,
-        reverse_fields: &[],
         indexes: &["tenantId", "toolCallId", "activityRunId"],
     },
     Collection {
         name: "skills",
         s3_key_field: None,
-        reverse_fields: &[],
         indexes: &["tenantId"],
     },
     Collection {
         name: "onboarding_research",
         s3_key_field: None,
-        reverse_fields: &["contextFileId"],
         indexes: &["tenantId", "onboardingRunId", "contextFileId"],
     },
 ];

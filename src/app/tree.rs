@@ -1,0 +1,558 @@
+//! The tree model: per-node load state keyed by the node's path of ids, and the
+//! tui-tree-widget items rebuilt from it when it changes. Nothing here does IO: opening a
+//! node returns the load to start, and results come back through [`Tree::apply_page`]
+//! and [`Tree::apply_counts`] with the ticket they were started with.
+
+use std::collections::HashMap;
+
+use ratatui::style::{Modifier, Style};
+use ratatui::text::{Line, Span};
+use tui_tree_widget::{TreeItem, TreeState};
+use uuid::Uuid;
+
+use crate::schema::{self, Shown, TABLES, Table};
+use crate::store::read::{Count, Cursor, Item, Listing, Page};
+use crate::ui::sanitize::clean_line;
+
+/// Rows per page in a group.
+pub const PAGE_SIZE: u32 = 50;
+/// Counts stop here ("1,000+").
+pub const COUNT_CAP: u64 = 1000;
+
+pub type NodeId = String;
+pub type Path = Vec<NodeId>;
+pub type Ticket = u64;
+
+const LOAD_MORE: &str = "+more";
+const PLACEHOLDER: &str = "…";
+
+/// Where a load stands.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Load<T> {
+    Unloaded,
+    Loading(Ticket),
+    Loaded(T),
+    Failed(String),
+}
+
+/// A child group of a row: rows of `table` whose `column` points at the row.
+#[derive(Debug, Clone, Copy)]
+pub struct GroupSpec {
+    pub table: &'static Table,
+    pub column: &'static str,
+    pub null_column: Option<&'static str>,
+}
+
+impl GroupSpec {
+    fn id(&self) -> NodeId {
+        format!("#{}.{}", self.table.name, self.column)
+    }
+
+    pub fn listing(&self, parent: Uuid) -> Listing {
+        Listing::Children {
+            table: self.table,
+            column: self.column,
+            parent,
+            null_column: self.null_column,
+        }
+    }
+}
+
+/// The child groups the schema declares under rows of `table`.
+pub fn groups_of(table: &Table) -> Vec<GroupSpec> {
+    TABLES
+        .iter()
+        .flat_map(|child| {
+            child.foreign_keys.iter().filter_map(move |fk| {
+                let null_column = match fk.shown {
+                    Shown::Link => return None,
+                    Shown::Child => None,
+                    Shown::ChildWhereNull(c) => Some(c),
+                };
+                (fk.target == table.name).then_some(GroupSpec {
+                    table: child,
+                    column: fk.column,
+                    null_column,
+                })
+            })
+        })
+        .collect()
+}
+
+/// A group node: one listing, paged.
+#[derive(Debug)]
+pub struct Group {
+    pub listing: Listing,
+    pub title: &'static str,
+    pub count: Option<Count>,
+    pub load: Load<()>,
+    pub items: Vec<Item>,
+    pub next: Option<Cursor>,
+    /// A next page is on its way.
+    pub more: Option<Ticket>,
+}
+
+/// A row node; its groups come from the schema, their counts from the store.
+#[derive(Debug)]
+pub struct RowNode {
+    pub table: &'static Table,
+    pub id: Uuid,
+    pub counts: Load<Vec<(GroupSpec, Count)>>,
+}
+
+/// What the selected node is.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Selected {
+    Row { table: &'static Table, id: Uuid },
+    Group,
+    LoadMore,
+    Other,
+}
+
+/// A load the model wants started.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Request {
+    Page {
+        ticket: Ticket,
+        path: Path,
+        listing: Listing,
+        after: Option<Cursor>,
+    },
+    Counts {
+        ticket: Ticket,
+        path: Path,
+        listings: Vec<(GroupSpec, Listing)>,
+    },
+}
+
+impl PartialEq for GroupSpec {
+    fn eq(&self, other: &Self) -> bool {
+        self.table.name == other.table.name && self.column == other.column
+    }
+}
+
+pub struct Tree {
+    pub state: TreeState<NodeId>,
+    groups: HashMap<Path, Group>,
+    rows: HashMap<Path, RowNode>,
+    items: Vec<TreeItem<'static, NodeId>>,
+    next_ticket: Ticket,
+    /// Frame counter for the spinner.
+    pub spinner: usize,
+}
+
+fn row_id(table: &Table, id: Uuid) -> NodeId {
+    format!("{}:{id}", table.name)
+}
+
+fn spinner_char(frame: usize) -> char {
+    ['⠋', '⠙', '⠹', '⠸', '⠼', '⠴', '⠦', '⠧', '⠇', '⠏'][frame % 10]
+}
+
+/// "1,234"
+pub fn thousands(n: u64) -> String {
+    let digits = n.to_string();
+    let mut out = String::new();
+    for (i, c) in digits.chars().enumerate() {
+        if i > 0 && (digits.len() - i) % 3 == 0 {
+            out.push(',');
+        }
+        out.push(c);
+    }
+    out
+}
+
+impl Default for Tree {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+impl Tree {
+    pub fn new() -> Tree {
+        let mut groups = HashMap::new();
+        groups.insert(
+            vec!["#tenants".to_string()],
+            Group {
+                listing: Listing::Tenants,
+                title: "Tenants",
+                count: None,
+                load: Load::Unloaded,
+                items: Vec::new(),
+                next: None,
+                more: None,
+            },
+        );
+        let mut tree = Tree {
+            state: TreeState::default(),
+            groups,
+            rows: HashMap::new(),
+            items: Vec::new(),
+            next_ticket: 1,
+            spinner: 0,
+        };
+        tree.state.open(vec!["#tenants".to_string()]);
+        tree.state.select(vec!["#tenants".to_string()]);
+        tree.rebuild();
+        tree
+    }
+
+    fn ticket(&mut self) -> Ticket {
+        self.next_ticket += 1;
+        self.next_ticket
+    }
+
+    pub fn items(&self) -> &[TreeItem<'static, NodeId>] {
+        &self.items
+    }
+
+    /// The root listing's first page (at start, and once PostgreSQL connects).
+    pub fn load_root(&mut self) -> Option<Request> {
+        self.load_group(&["#tenants".to_string()], false)
+    }
+
+    pub fn is_loading(&self) -> bool {
+        self.groups
+            .values()
+            .any(|g| matches!(g.load, Load::Loading(_)) || g.more.is_some())
+            || self.rows.values().any(|r| matches!(r.counts, Load::Loading(_)))
+    }
+
+    pub fn selected(&self) -> Selected {
+        let path = self.state.selected();
+        if let Some(row) = self.rows.get(path) {
+            return Selected::Row {
+                table: row.table,
+                id: row.id,
+            };
+        }
+        match path.last().map(String::as_str) {
+            Some(LOAD_MORE) => Selected::LoadMore,
+            Some(id) if id.starts_with('#') => Selected::Group,
+            _ => Selected::Other,
+        }
+    }
+
+    /// Labels of the selection and its ancestors, for the status bar.
+    pub fn breadcrumb(&self) -> Vec<String> {
+        let path = self.state.selected();
+        (1..=path.len())
+            .filter_map(|n| {
+                let prefix = &path[..n];
+                let parent = &path[..n - 1];
+                let group = self.groups.get(parent)?;
+                let row = self.rows.get(prefix)?;
+                group.items.iter().find(|i| i.id == row.id).map(|i| clean_line(&i.label, 40))
+            })
+            .collect()
+    }
+
+    /// Opens the selected node (starting its load) or, on "load more", fetches the next page.
+    pub fn open_selected(&mut self) -> Option<Request> {
+        let path = self.state.selected().to_vec();
+        if path.last().map(String::as_str) == Some(LOAD_MORE) {
+            return self.load_group(&path[..path.len() - 1], true);
+        }
+        self.state.open(path.clone());
+        let request = if self.groups.contains_key(&path) {
+            match self.groups[&path].load {
+                Load::Unloaded | Load::Failed(_) => self.load_group(&path, false),
+                _ => None,
+            }
+        } else if self.rows.contains_key(&path) {
+            match self.rows[&path].counts {
+                Load::Unloaded | Load::Failed(_) => self.load_counts(&path),
+                _ => None,
+            }
+        } else {
+            None
+        };
+        self.rebuild();
+        request
+    }
+
+    /// Closes the selected node, or selects its parent when it is closed already.
+    pub fn close_selected(&mut self) {
+        self.state.key_left();
+        self.rebuild();
+    }
+
+    /// Forgets what was loaded under the selected node (or its nearest group) and loads it again.
+    pub fn reload_selected(&mut self) -> Option<Request> {
+        let path = self.state.selected().to_vec();
+        let target = (1..=path.len())
+            .rev()
+            .map(|n| path[..n].to_vec())
+            .find(|p| self.groups.contains_key(p) || self.rows.contains_key(p))?;
+        self.groups.retain(|p, _| p == &target || !p.starts_with(&target));
+        self.rows.retain(|p, _| p == &target || !p.starts_with(&target));
+        let request = if self.groups.contains_key(&target) {
+            let group = self.groups.get_mut(&target).expect("checked");
+            group.items.clear();
+            group.next = None;
+            group.more = None;
+            self.load_group(&target, false)
+        } else {
+            self.load_counts(&target)
+        };
+        self.rebuild();
+        request
+    }
+
+    fn load_group(&mut self, path: &[NodeId], more: bool) -> Option<Request> {
+        let ticket = self.ticket();
+        let group = self.groups.get_mut(path)?;
+        let after = if more {
+            if group.more.is_some() {
+                return None;
+            }
+            group.next?;
+            group.more = Some(ticket);
+            group.next
+        } else {
+            group.load = Load::Loading(ticket);
+            None
+        };
+        let listing = group.listing.clone();
+        self.rebuild();
+        Some(Request::Page {
+            ticket,
+            path: path.to_vec(),
+            listing,
+            after,
+        })
+    }
+
+    fn load_counts(&mut self, path: &[NodeId]) -> Option<Request> {
+        let ticket = self.ticket();
+        let row = self.rows.get_mut(path)?;
+        row.counts = Load::Loading(ticket);
+        let listings = groups_of(row.table)
+            .into_iter()
+            .map(|spec| (spec, spec.listing(row.id)))
+            .collect();
+        Some(Request::Counts {
+            ticket,
+            path: path.to_vec(),
+            listings,
+        })
+    }
+
+    /// A page arrived. Results for a load that is no longer wanted are dropped.
+    pub fn apply_page(&mut self, ticket: Ticket, path: &[NodeId], result: Result<Page, String>) -> bool {
+        let Some(group) = self.groups.get_mut(path) else {
+            return false;
+        };
+        let is_more = group.more == Some(ticket);
+        if !is_more && group.load != Load::Loading(ticket) {
+            return false;
+        }
+        match result {
+            Ok(page) => {
+                let table = group.listing.table();
+                for item in &page.items {
+                    let mut row_path = path.to_vec();
+                    row_path.push(row_id(table, item.id));
+                    self.rows.entry(row_path).or_insert(RowNode {
+                        table,
+                        id: item.id,
+                        counts: Load::Unloaded,
+                    });
+                }
+                let group = self.groups.get_mut(path).expect("checked above");
+                group.items.extend(page.items);
+                group.next = page.next;
+                group.load = Load::Loaded(());
+                group.more = None;
+            }
+            Err(e) if is_more => {
+                group.more = None;
+                group.load = Load::Failed(format!("next page: {e}"));
+            }
+            Err(e) => group.load = Load::Failed(e),
+        }
+        self.rebuild();
+        true
+    }
+
+    pub fn apply_counts(
+        &mut self,
+        ticket: Ticket,
+        path: &[NodeId],
+        result: Result<Vec<(GroupSpec, Count)>, String>,
+    ) -> bool {
+        let Some(row) = self.rows.get_mut(path) else {
+            return false;
+        };
+        if row.counts != Load::Loading(ticket) {
+            return false;
+        }
+        let id = row.id;
+        match result {
+            Ok(counts) => {
+                for (spec, count) in &counts {
+                    let mut group_path = path.to_vec();
+                    group_path.push(spec.id());
+                    self.groups.entry(group_path).or_insert(Group {
+                        listing: spec.listing(id),
+                        title: spec.table.title,
+                        count: Some(*count),
+                        load: Load::Unloaded,
+                        items: Vec::new(),
+                        next: None,
+                        more: None,
+                    });
+                }
+                self.rows.get_mut(path).expect("checked").counts = Load::Loaded(counts);
+            }
+            Err(e) => row.counts = Load::Failed(e),
+        }
+        self.rebuild();
+        true
+    }
+
+    /// Rebuilds the widget items from the model (after every change, not every frame).
+    pub fn rebuild(&mut self) {
+        let root = vec!["#tenants".to_string()];
+        self.items = vec![self.group_item(&root)];
+    }
+
+    fn group_item(&self, path: &Path) -> TreeItem<'static, NodeId> {
+        let group = &self.groups[path];
+        let mut title = vec![Span::styled(group.title, Style::new().add_modifier(Modifier::BOLD))];
+        if let Some(count) = group.count {
+            let n = thousands(count.n);
+            title.push(Span::raw(if count.capped { format!(" ({n}+)") } else { format!(" ({n})") }));
+        }
+        let opened = self.state.opened().contains(path);
+        let children = match &group.load {
+            _ if !opened => vec![TreeItem::new_leaf(PLACEHOLDER.to_string(), "…")],
+            Load::Unloaded => vec![TreeItem::new_leaf(PLACEHOLDER.to_string(), "…")],
+            Load::Loading(_) => vec![TreeItem::new_leaf(
+                PLACEHOLDER.to_string(),
+                format!("{} loading…", spinner_char(self.spinner)),
+            )],
+            Load::Failed(e) if group.items.is_empty() => vec![TreeItem::new_leaf(
+                PLACEHOLDER.to_string(),
+                Line::from(format!("✗ {} (r to retry)", clean_line(e, 200))).style(Style::new().add_modifier(Modifier::BOLD)),
+            )],
+            load => {
+                let mut children: Vec<_> = group
+                    .items
+                    .iter()
+                    .map(|item| {
+                        let mut row_path = path.clone();
+                        row_path.push(row_id(group.listing.table(), item.id));
+                        self.row_item(&row_path, item)
+                    })
+                    .collect();
+                if let Load::Failed(e) = load {
+                    children.push(TreeItem::new_leaf(PLACEHOLDER.to_string(), format!("✗ {}", clean_line(e, 200))));
+                }
+                if group.more.is_some() {
+                    children.push(TreeItem::new_leaf(
+                        LOAD_MORE.to_string(),
+                        format!("{} loading more…", spinner_char(self.spinner)),
+                    ));
+                } else if group.next.is_some() {
+                    children.push(TreeItem::new_leaf(LOAD_MORE.to_string(), "▸ load more…"));
+                } else if group.items.is_empty() {
+                    children.push(TreeItem::new_leaf(PLACEHOLDER.to_string(), "(none)"));
+                }
+                children
+            }
+        };
+        let id = path.last().expect("non-empty path").clone();
+        // Identifiers are unique among siblings by construction; fall back to a leaf if not.
+        TreeItem::new(id.clone(), Line::from(title.clone()), children).unwrap_or_else(|_| TreeItem::new_leaf(id, Line::from(title)))
+    }
+
+    fn row_item(&self, path: &Path, item: &Item) -> TreeItem<'static, NodeId> {
+        let mut spans = vec![Span::raw(clean_line(&item.label, 80))];
+        if let Some(status) = &item.status {
+            spans.push(Span::raw(" "));
+            spans.push(status_span(status));
+        }
+        let id = path.last().expect("non-empty path").clone();
+        let line = Line::from(spans);
+        let Some(row) = self.rows.get(path) else {
+            return TreeItem::new_leaf(id, line);
+        };
+        let opened = self.state.opened().contains(path);
+        let children = match &row.counts {
+            _ if !opened => vec![TreeItem::new_leaf(PLACEHOLDER.to_string(), "…")],
+            Load::Unloaded => vec![TreeItem::new_leaf(PLACEHOLDER.to_string(), "…")],
+            Load::Loading(_) => vec![TreeItem::new_leaf(
+                PLACEHOLDER.to_string(),
+                format!("{} loading…", spinner_char(self.spinner)),
+            )],
+            Load::Failed(e) => vec![TreeItem::new_leaf(
+                PLACEHOLDER.to_string(),
+                format!("✗ {} (r to retry)", clean_line(e, 200)),
+            )],
+            Load::Loaded(counts) => {
+                let children: Vec<_> = counts
+                    .iter()
+                    .filter(|(_, c)| c.n > 0)
+                    .map(|(spec, _)| {
+                        let mut group_path = path.clone();
+                        group_path.push(spec.id());
+                        self.group_item(&group_path)
+                    })
+                    .collect();
+                if children.is_empty() {
+                    vec![TreeItem::new_leaf(PLACEHOLDER.to_string(), "(no children)")]
+                } else {
+                    children
+                }
+            }
+        };
+        TreeItem::new(id.clone(), line.clone(), children).unwrap_or_else(|_| TreeItem::new_leaf(id, line))
+    }
+}
+
+/// A status with a symbol, so nothing depends on colour alone.
+pub fn status_span(status: &str) -> Span<'static> {
+    use ratatui::style::Color;
+    let (symbol, color) = match status {
+        "failed" | "timed_out" | "error" | "payment_failed" | "errored" | "missed" => ("✗", Color::Red),
+        "running" | "in_progress" | "active" | "queued" => ("▶", Color::Yellow),
+        "blocked" | "needs_review" | "at_risk" | "off_track" | "disconnected" => ("!", Color::Magenta),
+        "done" | "succeeded" | "published" | "approved" | "accepted" | "achieved" | "completed" | "connected" => {
+            ("✓", Color::Green)
+        }
+        _ => ("·", Color::Reset),
+    };
+    Span::styled(format!("{symbol} {}", clean_line(status, 24)), Style::new().fg(color))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn tenants_have_the_declared_top_level_groups() {
+        let tenants = schema::table("tenants").unwrap();
+        let names: Vec<_> = groups_of(tenants).iter().map(|g| g.table.name).collect();
+        for expected in ["users", "contracts", "onboarding_runs", "strategies", "channels", "billing_events"] {
+            assert!(names.contains(&expected), "{expected} missing from {names:?}");
+        }
+        assert!(!names.contains(&"activities"), "activities hang under periods, not tenants");
+    }
+
+    #[test]
+    fn periods_list_only_top_level_activities() {
+        let periods = schema::table("deliverable_periods").unwrap();
+        let groups = groups_of(periods);
+        let activities = groups.iter().find(|g| g.table.name == "activities").unwrap();
+        assert_eq!(activities.null_column, Some("parent_activity_id"));
+    }
+
+    #[test]
+    fn thousands_separators() {
+        assert_eq!(thousands(0), "0");
+        assert_eq!(thousands(999), "999");
+        assert_eq!(thousands(1000), "1,000");
+        assert_eq!(thousands(1234567), "1,234,567");
+    }
+}
