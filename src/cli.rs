@@ -57,12 +57,7 @@ pub enum DevCommand {
 
 pub async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
     match cli.command {
-        None => {
-            eprintln!(
-                "tenantscope: the explorer UI is not built yet; `tenantscope dev migrate` and `tenantscope dev seed` work"
-            );
-            Ok(ExitCode::from(2))
-        }
+        None => crate::explore::run(cli.stores).await,
         Some(Command::Dev(command)) => dev_command(&cli.stores, command).await,
     }
 }

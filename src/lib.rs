@@ -1,9 +1,13 @@
 //! tenantscope: a terminal explorer over a multi-tenant platform's data in PostgreSQL,
 //! MongoDB and S3.
 
+pub mod app;
 pub mod cli;
 pub mod config;
 pub mod dev;
+pub mod explore;
 pub mod schema;
 pub mod seed;
 pub mod store;
+pub mod terminal;
+pub mod ui;

@@ -10,7 +10,7 @@ use ratatui::text::{Line, Span};
 use tui_tree_widget::{TreeItem, TreeState};
 use uuid::Uuid;
 
-use crate::schema::{self, Shown, TABLES, Table};
+use crate::schema::{Shown, TABLES, Table};
 use crate::store::read::{Count, Cursor, Item, Listing, Page};
 use crate::ui::sanitize::clean_line;
 
@@ -135,7 +135,7 @@ pub struct Tree {
     pub state: TreeState<NodeId>,
     groups: HashMap<Path, Group>,
     rows: HashMap<Path, RowNode>,
-    items: Vec<TreeItem<'static, NodeId>>,
+    pub items: Vec<TreeItem<'static, NodeId>>,
     next_ticket: Ticket,
     /// Frame counter for the spinner.
     pub spinner: usize,
@@ -215,7 +215,10 @@ impl Tree {
         self.groups
             .values()
             .any(|g| matches!(g.load, Load::Loading(_)) || g.more.is_some())
-            || self.rows.values().any(|r| matches!(r.counts, Load::Loading(_)))
+            || self
+                .rows
+                .values()
+                .any(|r| matches!(r.counts, Load::Loading(_)))
     }
 
     pub fn selected(&self) -> Selected {
@@ -242,7 +245,11 @@ impl Tree {
                 let parent = &path[..n - 1];
                 let group = self.groups.get(parent)?;
                 let row = self.rows.get(prefix)?;
-                group.items.iter().find(|i| i.id == row.id).map(|i| clean_line(&i.label, 40))
+                group
+                    .items
+                    .iter()
+                    .find(|i| i.id == row.id)
+                    .map(|i| clean_line(&i.label, 40))
             })
             .collect()
     }
@@ -284,8 +291,10 @@ impl Tree {
             .rev()
             .map(|n| path[..n].to_vec())
             .find(|p| self.groups.contains_key(p) || self.rows.contains_key(p))?;
-        self.groups.retain(|p, _| p == &target || !p.starts_with(&target));
-        self.rows.retain(|p, _| p == &target || !p.starts_with(&target));
+        self.groups
+            .retain(|p, _| p == &target || !p.starts_with(&target));
+        self.rows
+            .retain(|p, _| p == &target || !p.starts_with(&target));
         let request = if self.groups.contains_key(&target) {
             let group = self.groups.get_mut(&target).expect("checked");
             group.items.clear();
@@ -339,7 +348,12 @@ impl Tree {
     }
 
     /// A page arrived. Results for a load that is no longer wanted are dropped.
-    pub fn apply_page(&mut self, ticket: Ticket, path: &[NodeId], result: Result<Page, String>) -> bool {
+    pub fn apply_page(
+        &mut self,
+        ticket: Ticket,
+        path: &[NodeId],
+        result: Result<Page, String>,
+    ) -> bool {
         let Some(group) = self.groups.get_mut(path) else {
             return false;
         };
@@ -358,6 +372,22 @@ impl Tree {
                         id: item.id,
                         counts: Load::Unloaded,
                     });
+                }
+                // Selection on the placeholder, on "load more" or (at start) on the root
+                // moves to the first row that just arrived.
+                let selected = self.state.selected();
+                let on_stand_in = selected.len() == path.len() + 1
+                    && selected.starts_with(path)
+                    && matches!(
+                        selected.last().map(String::as_str),
+                        Some(PLACEHOLDER | LOAD_MORE)
+                    );
+                if on_stand_in || (path.len() == 1 && selected == path) {
+                    if let Some(first) = page.items.first() {
+                        let mut first_path = path.to_vec();
+                        first_path.push(row_id(table, first.id));
+                        self.state.select(first_path);
+                    }
                 }
                 let group = self.groups.get_mut(path).expect("checked above");
                 group.items.extend(page.items);
@@ -419,10 +449,17 @@ impl Tree {
 
     fn group_item(&self, path: &Path) -> TreeItem<'static, NodeId> {
         let group = &self.groups[path];
-        let mut title = vec![Span::styled(group.title, Style::new().add_modifier(Modifier::BOLD))];
+        let mut title = vec![Span::styled(
+            group.title,
+            Style::new().add_modifier(Modifier::BOLD),
+        )];
         if let Some(count) = group.count {
             let n = thousands(count.n);
-            title.push(Span::raw(if count.capped { format!(" ({n}+)") } else { format!(" ({n})") }));
+            title.push(Span::raw(if count.capped {
+                format!(" ({n}+)")
+            } else {
+                format!(" ({n})")
+            }));
         }
         let opened = self.state.opened().contains(path);
         let children = match &group.load {
@@ -434,7 +471,8 @@ impl Tree {
             )],
             Load::Failed(e) if group.items.is_empty() => vec![TreeItem::new_leaf(
                 PLACEHOLDER.to_string(),
-                Line::from(format!("✗ {} (r to retry)", clean_line(e, 200))).style(Style::new().add_modifier(Modifier::BOLD)),
+                Line::from(format!("✗ {} (r to retry)", clean_line(e, 200)))
+                    .style(Style::new().add_modifier(Modifier::BOLD)),
             )],
             load => {
                 let mut children: Vec<_> = group
@@ -447,7 +485,10 @@ impl Tree {
                     })
                     .collect();
                 if let Load::Failed(e) = load {
-                    children.push(TreeItem::new_leaf(PLACEHOLDER.to_string(), format!("✗ {}", clean_line(e, 200))));
+                    children.push(TreeItem::new_leaf(
+                        PLACEHOLDER.to_string(),
+                        format!("✗ {}", clean_line(e, 200)),
+                    ));
                 }
                 if group.more.is_some() {
                     children.push(TreeItem::new_leaf(
@@ -464,7 +505,8 @@ impl Tree {
         };
         let id = path.last().expect("non-empty path").clone();
         // Identifiers are unique among siblings by construction; fall back to a leaf if not.
-        TreeItem::new(id.clone(), Line::from(title.clone()), children).unwrap_or_else(|_| TreeItem::new_leaf(id, Line::from(title)))
+        TreeItem::new(id.clone(), Line::from(title.clone()), children)
+            .unwrap_or_else(|_| TreeItem::new_leaf(id, Line::from(title)))
     }
 
     fn row_item(&self, path: &Path, item: &Item) -> TreeItem<'static, NodeId> {
@@ -507,7 +549,8 @@ impl Tree {
                 }
             }
         };
-        TreeItem::new(id.clone(), line.clone(), children).unwrap_or_else(|_| TreeItem::new_leaf(id, line))
+        TreeItem::new(id.clone(), line.clone(), children)
+            .unwrap_or_else(|_| TreeItem::new_leaf(id, line))
     }
 }
 
@@ -515,15 +558,21 @@ impl Tree {
 pub fn status_span(status: &str) -> Span<'static> {
     use ratatui::style::Color;
     let (symbol, color) = match status {
-        "failed" | "timed_out" | "error" | "payment_failed" | "errored" | "missed" => ("✗", Color::Red),
-        "running" | "in_progress" | "active" | "queued" => ("▶", Color::Yellow),
-        "blocked" | "needs_review" | "at_risk" | "off_track" | "disconnected" => ("!", Color::Magenta),
-        "done" | "succeeded" | "published" | "approved" | "accepted" | "achieved" | "completed" | "connected" => {
-            ("✓", Color::Green)
+        "failed" | "timed_out" | "error" | "payment_failed" | "errored" | "missed" => {
+            ("✗", Color::Red)
         }
+        "running" | "in_progress" | "active" | "queued" => ("●", Color::Yellow),
+        "blocked" | "needs_review" | "at_risk" | "off_track" | "disconnected" => {
+            ("!", Color::Magenta)
+        }
+        "done" | "succeeded" | "published" | "approved" | "accepted" | "achieved" | "completed"
+        | "connected" => ("✓", Color::Green),
         _ => ("·", Color::Reset),
     };
-    Span::styled(format!("{symbol} {}", clean_line(status, 24)), Style::new().fg(color))
+    Span::styled(
+        format!("{symbol} {}", clean_line(status, 24)),
+        Style::new().fg(color),
+    )
 }
 
 #[cfg(test)]
@@ -532,19 +581,35 @@ mod tests {
 
     #[test]
     fn tenants_have_the_declared_top_level_groups() {
-        let tenants = schema::table("tenants").unwrap();
+        let tenants = crate::schema::table("tenants").unwrap();
         let names: Vec<_> = groups_of(tenants).iter().map(|g| g.table.name).collect();
-        for expected in ["users", "contracts", "onboarding_runs", "strategies", "channels", "billing_events"] {
-            assert!(names.contains(&expected), "{expected} missing from {names:?}");
+        for expected in [
+            "users",
+            "contracts",
+            "onboarding_runs",
+            "strategies",
+            "channels",
+            "billing_events",
+        ] {
+            assert!(
+                names.contains(&expected),
+                "{expected} missing from {names:?}"
+            );
         }
-        assert!(!names.contains(&"activities"), "activities hang under periods, not tenants");
+        assert!(
+            !names.contains(&"activities"),
+            "activities hang under periods, not tenants"
+        );
     }
 
     #[test]
     fn periods_list_only_top_level_activities() {
-        let periods = schema::table("deliverable_periods").unwrap();
+        let periods = crate::schema::table("deliverable_periods").unwrap();
         let groups = groups_of(periods);
-        let activities = groups.iter().find(|g| g.table.name == "activities").unwrap();
+        let activities = groups
+            .iter()
+            .find(|g| g.table.name == "activities")
+            .unwrap();
         assert_eq!(activities.null_column, Some("parent_activity_id"));
     }
 

@@ -3,6 +3,7 @@
 
 pub mod mongo;
 pub mod postgres;
+pub mod read;
 pub mod s3;
 
 /// What a connection may do.

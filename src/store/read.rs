@@ -47,7 +47,9 @@ impl Listing {
         match self {
             Listing::Tenants => ("true".to_string(), false),
             Listing::Children {
-                column, null_column, ..
+                column,
+                null_column,
+                ..
             } => {
                 let mut clause = format!("{column} = $1");
                 if let Some(null_column) = null_column {
@@ -135,11 +137,15 @@ fn label_sql(column: &str) -> String {
 
 impl Live {
     fn pg(&self) -> anyhow::Result<&PgPool> {
-        self.pg.as_ref().ok_or_else(|| anyhow!("PostgreSQL is not connected"))
+        self.pg
+            .as_ref()
+            .ok_or_else(|| anyhow!("PostgreSQL is not connected"))
     }
 
     fn mongo(&self) -> anyhow::Result<&Database> {
-        self.mongo.as_ref().ok_or_else(|| anyhow!("MongoDB is not connected"))
+        self.mongo
+            .as_ref()
+            .ok_or_else(|| anyhow!("MongoDB is not connected"))
     }
 
     fn s3(&self) -> anyhow::Result<(&S3, &str)> {
@@ -150,10 +156,22 @@ impl Live {
     }
 
     /// One page of `listing`, newest first, after `after`.
-    pub async fn list(&self, listing: &Listing, after: Option<Cursor>, limit: u32) -> anyhow::Result<Page> {
+    pub async fn list(
+        &self,
+        listing: &Listing,
+        after: Option<Cursor>,
+        limit: u32,
+    ) -> anyhow::Result<Page> {
         let table = listing.table();
-        let label = table.label.iter().map(|c| label_sql(c)).collect::<Vec<_>>().join(", ");
-        let status = table.status.map_or("null".to_string(), |c| format!("{c}::text"));
+        let label = table
+            .label
+            .iter()
+            .map(|c| label_sql(c))
+            .collect::<Vec<_>>()
+            .join(", ");
+        let status = table
+            .status
+            .map_or("null".to_string(), |c| format!("{c}::text"));
         let (mut predicate, binds_parent) = listing.predicate();
         let first_keyset = if binds_parent { 2 } else { 1 };
         if after.is_some() {
@@ -168,7 +186,8 @@ impl Live {
             table.name,
             limit + 1
         );
-        let mut query = sqlx::query_as::<_, (Uuid, DateTime<Utc>, String, Option<String>)>(AssertSqlSafe(sql));
+        let mut query =
+            sqlx::query_as::<_, (Uuid, DateTime<Utc>, String, Option<String>)>(AssertSqlSafe(sql));
         if let Listing::Children { parent, .. } = listing {
             query = query.bind(*parent);
         }
@@ -250,7 +269,11 @@ impl Live {
     }
 
     /// The document with `_id` = `id` in `collection`.
-    pub async fn document(&self, collection: &str, id: ObjectId) -> anyhow::Result<Option<Document>> {
+    pub async fn document(
+        &self,
+        collection: &str,
+        id: ObjectId,
+    ) -> anyhow::Result<Option<Document>> {
         self.mongo()?
             .collection::<Document>(collection)
             .find_one(doc! { "_id": id })
@@ -281,7 +304,11 @@ impl Live {
     }
 
     /// The first `max_bytes` of an object (a ranged GET), or None when there is no such key.
-    pub async fn object_head(&self, key: &str, max_bytes: u64) -> anyhow::Result<Option<ObjectHead>> {
+    pub async fn object_head(
+        &self,
+        key: &str,
+        max_bytes: u64,
+    ) -> anyhow::Result<Option<ObjectHead>> {
         let (client, bucket) = self.s3()?;
         let response = client
             .get_object()
@@ -296,9 +323,13 @@ impl Live {
             Err(e) => {
                 // A zero-byte object cannot satisfy a range: fall back to HEAD.
                 if e.raw_response().is_some_and(|r| r.status().as_u16() == 416) {
-                    return Ok(self.object_meta(key).await?.map(|meta| ObjectHead { meta, bytes: Vec::new() }));
+                    return Ok(self.object_meta(key).await?.map(|meta| ObjectHead {
+                        meta,
+                        bytes: Vec::new(),
+                    }));
                 }
-                return Err(aws_sdk_s3::Error::from(e)).with_context(|| format!("GET s3://{bucket}/{key}"));
+                return Err(aws_sdk_s3::Error::from(e))
+                    .with_context(|| format!("GET s3://{bucket}/{key}"));
             }
         };
         let size = output
@@ -330,13 +361,18 @@ impl Live {
         match client.head_object().bucket(bucket).key(key).send().await {
             Ok(h) => Ok(Some(ObjectMeta {
                 key: key.to_string(),
-                size: h.content_length().and_then(|l| u64::try_from(l).ok()).unwrap_or(0),
+                size: h
+                    .content_length()
+                    .and_then(|l| u64::try_from(l).ok())
+                    .unwrap_or(0),
                 content_type: h.content_type().map(str::to_string),
                 etag: h.e_tag().map(str::to_string),
                 last_modified: h.last_modified().map(|t| t.to_string()),
             })),
             Err(e) if e.as_service_error().is_some_and(|s| s.is_not_found()) => Ok(None),
-            Err(e) => Err(aws_sdk_s3::Error::from(e)).with_context(|| format!("HEAD s3://{bucket}/{key}")),
+            Err(e) => {
+                Err(aws_sdk_s3::Error::from(e)).with_context(|| format!("HEAD s3://{bucket}/{key}"))
+            }
         }
     }
 

@@ -20,7 +20,7 @@ fn stand_in(c: char) -> Option<char> {
 
 /// `text` safe for one line: newlines and tabs become visible too.
 pub fn clean_line(text: &str, max_chars: usize) -> String {
-    let mut out = String::with_capacity(text.len().min(max_chars * 4));
+    let mut out = String::with_capacity(text.len().min(max_chars.saturating_mul(4)));
     for (n, c) in text.chars().enumerate() {
         if n == max_chars {
             out.push('…');
@@ -36,7 +36,10 @@ pub fn clean_line(text: &str, max_chars: usize) -> String {
 
 /// `text` safe for a multi-line view: newlines kept, tabs expanded, the rest replaced.
 pub fn clean_block(text: &str) -> Cow<'_, str> {
-    if !text.chars().any(|c| c != '\n' && (c == '\t' || stand_in(c).is_some())) {
+    if !text
+        .chars()
+        .any(|c| c != '\n' && (c == '\t' || stand_in(c).is_some()))
+    {
         return Cow::Borrowed(text);
     }
     let mut out = String::with_capacity(text.len());

@@ -1,0 +1,433 @@
+//! Runs loads in background tasks and reports back with messages carrying their ticket.
+//! Only the latest detail resolution runs: starting one aborts the previous.
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use mongodb::bson::{Bson, oid::ObjectId};
+use tokio::sync::mpsc::UnboundedSender;
+use tokio::task::JoinHandle;
+use uuid::Uuid;
+
+use super::detail::{Content, Hop, HopState, Resolved};
+use super::tree::{Path, Request, Ticket};
+use crate::schema::{self, Reference, Table};
+use crate::store::read::{Count, Live, Page};
+
+/// Bytes of an object fetched at first (and per "more").
+pub const CONTENT_CHUNK: u64 = 256 * 1024;
+/// No load waits longer than this, whatever the store does.
+pub const LOAD_TIMEOUT: Duration = Duration::from_secs(20);
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum StoreKind {
+    Postgres,
+    Mongo,
+    S3,
+}
+
+/// What background work reports.
+#[derive(Debug)]
+pub enum Msg {
+    Page {
+        ticket: Ticket,
+        path: Path,
+        result: Result<Page, String>,
+    },
+    Counts {
+        ticket: Ticket,
+        path: Path,
+        result: Result<Vec<(super::tree::GroupSpec, Count)>, String>,
+    },
+    Detail {
+        ticket: Ticket,
+        update: Resolved,
+    },
+    /// A store answered (None) or failed (Some(reason)).
+    Health(StoreKind, Option<String>),
+    /// A notice for the status line.
+    Notice(String),
+}
+
+/// Work the app asks for.
+#[derive(Debug)]
+pub enum Effect {
+    Tree(Request),
+    Resolve {
+        ticket: Ticket,
+        table: &'static Table,
+        id: Uuid,
+    },
+    MoreContent {
+        ticket: Ticket,
+        key: String,
+        from: u64,
+    },
+    Save {
+        key: String,
+        size: u64,
+    },
+    /// Check each store once (at start, and on reload).
+    Ping,
+}
+
+/// Runs effects against the live stores.
+pub struct Loader {
+    live: Arc<Live>,
+    tx: UnboundedSender<Msg>,
+    detail: Option<JoinHandle<()>>,
+}
+
+/// Awaits `future` for at most [`LOAD_TIMEOUT`], turning errors into one-line strings.
+async fn bounded<T>(future: impl Future<Output = anyhow::Result<T>>) -> Result<T, String> {
+    match tokio::time::timeout(LOAD_TIMEOUT, future).await {
+        Ok(Ok(value)) => Ok(value),
+        Ok(Err(e)) => Err(format!("{e:#}")),
+        Err(_) => Err(format!("timed out after {} s", LOAD_TIMEOUT.as_secs())),
+    }
+}
+
+fn health<T>(tx: &UnboundedSender<Msg>, store: StoreKind, result: &Result<T, String>) {
+    let _ = tx.send(Msg::Health(store, result.as_ref().err().cloned()));
+}
+
+impl Loader {
+    pub fn new(live: Live, tx: UnboundedSender<Msg>) -> Loader {
+        Loader {
+            live: Arc::new(live),
+            tx,
+            detail: None,
+        }
+    }
+
+    pub fn run(&mut self, effect: Effect) {
+        let live = Arc::clone(&self.live);
+        let tx = self.tx.clone();
+        match effect {
+            Effect::Tree(Request::Page {
+                ticket,
+                path,
+                listing,
+                after,
+            }) => {
+                tokio::spawn(async move {
+                    let result = bounded(live.list(&listing, after, super::tree::PAGE_SIZE)).await;
+                    health(&tx, StoreKind::Postgres, &result);
+                    let _ = tx.send(Msg::Page {
+                        ticket,
+                        path,
+                        result,
+                    });
+                });
+            }
+            Effect::Tree(Request::Counts {
+                ticket,
+                path,
+                listings,
+            }) => {
+                tokio::spawn(async move {
+                    let result = bounded(async {
+                        let mut counts = Vec::with_capacity(listings.len());
+                        for (spec, listing) in &listings {
+                            counts
+                                .push((*spec, live.count(listing, super::tree::COUNT_CAP).await?));
+                        }
+                        Ok(counts)
+                    })
+                    .await;
+                    health(&tx, StoreKind::Postgres, &result);
+                    let _ = tx.send(Msg::Counts {
+                        ticket,
+                        path,
+                        result,
+                    });
+                });
+            }
+            Effect::Resolve { ticket, table, id } => {
+                if let Some(previous) = self.detail.take() {
+                    previous.abort();
+                }
+                self.detail = Some(tokio::spawn(resolve(live, tx, ticket, table, id)));
+            }
+            Effect::MoreContent { ticket, key, from } => {
+                tokio::spawn(async move {
+                    let result = bounded(live.object_range(&key, from, CONTENT_CHUNK)).await;
+                    health(&tx, StoreKind::S3, &result);
+                    match result {
+                        Ok(bytes) => {
+                            let _ = tx.send(Msg::Detail {
+                                ticket,
+                                update: Resolved::More(bytes),
+                            });
+                        }
+                        Err(e) => {
+                            let _ =
+                                tx.send(Msg::Notice(format!("reading more of {key} failed: {e}")));
+                        }
+                    }
+                });
+            }
+            Effect::Save { key, size } => {
+                tokio::spawn(async move {
+                    let notice = match save(&live, &key, size).await {
+                        Ok(path) => format!("saved {key} to {path} ({size} bytes)"),
+                        Err(e) => format!("saving {key} failed: {e:#}"),
+                    };
+                    let _ = tx.send(Msg::Notice(notice));
+                });
+            }
+            Effect::Ping => {
+                tokio::spawn(ping(live, tx));
+            }
+        }
+    }
+}
+
+/// One cheap call per store, so the status bar knows at once which ones answer.
+async fn ping(live: Arc<Live>, tx: UnboundedSender<Msg>) {
+    let pg = async {
+        let pool = live
+            .pg
+            .as_ref()
+            .ok_or_else(|| anyhow::anyhow!("not configured"))?;
+        sqlx::query("select 1").execute(pool).await?;
+        Ok(())
+    };
+    let mongo = async {
+        let db = live
+            .mongo
+            .as_ref()
+            .ok_or_else(|| anyhow::anyhow!("not configured"))?;
+        db.run_command(mongodb::bson::doc! { "ping": 1 }).await?;
+        Ok(())
+    };
+    let s3 = async {
+        let (client, bucket) = live
+            .s3
+            .as_ref()
+            .ok_or_else(|| anyhow::anyhow!("not configured"))?;
+        client
+            .head_bucket()
+            .bucket(bucket)
+            .send()
+            .await
+            .map_err(aws_sdk_s3::Error::from)?;
+        Ok(())
+    };
+    let (pg, mongo, s3) = tokio::join!(bounded(pg), bounded(mongo), bounded(s3));
+    // Stores that are not configured keep the reason they were given at start.
+    for (store, result, configured) in [
+        (StoreKind::Postgres, pg, live.pg.is_some()),
+        (StoreKind::Mongo, mongo, live.mongo.is_some()),
+        (StoreKind::S3, s3, live.s3.is_some()),
+    ] {
+        if configured {
+            health(&tx, store, &result);
+        }
+    }
+}
+
+/// Reads a row and follows every reference the schema declares for its table, reporting
+/// each step as it completes.
+async fn resolve(
+    live: Arc<Live>,
+    tx: UnboundedSender<Msg>,
+    ticket: Ticket,
+    table: &'static Table,
+    id: Uuid,
+) {
+    let send = |update: Resolved| {
+        let _ = tx.send(Msg::Detail { ticket, update });
+    };
+    let row = bounded(live.row(table, id)).await;
+    health(&tx, StoreKind::Postgres, &row);
+    let fields = match &row {
+        Ok(Some(fields)) => fields.clone(),
+        _ => Vec::new(),
+    };
+    send(Resolved::Row(row));
+    let value = |column: &str| {
+        fields
+            .iter()
+            .find(|f| f.column == column)
+            .and_then(|f| f.value.clone())
+    };
+
+    let mut hops = 0;
+    let mut hop = |h: Hop| {
+        let index = hops;
+        hops += 1;
+        send(Resolved::Hop(index, h));
+        index
+    };
+    for reference in table.references {
+        let from = format!("{}.{}", table.name, reference.column());
+        let Some(raw) = value(reference.column()) else {
+            if !fields.is_empty() {
+                hop(Hop {
+                    from,
+                    to: "nothing (NULL)".into(),
+                    state: HopState::Empty,
+                });
+            }
+            continue;
+        };
+        match reference {
+            Reference::Mongo {
+                collection,
+                related,
+                ..
+            } => {
+                let to = format!("{collection}/{raw}");
+                let Ok(oid) = ObjectId::parse_str(raw.trim()) else {
+                    hop(Hop {
+                        from,
+                        to,
+                        state: HopState::Invalid("not a 24-hex ObjectId".into()),
+                    });
+                    continue;
+                };
+                let index = hop(Hop {
+                    from: from.clone(),
+                    to: to.clone(),
+                    state: HopState::Loading,
+                });
+                let document = bounded(live.document(collection, oid)).await;
+                health(&tx, StoreKind::Mongo, &document);
+                let (state, document) = match document {
+                    Ok(Some(d)) => (HopState::Resolved, Some(d)),
+                    Ok(None) => (HopState::NotFound, None),
+                    Err(e) => (HopState::Failed(e), None),
+                };
+                send(Resolved::Hop(index, Hop { from, to, state }));
+                if let Some(document) = &document {
+                    send(Resolved::Document(
+                        format!("{collection}/{oid}"),
+                        document.clone(),
+                    ));
+                }
+                for r in *related {
+                    let docs = bounded(live.documents_where(
+                        r.collection,
+                        r.field,
+                        Bson::ObjectId(oid),
+                        20,
+                    ))
+                    .await;
+                    health(&tx, StoreKind::Mongo, &docs);
+                    let from = format!("{}.{}", r.collection, r.field);
+                    let (state, to) = match docs {
+                        Ok(docs) if docs.is_empty() => {
+                            (HopState::NotFound, format!("{oid} (no documents)"))
+                        }
+                        Ok(docs) => {
+                            let n = docs.len();
+                            for d in docs {
+                                let id = d
+                                    .get_object_id("_id")
+                                    .map(|i| i.to_hex())
+                                    .unwrap_or_default();
+                                send(Resolved::Document(format!("{}/{id}", r.collection), d));
+                            }
+                            (HopState::Resolved, format!("{oid} ({n} documents)"))
+                        }
+                        Err(e) => (HopState::Failed(e), oid.to_hex()),
+                    };
+                    hop(Hop { from, to, state });
+                }
+                let key_field = schema::collection(collection).and_then(|c| c.s3_key_field);
+                if let (Some(field), Some(document)) = (key_field, document) {
+                    let from = format!("{collection}.{field}");
+                    match document.get_str(field) {
+                        Ok(key) => object_hop(&live, &tx, ticket, &mut hop, from, key).await,
+                        Err(_) => {
+                            hop(Hop {
+                                from,
+                                to: "nothing (field missing or not a string)".into(),
+                                state: HopState::Invalid("no S3 key".into()),
+                            });
+                        }
+                    }
+                }
+            }
+            Reference::S3 { .. } => object_hop(&live, &tx, ticket, &mut hop, from, &raw).await,
+        }
+    }
+}
+
+async fn object_hop(
+    live: &Live,
+    tx: &UnboundedSender<Msg>,
+    ticket: Ticket,
+    hop: &mut impl FnMut(Hop) -> usize,
+    from: String,
+    key: &str,
+) {
+    let to = format!("s3://{}/{key}", live.bucket().unwrap_or("?"));
+    let index = hop(Hop {
+        from: from.clone(),
+        to: to.clone(),
+        state: HopState::Loading,
+    });
+    let head = bounded(live.object_head(key, CONTENT_CHUNK)).await;
+    health(tx, StoreKind::S3, &head);
+    let state = match head {
+        Ok(Some(head)) => {
+            let _ = tx.send(Msg::Detail {
+                ticket,
+                update: Resolved::Content(Content {
+                    key: key.to_string(),
+                    head,
+                }),
+            });
+            HopState::Resolved
+        }
+        Ok(None) => HopState::NotFound,
+        Err(e) => HopState::Failed(e),
+    };
+    let _ = tx.send(Msg::Detail {
+        ticket,
+        update: Resolved::Hop(index, Hop { from, to, state }),
+    });
+}
+
+/// Downloads `key` in ranged chunks to a new file in the current directory.
+async fn save(live: &Live, key: &str, size: u64) -> anyhow::Result<String> {
+    use tokio::io::AsyncWriteExt;
+    let name = key
+        .rsplit('/')
+        .next()
+        .filter(|n| !n.is_empty())
+        .unwrap_or("object");
+    let name: String = name
+        .chars()
+        .map(|c| {
+            if c.is_alphanumeric() || ".-_".contains(c) {
+                c
+            } else {
+                '_'
+            }
+        })
+        .collect();
+    let mut path = std::path::PathBuf::from(&name);
+    let mut n = 1;
+    while path.exists() {
+        path = format!("{name}.{n}").into();
+        n += 1;
+    }
+    let mut file = tokio::fs::File::create_new(&path).await?;
+    let chunk = 8 * 1024 * 1024;
+    let mut offset = 0;
+    while offset < size {
+        let bytes = tokio::time::timeout(LOAD_TIMEOUT, live.object_range(key, offset, chunk))
+            .await
+            .map_err(|_| anyhow::anyhow!("timed out"))??;
+        if bytes.is_empty() {
+            break;
+        }
+        offset += bytes.len() as u64;
+        file.write_all(&bytes).await?;
+    }
+    file.flush().await?;
+    Ok(path.display().to_string())
+}

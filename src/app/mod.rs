@@ -1,0 +1,392 @@
+//! The explorer's model: the tree, the panes for the selected row, which pane has focus,
+//! and what the stores last said. Keys arrive as [`Command`]s and IO results as
+//! [`Msg`]s; both return the [`Effect`]s to start. Nothing here awaits.
+
+pub mod detail;
+pub mod keymap;
+pub mod loader;
+pub mod run;
+pub mod tree;
+
+use detail::{Detail, HopState};
+use keymap::Command;
+use loader::{Effect, Msg, StoreKind};
+use tree::{Selected, Tree};
+
+use crate::schema;
+
+/// Where keys go.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Focus {
+    Tree,
+    Pane,
+}
+
+/// The right-hand panes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Pane {
+    Row,
+    Document,
+    Content,
+}
+
+impl Pane {
+    pub fn index(self) -> usize {
+        match self {
+            Pane::Row => 0,
+            Pane::Document => 1,
+            Pane::Content => 2,
+        }
+    }
+}
+
+/// What a store last did.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Health {
+    Connecting,
+    Up,
+    Down(String),
+}
+
+pub struct App {
+    pub tree: Tree,
+    pub detail: Option<Detail>,
+    /// Rows left by following links, for going back.
+    pub back: Vec<Detail>,
+    pub focus: Focus,
+    pub pane: Pane,
+    pub help: bool,
+    pub notice: Option<String>,
+    pub health: [Health; 3],
+    /// Where the data comes from, for the title bar.
+    pub source: String,
+    pub quit: bool,
+    /// Something changed since the last frame.
+    pub dirty: bool,
+    /// Rows a page key moves (set from the last frame's height).
+    pub page_rows: usize,
+    next_ticket: u64,
+}
+
+fn store_index(store: StoreKind) -> usize {
+    match store {
+        StoreKind::Postgres => 0,
+        StoreKind::Mongo => 1,
+        StoreKind::S3 => 2,
+    }
+}
+
+impl App {
+    pub fn new(source: String) -> App {
+        App {
+            tree: Tree::new(),
+            detail: None,
+            back: Vec::new(),
+            focus: Focus::Tree,
+            pane: Pane::Row,
+            help: false,
+            notice: None,
+            health: [Health::Connecting, Health::Connecting, Health::Connecting],
+            source,
+            quit: false,
+            dirty: true,
+            page_rows: 10,
+            next_ticket: 1_000_000,
+        }
+    }
+
+    /// The first effects: check the stores, load the tenants.
+    pub fn start(&mut self) -> Vec<Effect> {
+        let mut effects = vec![Effect::Ping];
+        effects.extend(self.tree.load_root().map(Effect::Tree));
+        effects
+    }
+
+    pub fn is_loading(&self) -> bool {
+        self.tree.is_loading() || self.detail.as_ref().is_some_and(Detail::is_loading)
+    }
+
+    fn ticket(&mut self) -> u64 {
+        self.next_ticket += 1;
+        self.next_ticket
+    }
+
+    /// Applies a key's command.
+    pub fn command(&mut self, command: Command) -> Vec<Effect> {
+        self.dirty = true;
+        if self.help {
+            if matches!(command, Command::Escape | Command::Help | Command::Quit) {
+                self.help = false;
+            }
+            return Vec::new();
+        }
+        let mut effects = Vec::new();
+        match command {
+            Command::Quit => self.quit = true,
+            Command::Help => self.help = true,
+            Command::NextPane => self.cycle(true),
+            Command::PreviousPane => self.cycle(false),
+            Command::Pane(n) => {
+                self.pane = match n {
+                    1 => Pane::Row,
+                    2 => Pane::Document,
+                    _ => Pane::Content,
+                };
+                self.focus = Focus::Pane;
+            }
+            Command::Reload => {
+                effects.push(Effect::Ping);
+                match self.focus {
+                    Focus::Tree => effects.extend(self.tree.reload_selected().map(Effect::Tree)),
+                    Focus::Pane => {}
+                }
+                effects.extend(self.reselect(true));
+            }
+            Command::Save => match self.detail.as_ref().and_then(|d| d.content.as_ref()) {
+                Some(content) => effects.push(Effect::Save {
+                    key: content.key.clone(),
+                    size: content.head.meta.size,
+                }),
+                None => {
+                    self.notice = Some("nothing to save: the selected row has no object".into())
+                }
+            },
+            Command::Escape if self.focus == Focus::Pane => self.go_back(),
+            Command::Escape => {}
+            _ if self.focus == Focus::Tree => effects.extend(self.tree_command(command)),
+            _ => effects.extend(self.pane_command(command)),
+        }
+        effects
+    }
+
+    fn cycle(&mut self, forward: bool) {
+        let order = [
+            (Focus::Tree, self.pane),
+            (Focus::Pane, Pane::Row),
+            (Focus::Pane, Pane::Document),
+            (Focus::Pane, Pane::Content),
+        ];
+        let at = match self.focus {
+            Focus::Tree => 0,
+            Focus::Pane => 1 + self.pane.index(),
+        };
+        let next = if forward { (at + 1) % 4 } else { (at + 3) % 4 };
+        self.focus = order[next].0;
+        if next > 0 {
+            self.pane = order[next].1;
+        }
+    }
+
+    fn tree_command(&mut self, command: Command) -> Vec<Effect> {
+        let mut effects = Vec::new();
+        let page = self.page_rows.max(1);
+        match command {
+            Command::Down => {
+                self.tree.state.key_down();
+            }
+            Command::Up => {
+                self.tree.state.key_up();
+            }
+            Command::Top => {
+                self.tree.state.select_first();
+            }
+            Command::Bottom => {
+                self.tree.state.select_last();
+            }
+            Command::PageDown => {
+                self.tree
+                    .state
+                    .select_relative(|i| i.map_or(0, |i| i.saturating_add(page)));
+            }
+            Command::PageUp => {
+                self.tree
+                    .state
+                    .select_relative(|i| i.map_or(0, |i| i.saturating_sub(page)));
+            }
+            Command::Open => effects.extend(self.tree.open_selected().map(Effect::Tree)),
+            Command::Close => self.tree.close_selected(),
+            _ => {}
+        }
+        effects.extend(self.reselect(false));
+        effects
+    }
+
+    /// Starts resolving the selected row when the selection moved to another row.
+    fn reselect(&mut self, force: bool) -> Vec<Effect> {
+        let Selected::Row { table, id } = self.tree.selected() else {
+            return Vec::new();
+        };
+        if !force
+            && self.back.is_empty()
+            && self
+                .detail
+                .as_ref()
+                .is_some_and(|d| d.table == table && d.id == id)
+        {
+            return Vec::new();
+        }
+        self.back.clear();
+        let ticket = self.ticket();
+        self.detail = Some(Detail::new(ticket, table, id));
+        vec![Effect::Resolve { ticket, table, id }]
+    }
+
+    fn go_back(&mut self) {
+        match self.back.pop() {
+            Some(previous) => self.detail = Some(previous),
+            None => self.focus = Focus::Tree,
+        }
+    }
+
+    fn pane_command(&mut self, command: Command) -> Vec<Effect> {
+        let page = self.page_rows.max(1);
+        let pane = self.pane;
+        let Some(detail) = self.detail.as_mut() else {
+            if command == Command::Close {
+                self.focus = Focus::Tree;
+            }
+            return Vec::new();
+        };
+        let fields = detail.fields().len();
+        let scroll = &mut detail.scroll[pane.index()];
+        match (pane, command) {
+            (Pane::Row, Command::Down) => {
+                detail.field = (detail.field + 1).min(fields.saturating_sub(1))
+            }
+            (Pane::Row, Command::Up) => detail.field = detail.field.saturating_sub(1),
+            (Pane::Row, Command::Top) => detail.field = 0,
+            (Pane::Row, Command::Bottom) => detail.field = fields.saturating_sub(1),
+            (Pane::Row, Command::PageDown) => {
+                detail.field = (detail.field + page).min(fields.saturating_sub(1))
+            }
+            (Pane::Row, Command::PageUp) => detail.field = detail.field.saturating_sub(page),
+            (Pane::Row, Command::Open) => return self.follow_link(),
+            (_, Command::Down) => *scroll += 1,
+            (_, Command::Up) => *scroll = scroll.saturating_sub(1),
+            (_, Command::Top) => *scroll = 0,
+            (_, Command::Bottom) => *scroll = usize::MAX / 2,
+            (_, Command::PageDown) => *scroll += page,
+            (_, Command::PageUp) => *scroll = scroll.saturating_sub(page),
+            (Pane::Content, Command::Open) => {
+                if let Some(content) = detail.content.as_ref().filter(|c| c.truncated()) {
+                    return vec![Effect::MoreContent {
+                        ticket: detail.ticket,
+                        key: content.key.clone(),
+                        from: content.head.bytes.len() as u64,
+                    }];
+                }
+            }
+            (_, Command::Close) => self.go_back(),
+            _ => {}
+        }
+        Vec::new()
+    }
+
+    /// Enter on a field: a foreign key opens the row it names (Esc comes back); a
+    /// reference column shows the document or object pane.
+    fn follow_link(&mut self) -> Vec<Effect> {
+        let Some(detail) = self.detail.as_ref() else {
+            return Vec::new();
+        };
+        let Some(field) = detail.fields().get(detail.field) else {
+            return Vec::new();
+        };
+        if detail
+            .table
+            .references
+            .iter()
+            .any(|r| r.column() == field.column)
+        {
+            self.pane = if matches!(
+                detail
+                    .table
+                    .references
+                    .iter()
+                    .find(|r| r.column() == field.column),
+                Some(schema::Reference::S3 { .. })
+            ) {
+                Pane::Content
+            } else {
+                Pane::Document
+            };
+            return Vec::new();
+        }
+        let fk = detail
+            .table
+            .foreign_keys
+            .iter()
+            .find(|f| f.column == field.column);
+        let (Some(fk), Some(value)) = (fk, field.value.as_deref()) else {
+            self.notice = Some(format!("{} is not a link", field.column));
+            return Vec::new();
+        };
+        let (Some(target), Ok(id)) = (schema::table(fk.target), value.parse::<uuid::Uuid>()) else {
+            self.notice = Some(format!("{} = {value} is not a row id", field.column));
+            return Vec::new();
+        };
+        let ticket = self.ticket();
+        let previous = self.detail.replace(Detail::new(ticket, target, id));
+        self.back.extend(previous);
+        vec![Effect::Resolve {
+            ticket,
+            table: target,
+            id,
+        }]
+    }
+
+    /// Applies what background work reported.
+    pub fn message(&mut self, msg: Msg) -> Vec<Effect> {
+        match msg {
+            Msg::Page {
+                ticket,
+                path,
+                result,
+            } => {
+                if self.tree.apply_page(ticket, &path, result) {
+                    self.dirty = true;
+                    return self.reselect(false);
+                }
+            }
+            Msg::Counts {
+                ticket,
+                path,
+                result,
+            } => self.dirty |= self.tree.apply_counts(ticket, &path, result),
+            Msg::Detail { ticket, update } => {
+                if let Some(detail) = self.detail.as_mut().filter(|d| d.ticket == ticket) {
+                    detail.apply(update);
+                    self.dirty = true;
+                }
+            }
+            Msg::Health(store, problem) => {
+                let health = match problem {
+                    None => Health::Up,
+                    Some(reason) => Health::Down(reason),
+                };
+                let slot = &mut self.health[store_index(store)];
+                if *slot != health {
+                    *slot = health;
+                    self.dirty = true;
+                }
+            }
+            Msg::Notice(text) => {
+                self.notice = Some(text);
+                self.dirty = true;
+            }
+        }
+        Vec::new()
+    }
+
+    /// The chain's state in one word per hop, for tests and the status line.
+    pub fn chain_summary(&self) -> Vec<(String, HopState)> {
+        self.detail
+            .as_ref()
+            .map(|d| {
+                d.hops
+                    .iter()
+                    .map(|h| (format!("{} → {}", h.from, h.to), h.state.clone()))
+                    .collect()
+            })
+            .unwrap_or_default()
+    }
+}

@@ -1,0 +1,151 @@
+//! The loop: one `select!` over terminal events, results from background tasks, a spinner
+//! tick (only while something loads) and signals. It never awaits a query: keys and
+//! messages update the model, which hands back effects for the [`Loader`] to start.
+
+use std::time::Duration;
+
+use crossterm::event::{Event, EventStream, KeyEventKind};
+use futures::StreamExt;
+use ratatui::Terminal;
+use ratatui::backend::Backend;
+use tokio::sync::mpsc::{UnboundedReceiver, UnboundedSender, unbounded_channel};
+
+use super::App;
+use super::keymap::{Command, command_for};
+use super::loader::{Effect, Loader, Msg};
+use crate::store::read::Live;
+use crate::ui;
+
+/// The model plus what runs its effects: usable by the terminal loop and by tests.
+pub struct Driver {
+    pub app: App,
+    loader: Option<Loader>,
+    tx: UnboundedSender<Msg>,
+    rx: UnboundedReceiver<Msg>,
+    pending: Vec<Effect>,
+}
+
+impl Driver {
+    pub fn new(source: String) -> Driver {
+        let (tx, rx) = unbounded_channel();
+        Driver {
+            app: App::new(source),
+            loader: None,
+            tx,
+            rx,
+            pending: Vec::new(),
+        }
+    }
+
+    /// The stores are ready: start the first loads and anything asked for meanwhile.
+    /// `problems` are what could not even be configured.
+    pub fn attach(&mut self, live: Live, problems: Vec<Msg>) {
+        self.loader = Some(Loader::new(live, self.tx.clone()));
+        for problem in problems {
+            self.message(problem);
+        }
+        let mut effects = self.app.start();
+        effects.append(&mut self.pending);
+        self.run(effects);
+    }
+
+    pub fn command(&mut self, command: Command) {
+        let effects = self.app.command(command);
+        self.run(effects);
+    }
+
+    pub fn message(&mut self, msg: Msg) {
+        let effects = self.app.message(msg);
+        self.run(effects);
+    }
+
+    fn run(&mut self, effects: Vec<Effect>) {
+        match &mut self.loader {
+            Some(loader) => effects.into_iter().for_each(|e| loader.run(e)),
+            None => self.pending.extend(effects),
+        }
+    }
+
+    /// Applies messages until nothing is loading (or `limit` passes); false on timeout.
+    pub async fn settle(&mut self, limit: Duration) -> bool {
+        let deadline = tokio::time::Instant::now() + limit;
+        loop {
+            while let Ok(msg) = self.rx.try_recv() {
+                self.message(msg);
+            }
+            if !self.app.is_loading() {
+                // Let in-flight health reports land too.
+                tokio::time::sleep(Duration::from_millis(20)).await;
+                while let Ok(msg) = self.rx.try_recv() {
+                    self.message(msg);
+                }
+                if !self.app.is_loading() {
+                    return true;
+                }
+            }
+            match tokio::time::timeout_at(deadline, self.rx.recv()).await {
+                Ok(Some(msg)) => self.message(msg),
+                Ok(None) | Err(_) => return false,
+            }
+        }
+    }
+
+    /// Draws if the model changed.
+    pub fn draw<B: Backend>(&mut self, terminal: &mut Terminal<B>) -> anyhow::Result<()> {
+        if self.app.dirty {
+            terminal
+                .draw(|frame| ui::draw(frame, &mut self.app))
+                .map_err(|e| anyhow::anyhow!("drawing failed: {e}"))?;
+            self.app.dirty = false;
+        }
+        Ok(())
+    }
+}
+
+/// Runs the explorer on `terminal` until the user quits or a signal arrives. `connect`
+/// builds the stores in the background, so the first frame does not wait for them.
+pub async fn event_loop<B: Backend>(
+    terminal: &mut Terminal<B>,
+    source: String,
+    connect: impl Future<Output = (Live, Vec<Msg>)> + Send + 'static,
+) -> anyhow::Result<()> {
+    let mut driver = Driver::new(source);
+    let mut connecting = tokio::spawn(connect);
+    let mut connected = false;
+    let mut events = EventStream::new();
+    let mut spinner = tokio::time::interval(Duration::from_millis(100));
+    let mut terminate = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate())?;
+    let mut hangup = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::hangup())?;
+    loop {
+        driver.draw(terminal)?;
+        if driver.app.quit {
+            return Ok(());
+        }
+        tokio::select! {
+            event = events.next() => match event {
+                Some(Ok(Event::Key(key))) if key.kind != KeyEventKind::Release => {
+                    if let Some(command) = command_for(key) {
+                        driver.command(command);
+                    }
+                }
+                Some(Ok(Event::Resize(..))) => driver.app.dirty = true,
+                Some(Ok(_)) => {}
+                Some(Err(e)) => return Err(anyhow::anyhow!("reading the terminal failed: {e}")),
+                None => return Ok(()),
+            },
+            Some(msg) = driver.rx.recv() => driver.message(msg),
+            stores = &mut connecting, if !connected => {
+                connected = true;
+                let (live, problems) = stores.map_err(|e| anyhow::anyhow!("connecting failed: {e}"))?;
+                driver.attach(live, problems);
+            }
+            _ = spinner.tick(), if driver.app.is_loading() => {
+                driver.app.tree.spinner += 1;
+                driver.app.tree.rebuild();
+                driver.app.dirty = true;
+            }
+            _ = terminate.recv() => return Ok(()),
+            _ = hangup.recv() => return Ok(()),
+        }
+    }
+}

@@ -1,0 +1,242 @@
+//! Values formatted by type for the row and content panes.
+
+use chrono::{DateTime, Local};
+use ratatui::style::{Color, Modifier, Style};
+use ratatui::text::{Line, Span};
+
+use super::markdown;
+use super::sanitize::{clean_block, clean_line};
+use crate::app::detail::Content;
+use crate::app::tree::thousands;
+use crate::store::read::Field;
+
+/// Longest value shown whole in the row pane; the rest is cut with its size said.
+const MAX_VALUE: usize = 4_000;
+
+/// A field's value as lines (JSON pretty-printed, long text wrapped by the pane).
+pub fn field_value(field: &Field, currency: Option<&str>) -> Vec<Line<'static>> {
+    let Some(value) = &field.value else {
+        return vec![Line::styled("∅ null", Style::new().fg(Color::DarkGray))];
+    };
+    let ty = field.pg_type.as_str();
+    let column = field.column.as_str();
+    let one = |text: String| vec![Line::from(text)];
+    if ty.starts_with("timestamp") {
+        if let Ok(at) = DateTime::parse_from_rfc3339(value) {
+            let utc = at.with_timezone(&chrono::Utc);
+            let local = at.with_timezone(&Local);
+            let mut text = format!("{} UTC", utc.format("%Y-%m-%d %H:%M:%S"));
+            if local.offset().local_minus_utc() != 0 {
+                let shown = if local.date_naive() == utc.date_naive() {
+                    "%H:%M:%S %:z"
+                } else {
+                    "%m-%d %H:%M:%S %:z"
+                };
+                text.push_str(&format!(" · {} local", local.format(shown)));
+            }
+            return one(text);
+        }
+    }
+    if ty.starts_with("json") {
+        if let Ok(parsed) = serde_json::from_str::<serde_json::Value>(value) {
+            let pretty = serde_json::to_string_pretty(&parsed).unwrap_or_else(|_| value.clone());
+            return clean_block(&pretty)
+                .lines()
+                .map(|l| Line::from(l.to_string()))
+                .collect();
+        }
+    }
+    if column.ends_with("cost_usd") {
+        return one(format!("${value}"));
+    }
+    if column.ends_with("_cents") {
+        if let Ok(cents) = value.parse::<i64>() {
+            let sign = if cents < 0 { "-" } else { "" };
+            let abs = cents.unsigned_abs();
+            return one(format!(
+                "{sign}{}.{:02} {}",
+                thousands(abs / 100),
+                abs % 100,
+                currency.map_or(String::new(), |c| clean_line(c, 8))
+            ));
+        }
+    }
+    if matches!(ty, "integer" | "bigint" | "smallint")
+        && !column.ends_with("version")
+        && !column.ends_with("number")
+    {
+        if let Ok(n) = value.parse::<i64>() {
+            let text = if n < 0 {
+                format!("-{}", thousands(n.unsigned_abs()))
+            } else {
+                thousands(n as u64)
+            };
+            let unit = if column.ends_with("_ms") {
+                " ms"
+            } else if column.contains("tokens") {
+                " tokens"
+            } else {
+                ""
+            };
+            return one(format!("{text}{unit}"));
+        }
+    }
+    let shown: String = value.chars().take(MAX_VALUE).collect();
+    let mut lines: Vec<Line<'static>> = clean_block(&shown)
+        .lines()
+        .map(|l| Line::from(l.to_string()))
+        .collect();
+    if value.chars().count() > MAX_VALUE {
+        lines.push(Line::styled(
+            format!("… ({} more characters)", value.chars().count() - MAX_VALUE),
+            Style::new().fg(Color::DarkGray),
+        ));
+    }
+    if lines.is_empty() {
+        lines.push(Line::styled("(empty)", Style::new().fg(Color::DarkGray)));
+    }
+    lines
+}
+
+/// What kind of bytes an object holds.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Kind {
+    Markdown,
+    Json,
+    Text,
+    Binary,
+}
+
+pub fn kind(content: &Content) -> Kind {
+    let key = content.key.to_ascii_lowercase();
+    let content_type = content
+        .head
+        .meta
+        .content_type
+        .as_deref()
+        .unwrap_or("")
+        .to_ascii_lowercase();
+    let bytes = &content.head.bytes;
+    // Binary whatever it claims: NUL bytes, or a PDF.
+    if bytes.starts_with(b"%PDF-") || bytes.iter().take(8192).any(|b| *b == 0) {
+        return Kind::Binary;
+    }
+    if key.ends_with(".md") || content_type.contains("markdown") {
+        Kind::Markdown
+    } else if key.ends_with(".json") || content_type.contains("json") {
+        Kind::Json
+    } else if content_type.starts_with("text/") || std::str::from_utf8(bytes).is_ok() {
+        Kind::Text
+    } else {
+        Kind::Binary
+    }
+}
+
+/// Metadata lines shown above every object.
+pub fn object_meta(content: &Content) -> Vec<Line<'static>> {
+    let meta = &content.head.meta;
+    let dim = Style::new().fg(Color::DarkGray);
+    let mut lines = vec![
+        Line::from(vec![
+            Span::styled("key           ", dim),
+            Span::raw(clean_line(&meta.key, 300)),
+        ]),
+        Line::from(vec![
+            Span::styled("size          ", dim),
+            Span::raw(format!("{} bytes", thousands(meta.size))),
+        ]),
+        Line::from(vec![
+            Span::styled("content type  ", dim),
+            Span::raw(clean_line(
+                meta.content_type.as_deref().unwrap_or("(none)"),
+                100,
+            )),
+        ]),
+        Line::from(vec![
+            Span::styled("ETag          ", dim),
+            Span::raw(clean_line(meta.etag.as_deref().unwrap_or("(none)"), 100)),
+        ]),
+        Line::from(vec![
+            Span::styled("last modified ", dim),
+            Span::raw(clean_line(
+                meta.last_modified.as_deref().unwrap_or("(unknown)"),
+                100,
+            )),
+        ]),
+    ];
+    if content.truncated() {
+        lines.push(Line::styled(
+            format!(
+                "showing the first {} of {} bytes: Enter in this pane reads more",
+                thousands(content.head.bytes.len() as u64),
+                thousands(meta.size)
+            ),
+            dim,
+        ));
+    }
+    lines.push(Line::default());
+    lines
+}
+
+/// The object's bytes as a person wants to read them.
+pub fn content_body(content: &Content) -> Vec<Line<'static>> {
+    let bytes = &content.head.bytes;
+    let kind = kind(content);
+    if kind == Kind::Binary {
+        return vec![Line::styled(
+            "binary content: not shown (s saves it to a file)",
+            Style::new().add_modifier(Modifier::ITALIC),
+        )];
+    }
+    // A ranged read can end inside a character: only the last few bytes may be cut.
+    let (text, invalid) = match std::str::from_utf8(bytes) {
+        Ok(text) => (text.to_string(), None),
+        Err(e) if content.truncated() && e.error_len().is_none() => (
+            String::from_utf8_lossy(&bytes[..e.valid_up_to()]).into_owned(),
+            None,
+        ),
+        Err(e) => (
+            String::from_utf8_lossy(bytes).into_owned(),
+            Some(e.valid_up_to()),
+        ),
+    };
+    let mut lines = Vec::new();
+    if let Some(at) = invalid {
+        lines.push(Line::styled(
+            format!("invalid UTF-8 from byte {at}: shown with � in its place"),
+            Style::new().fg(Color::Red).add_modifier(Modifier::BOLD),
+        ));
+    }
+    match kind {
+        Kind::Markdown => lines.extend(markdown::render(&text)),
+        Kind::Json => match serde_json::from_str::<serde_json::Value>(&text) {
+            Ok(value) => {
+                let pretty = serde_json::to_string_pretty(&value).unwrap_or(text);
+                lines.extend(
+                    clean_block(&pretty)
+                        .lines()
+                        .map(|l| Line::from(l.to_string())),
+                );
+            }
+            Err(e) => {
+                if !content.truncated() {
+                    lines.push(Line::styled(
+                        format!("not valid JSON: {e}"),
+                        Style::new().fg(Color::Red),
+                    ));
+                }
+                lines.extend(
+                    clean_block(&text)
+                        .lines()
+                        .map(|l| Line::from(l.to_string())),
+                );
+            }
+        },
+        _ => lines.extend(
+            clean_block(&text)
+                .lines()
+                .map(|l| Line::from(l.to_string())),
+        ),
+    }
+    lines
+}

@@ -1,0 +1,432 @@
+//! Drawing: a pure function of the model (plus the tree widget's scroll state). Layout:
+//! a title line with each store's state, the tree on the left, the reference chain and
+//! the selected pane on the right, and a status line with the path and the keys.
+
+pub mod bson;
+pub mod format;
+pub mod markdown;
+pub mod sanitize;
+
+use ratatui::Frame;
+use ratatui::layout::{Constraint, Layout, Rect};
+use ratatui::style::{Color, Modifier, Style};
+use ratatui::text::{Line, Span};
+use ratatui::widgets::{Block, Borders, Clear, Paragraph, Wrap};
+use tui_tree_widget::Tree as TreeWidget;
+
+use crate::app::detail::{Detail, HopState};
+use crate::app::keymap::HELP;
+use crate::app::tree::Load;
+use crate::app::{App, Focus, Health, Pane};
+use sanitize::clean_line;
+
+/// Draws the whole screen.
+pub fn draw(frame: &mut Frame, app: &mut App) {
+    let area = frame.area();
+    let [title, main, status] = Layout::vertical([
+        Constraint::Length(1),
+        Constraint::Min(0),
+        Constraint::Length(1),
+    ])
+    .areas(area);
+    draw_title(frame, app, title);
+    let tree_width = if main.width < 60 {
+        main.width
+    } else {
+        (main.width * 2 / 5).max(30)
+    };
+    let [left, right] =
+        Layout::horizontal([Constraint::Length(tree_width), Constraint::Min(0)]).areas(main);
+    app.page_rows = usize::from(main.height.saturating_sub(3)).max(1);
+    draw_tree(frame, app, left);
+    if right.width > 0 {
+        draw_right(frame, app, right);
+    }
+    draw_status(frame, app, status);
+    if app.help {
+        draw_help(frame, area);
+    }
+    if std::env::var_os("NO_COLOR").is_some_and(|v| !v.is_empty()) {
+        for cell in frame.buffer_mut().content.iter_mut() {
+            cell.set_fg(Color::Reset);
+            cell.set_bg(Color::Reset);
+        }
+    }
+}
+
+fn focused_block(title: Line<'static>, focused: bool) -> Block<'static> {
+    let style = if focused {
+        Style::new().fg(Color::Cyan).add_modifier(Modifier::BOLD)
+    } else {
+        Style::new().fg(Color::DarkGray)
+    };
+    Block::new()
+        .borders(Borders::ALL)
+        .border_style(style)
+        .title(title)
+}
+
+fn draw_title(frame: &mut Frame, app: &App, area: Rect) {
+    let mut spans = vec![
+        Span::styled(
+            " tenantscope ",
+            Style::new().add_modifier(Modifier::BOLD | Modifier::REVERSED),
+        ),
+        Span::raw(" "),
+        Span::raw(clean_line(&app.source, 60)),
+        Span::raw("  "),
+    ];
+    for (name, health) in ["PG", "Mongo", "S3"].iter().zip(&app.health) {
+        let (mark, color) = match health {
+            Health::Up => ("✓", Color::Green),
+            Health::Connecting => ("…", Color::Yellow),
+            Health::Down(_) => ("✗ down", Color::Red),
+        };
+        spans.push(Span::styled(
+            format!("{name} {mark}  "),
+            Style::new().fg(color),
+        ));
+    }
+    frame.render_widget(Line::from(spans), area);
+}
+
+fn draw_tree(frame: &mut Frame, app: &mut App, area: Rect) {
+    let focused = app.focus == Focus::Tree;
+    let block = focused_block(Line::from(" Tree "), focused);
+    match TreeWidget::new(&app.tree.items) {
+        Ok(widget) => {
+            let widget = widget
+                .block(block)
+                .highlight_style(Style::new().add_modifier(Modifier::REVERSED | Modifier::BOLD))
+                .highlight_symbol("> ");
+            frame.render_stateful_widget(widget, area, &mut app.tree.state);
+        }
+        Err(e) => frame.render_widget(
+            Paragraph::new(format!("tree error: {e}")).block(block),
+            area,
+        ),
+    }
+}
+
+fn draw_right(frame: &mut Frame, app: &mut App, area: Rect) {
+    let Some(detail) = app.detail.as_mut() else {
+        let hint = Paragraph::new("Select a row in the tree (j/k to move, l to open).")
+            .block(focused_block(Line::from(" Row "), false))
+            .wrap(Wrap { trim: false });
+        frame.render_widget(hint, area);
+        return;
+    };
+    let chain = chain_lines(detail);
+    let chain_height = (chain.len() as u16).min(area.height / 3);
+    let [tabs, chain_area, body] = Layout::vertical([
+        Constraint::Length(1),
+        Constraint::Length(chain_height),
+        Constraint::Min(0),
+    ])
+    .areas(area);
+    let mut tab_spans = Vec::new();
+    for (n, (pane, name)) in [
+        (Pane::Row, "Row"),
+        (Pane::Document, "Document"),
+        (Pane::Content, "Content"),
+    ]
+    .iter()
+    .enumerate()
+    {
+        let label = format!(" {} {name} ", n + 1);
+        tab_spans.push(if *pane == app.pane {
+            Span::styled(
+                label,
+                Style::new().add_modifier(Modifier::REVERSED | Modifier::BOLD),
+            )
+        } else {
+            Span::raw(label)
+        });
+    }
+    if !app.back.is_empty() {
+        tab_spans.push(Span::styled(
+            format!("  ← {} back (Esc)", app.back.len()),
+            Style::new().fg(Color::DarkGray),
+        ));
+    }
+    frame.render_widget(Line::from(tab_spans), tabs);
+    frame.render_widget(Paragraph::new(chain), chain_area);
+
+    let focused = app.focus == Focus::Pane;
+    let (title, lines, cursor) = match app.pane {
+        Pane::Row => row_lines(detail),
+        Pane::Document => (
+            format!(" Document ({}) ", detail.documents.len()),
+            document_lines(detail),
+            None,
+        ),
+        Pane::Content => (" Content ".to_string(), content_lines(detail), None),
+    };
+    let inner_height = usize::from(body.height.saturating_sub(2)).max(1);
+    let index = app.pane.index();
+    let scroll = match cursor {
+        // Keep the selected field in view.
+        Some(at) => {
+            let s = &mut detail.scroll[index];
+            if at < *s {
+                *s = at;
+            } else if at >= *s + inner_height {
+                *s = at + 1 - inner_height;
+            }
+            *s
+        }
+        None => {
+            let s = &mut detail.scroll[index];
+            *s = (*s).min(lines.len().saturating_sub(1));
+            *s
+        }
+    };
+    let paragraph = Paragraph::new(lines)
+        .block(focused_block(Line::from(title), focused))
+        .wrap(Wrap { trim: false })
+        .scroll((u16::try_from(scroll).unwrap_or(u16::MAX), 0));
+    frame.render_widget(paragraph, body);
+}
+
+fn chain_lines(detail: &Detail) -> Vec<Line<'static>> {
+    detail
+        .hops
+        .iter()
+        .map(|hop| {
+            let (mark, color, note) = match &hop.state {
+                HopState::Loading => ("…", Color::Yellow, "loading".to_string()),
+                HopState::Resolved => ("✓", Color::Green, "resolved".to_string()),
+                HopState::NotFound => (
+                    "✗",
+                    Color::Red,
+                    "NOT FOUND (dangling reference)".to_string(),
+                ),
+                HopState::Empty => ("·", Color::DarkGray, "no reference".to_string()),
+                HopState::Invalid(why) => ("✗", Color::Red, format!("invalid: {why}")),
+                HopState::Failed(e) => ("!", Color::Red, format!("error: {e}")),
+            };
+            Line::from(vec![
+                Span::styled(
+                    format!("{mark} "),
+                    Style::new().fg(color).add_modifier(Modifier::BOLD),
+                ),
+                Span::raw(clean_line(&format!("{} → {}", hop.from, hop.to), 160)),
+                Span::styled(
+                    format!("  {}", clean_line(&note, 200)),
+                    Style::new().fg(color),
+                ),
+            ])
+        })
+        .collect()
+}
+
+/// (title, lines, line of the selected field)
+fn row_lines(detail: &Detail) -> (String, Vec<Line<'static>>, Option<usize>) {
+    let title = format!(" Row · {} ", detail.table.name);
+    let fields = match &detail.row {
+        Load::Loading(_) | Load::Unloaded => return (title, vec![Line::from("loading…")], None),
+        Load::Failed(e) => {
+            return (
+                title,
+                vec![Line::styled(
+                    format!("✗ {}", clean_line(e, 500)),
+                    Style::new().fg(Color::Red),
+                )],
+                None,
+            );
+        }
+        Load::Loaded(None) => {
+            return (
+                title,
+                vec![Line::styled(
+                    format!(
+                        "✗ no {} row with id {} (deleted, or a dangling foreign key)",
+                        detail.table.name, detail.id
+                    ),
+                    Style::new().fg(Color::Red),
+                )],
+                None,
+            );
+        }
+        Load::Loaded(Some(fields)) => fields,
+    };
+    let width = fields
+        .iter()
+        .map(|f| f.column.chars().count())
+        .max()
+        .unwrap_or(0)
+        .min(28);
+    let currency = fields
+        .iter()
+        .find(|f| f.column == "currency")
+        .and_then(|f| f.value.as_deref());
+    let mut lines = Vec::new();
+    let mut cursor = None;
+    for (i, field) in fields.iter().enumerate() {
+        let selected = i == detail.field;
+        if selected {
+            cursor = Some(lines.len());
+        }
+        let link = detail
+            .table
+            .foreign_keys
+            .iter()
+            .find(|f| f.column == field.column)
+            .map(|f| format!(" → {}", f.target))
+            .or_else(|| {
+                detail
+                    .table
+                    .references
+                    .iter()
+                    .find(|r| r.column() == field.column)
+                    .map(|r| match r {
+                        crate::schema::Reference::Mongo { collection, .. } => {
+                            format!(" → {collection}")
+                        }
+                        crate::schema::Reference::S3 { .. } => " → s3".to_string(),
+                    })
+            });
+        let name_style = if selected {
+            Style::new().add_modifier(Modifier::REVERSED | Modifier::BOLD)
+        } else {
+            Style::new().fg(Color::Cyan)
+        };
+        let values = format::field_value(field, currency);
+        for (n, value) in values.into_iter().enumerate() {
+            let mut spans = if n == 0 {
+                vec![
+                    Span::raw(if selected { "▶ " } else { "  " }),
+                    Span::styled(
+                        format!("{:<width$}", clean_line(&field.column, 28)),
+                        name_style,
+                    ),
+                    Span::raw(" "),
+                ]
+            } else {
+                vec![Span::raw(" ".repeat(width + 3))]
+            };
+            spans.extend(value.spans);
+            if n == 0 && field.value.is_some() {
+                if let Some(link) = &link {
+                    spans.push(Span::styled(
+                        link.clone(),
+                        Style::new()
+                            .fg(Color::Blue)
+                            .add_modifier(Modifier::UNDERLINED),
+                    ));
+                }
+            }
+            lines.push(Line::from(spans));
+        }
+    }
+    (title, lines, cursor)
+}
+
+fn document_lines(detail: &Detail) -> Vec<Line<'static>> {
+    if detail.documents.is_empty() {
+        let why = if detail
+            .table
+            .references
+            .iter()
+            .any(|r| matches!(r, crate::schema::Reference::Mongo { .. }))
+        {
+            if detail.is_loading() {
+                "loading…"
+            } else {
+                "no document: see the chain above"
+            }
+        } else {
+            "this table points to no MongoDB document"
+        };
+        return vec![Line::from(why)];
+    }
+    let mut lines = Vec::new();
+    for (title, document) in &detail.documents {
+        lines.push(Line::styled(
+            clean_line(title, 200),
+            Style::new().add_modifier(Modifier::BOLD),
+        ));
+        lines.extend(bson::render(document));
+        lines.push(Line::default());
+    }
+    lines
+}
+
+fn content_lines(detail: &Detail) -> Vec<Line<'static>> {
+    match &detail.content {
+        Some(content) => {
+            let mut lines = format::object_meta(content);
+            lines.extend(format::content_body(content));
+            lines
+        }
+        None if detail.is_loading() => vec![Line::from("loading…")],
+        None => vec![Line::from("no object: see the chain above")],
+    }
+}
+
+fn draw_status(frame: &mut Frame, app: &App, area: Rect) {
+    let path = app.tree.breadcrumb().join(" › ");
+    let hints = match (app.focus, app.pane) {
+        (Focus::Tree, _) => "j/k move · l open · h close · Tab panes · r reload · ? help · q quit",
+        (Focus::Pane, Pane::Row) => "j/k field · Enter follow link · Esc back · Tab next · ? help",
+        (Focus::Pane, Pane::Content) => "j/k scroll · Enter read more · s save · Esc back · ? help",
+        (Focus::Pane, _) => "j/k scroll · PgUp/PgDn · Esc back · Tab next · ? help",
+    };
+    let down: Vec<String> = ["PostgreSQL", "MongoDB", "S3"]
+        .iter()
+        .zip(&app.health)
+        .filter_map(|(name, h)| match h {
+            Health::Down(reason) => Some(format!("{name} down: {}", clean_line(reason, 120))),
+            _ => None,
+        })
+        .collect();
+    let mut spans = vec![
+        Span::styled(
+            clean_line(&path, 200),
+            Style::new().add_modifier(Modifier::BOLD),
+        ),
+        Span::raw("  "),
+    ];
+    if let Some(notice) = &app.notice {
+        spans.push(Span::styled(
+            clean_line(notice, 200),
+            Style::new().fg(Color::Yellow),
+        ));
+        spans.push(Span::raw("  "));
+    }
+    if !down.is_empty() {
+        spans.push(Span::styled(down.join(" · "), Style::new().fg(Color::Red)));
+        spans.push(Span::raw("  "));
+    }
+    spans.push(Span::styled(hints, Style::new().fg(Color::DarkGray)));
+    frame.render_widget(Line::from(spans), area);
+}
+
+fn draw_help(frame: &mut Frame, area: Rect) {
+    let width = 64.min(area.width);
+    let height = (HELP.len() as u16 + 4).min(area.height);
+    let popup = Rect {
+        x: area.x + (area.width - width) / 2,
+        y: area.y + (area.height - height) / 2,
+        width,
+        height,
+    };
+    let mut lines: Vec<Line> = HELP
+        .iter()
+        .map(|(keys, what)| {
+            Line::from(vec![
+                Span::styled(format!("{keys:<18}"), Style::new().fg(Color::Cyan)),
+                Span::raw(*what),
+            ])
+        })
+        .collect();
+    lines.push(Line::styled(
+        "Esc or ? closes this help",
+        Style::new().fg(Color::DarkGray),
+    ));
+    frame.render_widget(Clear, popup);
+    frame.render_widget(
+        Paragraph::new(lines).block(Block::bordered().title(" Keys ")),
+        popup,
+    );
+}
