@@ -469,6 +469,20 @@ pub static COLLECTIONS: &[Collection] = &[
     },
 ];
 
+/// The edge a row hangs from in the tree, given its column values: the first child edge
+/// whose column is set, preferring any edge over `tenant_id`, and skipping a
+/// `ChildWhereNull` edge when its column is set (a sub-activity hangs under its parent,
+/// not its period). None for tenants.
+pub fn tree_parent(table: &Table, value: impl Fn(&str) -> Option<String>) -> Option<&ForeignKey> {
+    let candidates = table.foreign_keys.iter().filter(|fk| match fk.shown {
+        Shown::Link => false,
+        Shown::Child => value(fk.column).is_some(),
+        Shown::ChildWhereNull(c) => value(fk.column).is_some() && value(c).is_none(),
+    });
+    let (tenant, other): (Vec<_>, Vec<_>) = candidates.partition(|fk| fk.column == "tenant_id");
+    other.into_iter().next().or(tenant.into_iter().next())
+}
+
 /// The table called `name`, if the schema has one.
 pub fn table(name: &str) -> Option<&'static Table> {
     TABLES.iter().find(|t| t.name == name)

@@ -102,8 +102,11 @@ impl App {
         effects
     }
 
+    /// Whether anything is on its way (loads, or a store's first answer).
     pub fn is_loading(&self) -> bool {
-        self.tree.is_loading() || self.detail.as_ref().is_some_and(Detail::is_loading)
+        self.tree.is_loading()
+            || self.detail.as_ref().is_some_and(Detail::is_loading)
+            || self.health.contains(&Health::Connecting)
     }
 
     fn ticket(&mut self) -> u64 {
@@ -231,6 +234,13 @@ impl App {
         vec![Effect::Resolve { ticket, table, id }]
     }
 
+    /// Selects the node at `path` (reveal, tests) and resolves it if it is a row.
+    pub fn select(&mut self, path: tree::Path) -> Vec<Effect> {
+        self.dirty = true;
+        self.tree.state.select(path);
+        self.reselect(false)
+    }
+
     fn go_back(&mut self) {
         match self.back.pop() {
             Some(previous) => self.detail = Some(previous),
@@ -324,8 +334,12 @@ impl App {
             self.notice = Some(format!("{} = {value} is not a row id", field.column));
             return Vec::new();
         };
+        // Along a self-reference (parent of parent...), stay on the same column.
+        let same_column = (target == detail.table).then_some(detail.field);
         let ticket = self.ticket();
-        let previous = self.detail.replace(Detail::new(ticket, target, id));
+        let mut next = Detail::new(ticket, target, id);
+        next.field = same_column.unwrap_or(0);
+        let previous = self.detail.replace(next);
         self.back.extend(previous);
         vec![Effect::Resolve {
             ticket,

@@ -54,6 +54,11 @@ impl Driver {
         self.run(effects);
     }
 
+    pub fn select(&mut self, path: super::tree::Path) {
+        let effects = self.app.select(path);
+        self.run(effects);
+    }
+
     pub fn message(&mut self, msg: Msg) {
         let effects = self.app.message(msg);
         self.run(effects);

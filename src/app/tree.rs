@@ -154,7 +154,7 @@ pub fn thousands(n: u64) -> String {
     let digits = n.to_string();
     let mut out = String::new();
     for (i, c) in digits.chars().enumerate() {
-        if i > 0 && (digits.len() - i) % 3 == 0 {
+        if i > 0 && (digits.len() - i).is_multiple_of(3) {
             out.push(',');
         }
         out.push(c);
@@ -234,6 +234,18 @@ impl Tree {
             Some(id) if id.starts_with('#') => Selected::Group,
             _ => Selected::Other,
         }
+    }
+
+    /// Whether the model has a row or group at `path`.
+    pub fn contains(&self, path: &[NodeId]) -> bool {
+        self.rows.contains_key(path) || self.groups.contains_key(path)
+    }
+
+    /// Rows loaded so far in the group at `path`, and whether there are more.
+    pub fn group_progress(&self, path: &[NodeId]) -> Option<(usize, bool)> {
+        self.groups
+            .get(path)
+            .map(|g| (g.items.len(), g.next.is_some()))
     }
 
     /// Labels of the selection and its ancestors, for the status bar.
@@ -382,12 +394,12 @@ impl Tree {
                         selected.last().map(String::as_str),
                         Some(PLACEHOLDER | LOAD_MORE)
                     );
-                if on_stand_in || (path.len() == 1 && selected == path) {
-                    if let Some(first) = page.items.first() {
-                        let mut first_path = path.to_vec();
-                        first_path.push(row_id(table, first.id));
-                        self.state.select(first_path);
-                    }
+                if (on_stand_in || (path.len() == 1 && selected == path))
+                    && let Some(first) = page.items.first()
+                {
+                    let mut first_path = path.to_vec();
+                    first_path.push(row_id(table, first.id));
+                    self.state.select(first_path);
                 }
                 let group = self.groups.get_mut(path).expect("checked above");
                 group.items.extend(page.items);

@@ -21,65 +21,64 @@ pub fn field_value(field: &Field, currency: Option<&str>) -> Vec<Line<'static>> 
     let ty = field.pg_type.as_str();
     let column = field.column.as_str();
     let one = |text: String| vec![Line::from(text)];
-    if ty.starts_with("timestamp") {
-        if let Ok(at) = DateTime::parse_from_rfc3339(value) {
-            let utc = at.with_timezone(&chrono::Utc);
-            let local = at.with_timezone(&Local);
-            let mut text = format!("{} UTC", utc.format("%Y-%m-%d %H:%M:%S"));
-            if local.offset().local_minus_utc() != 0 {
-                let shown = if local.date_naive() == utc.date_naive() {
-                    "%H:%M:%S %:z"
-                } else {
-                    "%m-%d %H:%M:%S %:z"
-                };
-                text.push_str(&format!(" · {} local", local.format(shown)));
-            }
-            return one(text);
+    if ty.starts_with("timestamp")
+        && let Ok(at) = DateTime::parse_from_rfc3339(value)
+    {
+        let utc = at.with_timezone(&chrono::Utc);
+        let local = at.with_timezone(&Local);
+        let mut text = format!("{} UTC", utc.format("%Y-%m-%d %H:%M:%S"));
+        if local.offset().local_minus_utc() != 0 {
+            let shown = if local.date_naive() == utc.date_naive() {
+                "%H:%M:%S %:z"
+            } else {
+                "%m-%d %H:%M:%S %:z"
+            };
+            text.push_str(&format!(" · {} local", local.format(shown)));
         }
+        return one(text);
     }
-    if ty.starts_with("json") {
-        if let Ok(parsed) = serde_json::from_str::<serde_json::Value>(value) {
-            let pretty = serde_json::to_string_pretty(&parsed).unwrap_or_else(|_| value.clone());
-            return clean_block(&pretty)
-                .lines()
-                .map(|l| Line::from(l.to_string()))
-                .collect();
-        }
+    if ty.starts_with("json")
+        && let Ok(parsed) = serde_json::from_str::<serde_json::Value>(value)
+    {
+        let pretty = serde_json::to_string_pretty(&parsed).unwrap_or_else(|_| value.clone());
+        return clean_block(&pretty)
+            .lines()
+            .map(|l| Line::from(l.to_string()))
+            .collect();
     }
     if column.ends_with("cost_usd") {
         return one(format!("${value}"));
     }
-    if column.ends_with("_cents") {
-        if let Ok(cents) = value.parse::<i64>() {
-            let sign = if cents < 0 { "-" } else { "" };
-            let abs = cents.unsigned_abs();
-            return one(format!(
-                "{sign}{}.{:02} {}",
-                thousands(abs / 100),
-                abs % 100,
-                currency.map_or(String::new(), |c| clean_line(c, 8))
-            ));
-        }
+    if column.ends_with("_cents")
+        && let Ok(cents) = value.parse::<i64>()
+    {
+        let sign = if cents < 0 { "-" } else { "" };
+        let abs = cents.unsigned_abs();
+        return one(format!(
+            "{sign}{}.{:02} {}",
+            thousands(abs / 100),
+            abs % 100,
+            currency.map_or(String::new(), |c| clean_line(c, 8))
+        ));
     }
     if matches!(ty, "integer" | "bigint" | "smallint")
         && !column.ends_with("version")
         && !column.ends_with("number")
+        && let Ok(n) = value.parse::<i64>()
     {
-        if let Ok(n) = value.parse::<i64>() {
-            let text = if n < 0 {
-                format!("-{}", thousands(n.unsigned_abs()))
-            } else {
-                thousands(n as u64)
-            };
-            let unit = if column.ends_with("_ms") {
-                " ms"
-            } else if column.contains("tokens") {
-                " tokens"
-            } else {
-                ""
-            };
-            return one(format!("{text}{unit}"));
-        }
+        let text = if n < 0 {
+            format!("-{}", thousands(n.unsigned_abs()))
+        } else {
+            thousands(n as u64)
+        };
+        let unit = if column.ends_with("_ms") {
+            " ms"
+        } else if column.contains("tokens") {
+            " tokens"
+        } else {
+            ""
+        };
+        return one(format!("{text}{unit}"));
     }
     let shown: String = value.chars().take(MAX_VALUE).collect();
     let mut lines: Vec<Line<'static>> = clean_block(&shown)

@@ -205,16 +205,13 @@ fn chain_lines(detail: &Detail) -> Vec<Line<'static>> {
                 HopState::Invalid(why) => ("✗", Color::Red, format!("invalid: {why}")),
                 HopState::Failed(e) => ("!", Color::Red, format!("error: {e}")),
             };
+            // The state first: the path after it may be cut at the pane's edge.
             Line::from(vec![
                 Span::styled(
-                    format!("{mark} "),
+                    format!("{mark} {} ", clean_line(&note, 200)),
                     Style::new().fg(color).add_modifier(Modifier::BOLD),
                 ),
-                Span::raw(clean_line(&format!("{} → {}", hop.from, hop.to), 160)),
-                Span::styled(
-                    format!("  {}", clean_line(&note, 200)),
-                    Style::new().fg(color),
-                ),
+                Span::raw(clean_line(&format!("{} → {}", hop.from, hop.to), 300)),
             ])
         })
         .collect()
@@ -306,15 +303,16 @@ fn row_lines(detail: &Detail) -> (String, Vec<Line<'static>>, Option<usize>) {
                 vec![Span::raw(" ".repeat(width + 3))]
             };
             spans.extend(value.spans);
-            if n == 0 && field.value.is_some() {
-                if let Some(link) = &link {
-                    spans.push(Span::styled(
-                        link.clone(),
-                        Style::new()
-                            .fg(Color::Blue)
-                            .add_modifier(Modifier::UNDERLINED),
-                    ));
-                }
+            if n == 0
+                && field.value.is_some()
+                && let Some(link) = &link
+            {
+                spans.push(Span::styled(
+                    link.clone(),
+                    Style::new()
+                        .fg(Color::Blue)
+                        .add_modifier(Modifier::UNDERLINED),
+                ));
             }
             lines.push(Line::from(spans));
         }

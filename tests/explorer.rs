@@ -1,0 +1,581 @@
+//! The explorer driven as a person drives it: key events into the app, the real loader
+//! against the real seeded stores, the screen drawn on ratatui's TestBackend and read
+//! back as text.
+
+mod common;
+
+use std::sync::OnceLock;
+use std::time::Duration;
+
+use common::{Stores, block_on_own_runtime};
+use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
+use ratatui::Terminal;
+use ratatui::backend::TestBackend;
+use sqlx::PgPool;
+use tenantscope::app::detail::HopState;
+use tenantscope::app::keymap::{Command, command_for};
+use tenantscope::app::run::Driver;
+use tenantscope::app::tree::thousands;
+use tenantscope::config::StoreArgs;
+use tenantscope::explore;
+use tenantscope::schema::{self, Table};
+use tenantscope::seed::{BrokenKind, Options, Report};
+use tenantscope::store::Access;
+use tenantscope::store::read::Live;
+use unicode_width::UnicodeWidthStr;
+use uuid::Uuid;
+
+struct Seeded {
+    stores: Stores,
+    report: Report,
+}
+
+fn seeded() -> &'static Seeded {
+    static SEEDED: OnceLock<Seeded> = OnceLock::new();
+    SEEDED.get_or_init(|| {
+        block_on_own_runtime(async {
+            let stores = Stores::create("explorer").await;
+            let report = stores.seed(Options::default()).await;
+            Seeded { stores, report }
+        })
+    })
+}
+
+fn store_args(stores: &Stores) -> StoreArgs {
+    StoreArgs {
+        pg: Some(stores.pg_url.clone()),
+        mongo: Some(stores.mongo_uri.clone()),
+        bucket: Some(stores.bucket.clone()),
+        s3_path_style: None,
+    }
+}
+
+/// The app on a 140×40 TestBackend.
+struct Ui {
+    driver: Driver,
+    terminal: Terminal<TestBackend>,
+}
+
+impl Ui {
+    async fn open(stores: &Stores) -> Ui {
+        Ui::with_size(stores, 140, 40).await
+    }
+
+    async fn with_size(stores: &Stores, width: u16, height: u16) -> Ui {
+        let (live, problems) = explore::connect(store_args(stores)).await;
+        Ui::attached(live, problems, width, height).await
+    }
+
+    async fn attached(
+        live: Live,
+        problems: Vec<tenantscope::app::loader::Msg>,
+        width: u16,
+        height: u16,
+    ) -> Ui {
+        let mut ui = Ui {
+            driver: Driver::new("test".into()),
+            terminal: Terminal::new(TestBackend::new(width, height)).unwrap(),
+        };
+        ui.driver.attach(live, problems);
+        ui.settle().await;
+        ui
+    }
+
+    async fn settle(&mut self) {
+        let settled = self.driver.settle(Duration::from_secs(30)).await;
+        self.driver.app.dirty = true;
+        self.driver.draw(&mut self.terminal).unwrap();
+        assert!(settled, "loads did not finish:\n{}", self.screen());
+    }
+
+    async fn key(&mut self, code: KeyCode) {
+        let command = command_for(KeyEvent::new(code, KeyModifiers::NONE)).expect("a mapped key");
+        self.driver.command(command);
+        self.settle().await;
+    }
+
+    fn screen(&self) -> String {
+        // A wide character covers the next cell, as it does on a real terminal.
+        let buffer = self.terminal.backend().buffer();
+        (0..buffer.area.height)
+            .map(|y| {
+                let mut line = String::new();
+                let mut x = 0;
+                while x < buffer.area.width {
+                    let symbol = buffer[(x, y)].symbol();
+                    line.push_str(symbol);
+                    x += u16::try_from(symbol.width().max(1)).unwrap_or(1);
+                }
+                line
+            })
+            .collect::<Vec<_>>()
+            .join("\n")
+    }
+
+    fn selected(&self) -> Vec<String> {
+        self.driver.app.tree.state.selected().to_vec()
+    }
+
+    /// Walks to `path` with keys only: j until the next node on the path is selected
+    /// (Enter on "load more" when it is not loaded yet), then l to open it.
+    async fn walk(&mut self, path: &[String]) {
+        for depth in 2..=path.len() {
+            let target = &path[..depth];
+            let mut presses = 0;
+            while self.selected() != target {
+                let visible: Vec<Vec<String>> = self
+                    .driver
+                    .app
+                    .tree
+                    .state
+                    .flatten(&self.driver.app.tree.items)
+                    .into_iter()
+                    .map(|f| f.identifier)
+                    .collect();
+                let at = visible.iter().position(|p| p.as_slice() == self.selected());
+                let goal = visible.iter().position(|p| p.as_slice() == target);
+                let on_more = self.selected().last().map(String::as_str) == Some("+more");
+                let key = match (goal, at) {
+                    (Some(goal), Some(at)) if goal < at => KeyCode::Char('k'),
+                    _ if on_more => KeyCode::Enter,
+                    _ => KeyCode::Char('j'),
+                };
+                self.key(key).await;
+                presses += 1;
+                assert!(
+                    presses < 400,
+                    "could not reach {target:?}:\n{}",
+                    self.screen()
+                );
+            }
+            if depth < path.len() {
+                self.key(KeyCode::Char('l')).await;
+            }
+        }
+    }
+}
+
+/// The tree path of a row: from the tenant down, along the edges the schema shows.
+async fn tree_path(pg: &PgPool, table: &'static Table, id: Uuid) -> Vec<String> {
+    let live = Live {
+        pg: Some(pg.clone()),
+        ..Live::default()
+    };
+    let mut reversed = Vec::new();
+    let (mut table, mut id) = (table, id);
+    loop {
+        reversed.push(format!("{}:{id}", table.name));
+        let fields = live.row(table, id).await.unwrap().expect("the row exists");
+        let value = |c: &str| {
+            fields
+                .iter()
+                .find(|f| f.column == c)
+                .and_then(|f| f.value.clone())
+        };
+        let Some(fk) = schema::tree_parent(table, value) else {
+            break;
+        };
+        reversed.push(format!("#{}.{}", table.name, fk.column));
+        let parent: Uuid = value(fk.column).unwrap().parse().unwrap();
+        (table, id) = (schema::table(fk.target).unwrap(), parent);
+    }
+    reversed.push("#tenants".into());
+    reversed.reverse();
+    reversed
+}
+
+async fn first_id(pg: &PgPool, sql: &'static str) -> Uuid {
+    sqlx::query_scalar(sql)
+        .fetch_one(pg)
+        .await
+        .unwrap_or_else(|e| panic!("{sql}: {e}"))
+}
+
+fn table(name: &str) -> &'static Table {
+    schema::table(name).unwrap()
+}
+
+#[tokio::test]
+async fn drill_to_a_blog_activity_and_read_its_rendered_markdown() {
+    let s = seeded();
+    let pg = s.stores.pg(Access::ReadOnly).await;
+    let broken: Vec<&str> = s
+        .report
+        .broken
+        .iter()
+        .map(|b| b.reference.as_str())
+        .collect();
+    let candidates: Vec<(Uuid, String)> = sqlx::query_as(
+        "select id, output_ref from activities where title like 'Blog post:%' and parent_activity_id is null
+         and output_ref is not null order by created_at desc",
+    )
+    .fetch_all(&pg)
+    .await
+    .unwrap();
+    let (activity, _) = candidates
+        .into_iter()
+        .find(|(_, oid)| !broken.iter().any(|b| b.contains(oid.as_str())))
+        .expect("a blog activity whose output resolves");
+    let title: String = sqlx::query_scalar("select title from activities where id = $1")
+        .bind(activity)
+        .fetch_one(&pg)
+        .await
+        .unwrap();
+
+    let mut ui = Ui::open(&s.stores).await;
+    let path = tree_path(&pg, table("activities"), activity).await;
+    ui.walk(&path).await;
+    let chain = ui.driver.app.chain_summary();
+    assert_eq!(chain.len(), 2, "{chain:?}");
+    assert!(
+        chain.iter().all(|(_, state)| *state == HopState::Resolved),
+        "{chain:?}"
+    );
+    assert!(
+        chain[0]
+            .0
+            .starts_with("activities.output_ref → activity_outputs/")
+    );
+    assert!(chain[1].0.starts_with("activity_outputs.s3Key → s3://"));
+
+    ui.key(KeyCode::Char('3')).await;
+    let screen = ui.screen();
+    let shown_title: String = title.chars().take(30).collect();
+    assert!(
+        screen.contains(&format!("# {shown_title}")),
+        "no title heading:\n{screen}"
+    );
+    assert!(screen.contains("## "), "no section headings:\n{screen}");
+    assert!(screen.contains("text/markdown"), "{screen}");
+    assert!(
+        !screen.contains("**"),
+        "Markdown emphasis left unrendered:\n{screen}"
+    );
+
+    // Back to the tree and up to the parent with h.
+    ui.key(KeyCode::Esc).await;
+    ui.key(KeyCode::Char('h')).await;
+    ui.key(KeyCode::Char('h')).await;
+    assert_eq!(ui.selected(), path[..path.len() - 1].to_vec());
+}
+
+#[tokio::test]
+async fn a_tool_call_shows_its_log_document() {
+    let s = seeded();
+    let pg = s.stores.pg(Access::ReadOnly).await;
+    let broken: Vec<String> = s.report.broken.iter().map(|b| b.location.clone()).collect();
+    let calls: Vec<Uuid> = sqlx::query_scalar("select id from tool_calls where tool_name = 'web_search' and status = 'succeeded' limit 50")
+        .fetch_all(&pg)
+        .await
+        .unwrap();
+    let call = calls
+        .into_iter()
+        .find(|id| !broken.contains(&format!("tool_calls/{id}")))
+        .unwrap();
+    let mut ui = Ui::open(&s.stores).await;
+    ui.walk(&tree_path(&pg, table("tool_calls"), call).await)
+        .await;
+    ui.key(KeyCode::Char('2')).await;
+    let screen = ui.screen();
+    for needle in [
+        "tool_call_logs/",
+        "request: {",
+        "query: \"",
+        "response: {",
+        "ObjectId(\"",
+    ] {
+        assert!(screen.contains(needle), "{needle} missing:\n{screen}");
+    }
+    // The end of the document is below the fold: G scrolls there.
+    ui.key(KeyCode::Char('G')).await;
+    let screen = ui.screen();
+    assert!(screen.contains("createdAt: ISODate(\""), "{screen}");
+}
+
+#[tokio::test]
+async fn a_contract_shows_its_pdf_metadata() {
+    let s = seeded();
+    let pg = s.stores.pg(Access::ReadOnly).await;
+    let missing: Vec<String> = s
+        .report
+        .broken
+        .iter()
+        .map(|b| b.reference.clone())
+        .collect();
+    let contracts: Vec<(Uuid, String)> =
+        sqlx::query_as("select id, pdf_s3_key from contracts where pdf_s3_key is not null")
+            .fetch_all(&pg)
+            .await
+            .unwrap();
+    let (contract, key) = contracts
+        .into_iter()
+        .find(|(_, key)| !missing.contains(key))
+        .unwrap();
+    let size = s
+        .stores
+        .s3()
+        .await
+        .head_object()
+        .bucket(&s.stores.bucket)
+        .key(&key)
+        .send()
+        .await
+        .unwrap()
+        .content_length()
+        .unwrap();
+
+    let mut ui = Ui::open(&s.stores).await;
+    ui.walk(&tree_path(&pg, table("contracts"), contract).await)
+        .await;
+    ui.key(KeyCode::Char('3')).await;
+    let screen = ui.screen();
+    assert!(
+        screen.contains(&format!("{} bytes", thousands(size as u64))),
+        "size {size} not shown:\n{screen}"
+    );
+    assert!(screen.contains("application/pdf"), "{screen}");
+    assert!(screen.contains("binary content: not shown"), "{screen}");
+}
+
+#[tokio::test]
+async fn every_kind_of_broken_reference_names_the_missing_hop() {
+    let s = seeded();
+    let pg = s.stores.pg(Access::ReadOnly).await;
+    for kind in [
+        BrokenKind::MissingDocument,
+        BrokenKind::MissingObject,
+        BrokenKind::MissingContractPdf,
+    ] {
+        // The row to open: the one holding the reference, or for a document whose object
+        // is missing, a row pointing at that document.
+        let mut target = None;
+        for broken in s.report.broken.iter().filter(|b| b.kind == kind) {
+            let (table_name, id) = broken.location.split_once('/').unwrap();
+            if kind != BrokenKind::MissingObject {
+                target = Some((broken, table(table_name), id.parse::<Uuid>().unwrap()));
+                break;
+            }
+            let pointing: Option<(String, Uuid)> = sqlx::query_as(
+                "select 'activities', id from activities where output_ref = $1
+                 union all select 'blog_posts', id from blog_posts where content_ref = $1
+                 union all select 'social_posts', id from social_posts where content_ref = $1 limit 1",
+            )
+            .bind(id)
+            .fetch_optional(&pg)
+            .await
+            .unwrap();
+            if let Some((name, row)) = pointing {
+                target = Some((broken, table(&name), row));
+                break;
+            }
+        }
+        let (broken, row_table, row_id) = target.unwrap_or_else(|| panic!("no reachable {kind:?}"));
+        let mut ui = Ui::open(&s.stores).await;
+        ui.walk(&tree_path(&pg, row_table, row_id).await).await;
+        let chain = ui.driver.app.chain_summary();
+        let missing = chain
+            .iter()
+            .find(|(_, state)| *state == HopState::NotFound)
+            .unwrap_or_else(|| panic!("{kind:?}: {chain:?}"));
+        assert!(
+            missing.0.contains(&broken.reference),
+            "{kind:?}: {missing:?} does not name {}",
+            broken.reference
+        );
+        let screen = ui.screen();
+        assert!(
+            screen.contains("NOT FOUND (dangling reference)"),
+            "{kind:?}:\n{screen}"
+        );
+    }
+}
+
+#[tokio::test]
+async fn a_group_larger_than_a_page_pages_with_load_more() {
+    let s = seeded();
+    let pg = s.stores.pg(Access::ReadOnly).await;
+    let channel = first_id(
+        &pg,
+        "select channel_id from channel_scores group by channel_id having count(*) > 60 limit 1",
+    )
+    .await;
+    let total: i64 =
+        sqlx::query_scalar("select count(*) from channel_scores where channel_id = $1")
+            .bind(channel)
+            .fetch_one(&pg)
+            .await
+            .unwrap();
+    let mut ui = Ui::open(&s.stores).await;
+    let mut path = tree_path(&pg, table("channels"), channel).await;
+    ui.walk(&path).await;
+    ui.key(KeyCode::Char('l')).await;
+    path.push("#channel_scores.channel_id".into());
+    ui.walk(&path).await;
+    ui.key(KeyCode::Char('l')).await;
+    assert!(
+        ui.screen().contains(&format!("Scores ({total})")),
+        "{}",
+        ui.screen()
+    );
+    assert_eq!(ui.driver.app.tree.group_progress(&path), Some((50, true)));
+    let mut more = path.clone();
+    more.push("+more".into());
+    ui.walk(&more).await;
+    assert!(ui.screen().contains("▸ load more…"), "{}", ui.screen());
+    ui.key(KeyCode::Enter).await;
+    let (loaded, more) = ui.driver.app.tree.group_progress(&path).unwrap();
+    assert_eq!((loaded as i64, more), (total.min(100), total > 100));
+    // The selection moved to the first row of the new page.
+    assert!(ui.selected().last().unwrap().starts_with("channel_scores:"));
+}
+
+#[tokio::test]
+async fn a_parent_activity_cycle_does_not_hang_the_tree() {
+    let s = seeded();
+    let pg = s.stores.pg(Access::ReadOnly).await;
+    let writer = s.stores.pg(Access::ReadWrite).await;
+    // A top-level activity X with a child Y, then X's parent set to Y: a cycle.
+    let period = first_id(
+        &pg,
+        "select deliverable_period_id from activities where parent_activity_id is null limit 1",
+    )
+    .await;
+    let (x, y) = (Uuid::new_v4(), Uuid::new_v4());
+    let tenant: Uuid =
+        sqlx::query_scalar("select tenant_id from deliverable_periods where id = $1")
+            .bind(period)
+            .fetch_one(&pg)
+            .await
+            .unwrap();
+    for (id, parent, title) in [(x, None, "Cycle X"), (y, Some(x), "Cycle Y")] {
+        sqlx::query(
+            "insert into activities (id, tenant_id, deliverable_period_id, parent_activity_id, title, kind, status, created_at)
+             values ($1, $2, $3, $4, $5, 'research', 'pending', now() + interval '1 day')",
+        )
+        .bind(id)
+        .bind(tenant)
+        .bind(period)
+        .bind(parent)
+        .bind(title)
+        .execute(&writer)
+        .await
+        .unwrap();
+    }
+    let mut ui = Ui::open(&s.stores).await;
+    let mut path = tree_path(&pg, table("activities"), x).await;
+    ui.walk(&path).await;
+    sqlx::query("update activities set parent_activity_id = $1 where id = $2")
+        .bind(y)
+        .bind(x)
+        .execute(&writer)
+        .await
+        .unwrap();
+    // Open X → Y → X → Y ... ten levels: each is one lazy load, nothing recurses.
+    for level in 0..10 {
+        let (child_table_id, child) = if level % 2 == 0 {
+            (y, "activities")
+        } else {
+            (x, "activities")
+        };
+        ui.key(KeyCode::Char('l')).await;
+        path.push("#activities.parent_activity_id".into());
+        path.push(format!("{child}:{child_table_id}"));
+        ui.walk(&path).await;
+    }
+    assert!(ui.screen().contains("Cycle"), "{}", ui.screen());
+    // Following parent_activity_id links round the cycle stays responsive too.
+    ui.key(KeyCode::Char('1')).await;
+    let parent_field = ui
+        .driver
+        .app
+        .detail
+        .as_ref()
+        .unwrap()
+        .fields()
+        .iter()
+        .position(|f| f.column == "parent_activity_id")
+        .unwrap();
+    for _ in 0..parent_field {
+        ui.key(KeyCode::Char('j')).await;
+    }
+    for _ in 0..6 {
+        ui.key(KeyCode::Enter).await;
+    }
+    assert_eq!(ui.driver.app.back.len(), 6);
+    sqlx::query("delete from activities where id in ($1, $2)")
+        .bind(x)
+        .bind(y)
+        .execute(&writer)
+        .await
+        .ok();
+    sqlx::query("update activities set parent_activity_id = null where id = $1")
+        .bind(x)
+        .execute(&writer)
+        .await
+        .ok();
+}
+
+#[tokio::test]
+async fn the_screen_survives_tiny_and_standard_sizes() {
+    let s = seeded();
+    for (w, h) in [(80, 24), (20, 5), (1, 1)] {
+        let mut ui = Ui::with_size(&s.stores, w, h).await;
+        for code in [
+            KeyCode::Char('l'),
+            KeyCode::Char('j'),
+            KeyCode::Tab,
+            KeyCode::Char('?'),
+            KeyCode::Esc,
+            KeyCode::Char('3'),
+        ] {
+            ui.key(code).await;
+        }
+        if w == 80 {
+            assert!(ui.screen().contains("tenantscope"), "{}", ui.screen());
+        }
+    }
+}
+
+#[tokio::test]
+async fn help_lists_the_keys_and_escape_closes_it() {
+    let s = seeded();
+    let mut ui = Ui::open(&s.stores).await;
+    ui.key(KeyCode::Char('?')).await;
+    let screen = ui.screen();
+    for needle in [
+        "Keys",
+        "follow link",
+        "load more",
+        "save the current object",
+        "quit",
+    ] {
+        assert!(screen.contains(needle), "{needle}:\n{screen}");
+    }
+    ui.key(KeyCode::Char('q')).await;
+    assert!(!ui.driver.app.quit, "q closes the popup first");
+    assert!(!ui.screen().contains("Esc or ? closes this help"));
+    ui.key(KeyCode::Char('q')).await;
+    assert!(ui.driver.app.quit);
+}
+
+#[tokio::test]
+async fn unreachable_stores_are_reported_and_the_rest_keeps_working() {
+    let s = seeded();
+    let mut args = store_args(&s.stores);
+    args.mongo =
+        Some("mongodb://127.0.0.1:9/none?serverSelectionTimeoutMS=500&connectTimeoutMS=500".into());
+    args.pg = Some(s.stores.pg_url.replace("postgres@", "postgres:s3cret@"));
+    let (live, problems) = explore::connect(args).await;
+    let mut ui = Ui::attached(live, problems, 140, 40).await;
+    let screen = ui.screen();
+    assert!(screen.contains("Mongo ✗ down"), "{screen}");
+    assert!(screen.contains("PG ✓"), "{screen}");
+    assert!(
+        !screen.contains("s3cret"),
+        "a password reached the screen:\n{screen}"
+    );
+    // The tree still works; a tool call's document hop fails with the reason.
+    ui.key(KeyCode::Char('l')).await;
+    assert!(ui.screen().contains("Strategies"), "{}", ui.screen());
+    let _ = Command::Quit;
+}
