@@ -1,0 +1,271 @@
+//! The real binary in a real terminal: tmux runs it, send-keys types, capture-pane reads
+//! the screen. One journey from a tenant to rendered Markdown and back, then SIGTERM,
+//! after which the terminal must be back on the main screen with the cursor shown.
+
+mod common;
+
+use std::process::Command;
+use std::time::{Duration, Instant};
+
+use common::Stores;
+use tenantscope::app::tree::{COUNT_CAP, PAGE_SIZE, groups_of};
+use tenantscope::schema::{self, Table};
+use tenantscope::seed::Options;
+use tenantscope::store::Access;
+use tenantscope::store::read::{Listing, Live};
+use uuid::Uuid;
+
+/// A tmux server of its own (its own socket), killed on drop.
+struct Tmux {
+    socket: String,
+}
+
+impl Tmux {
+    fn run(&self, args: &[&str]) -> String {
+        let out = Command::new("tmux")
+            .arg("-L")
+            .arg(&self.socket)
+            .args(args)
+            .output()
+            .expect("tmux runs (scripts/install-deps installs it)");
+        assert!(
+            out.status.success(),
+            "tmux {args:?}: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        String::from_utf8_lossy(&out.stdout).into_owned()
+    }
+
+    fn screen(&self) -> String {
+        self.run(&["capture-pane", "-p", "-t", "ts"])
+    }
+
+    fn keys(&self, keys: &str, times: usize) {
+        for _ in 0..times {
+            self.run(&["send-keys", "-t", "ts", keys]);
+            std::thread::sleep(Duration::from_millis(60));
+        }
+    }
+
+    /// Waits until the screen satisfies `ready`.
+    fn wait_for(&self, what: &str, ready: impl Fn(&str) -> bool) -> String {
+        let start = Instant::now();
+        loop {
+            let screen = self.screen();
+            if ready(&screen) {
+                return screen;
+            }
+            assert!(
+                start.elapsed() < Duration::from_secs(20),
+                "waited for {what}:\n{screen}"
+            );
+            std::thread::sleep(Duration::from_millis(100));
+        }
+    }
+
+    /// The line the tree highlights.
+    fn selected_line(&self) -> String {
+        self.screen()
+            .lines()
+            .find(|l| l.contains("│> "))
+            .unwrap_or_default()
+            .to_string()
+    }
+}
+
+impl Drop for Tmux {
+    fn drop(&mut self) {
+        let _ = Command::new("tmux")
+            .args(["-L", &self.socket, "kill-server"])
+            .output();
+    }
+}
+
+/// How many j presses lead from a just-opened row to each step of `path` (rows and groups
+/// alternate), computed from the same listings the tree shows.
+async fn presses(live: &Live, path: &[(&'static Table, Uuid)]) -> Vec<(usize, usize)> {
+    let mut out = Vec::new();
+    for pair in path.windows(2) {
+        let (parent_table, parent_id) = pair[0];
+        let (child_table, child_id) = pair[1];
+        let mut visible = Vec::new();
+        for spec in groups_of(parent_table) {
+            if live
+                .count(&spec.listing(parent_id), COUNT_CAP)
+                .await
+                .unwrap()
+                .n
+                > 0
+            {
+                visible.push(spec);
+            }
+        }
+        let values = live.row(child_table, child_id).await.unwrap().unwrap();
+        let value = |c: &str| {
+            values
+                .iter()
+                .find(|f| f.column == c)
+                .and_then(|f| f.value.clone())
+        };
+        let fk = schema::tree_parent(child_table, value).unwrap();
+        let group = visible
+            .iter()
+            .position(|g| g.table == child_table && g.column == fk.column)
+            .unwrap();
+        let page = live
+            .list(&visible[group].listing(parent_id), None, PAGE_SIZE)
+            .await
+            .unwrap();
+        let item = page
+            .items
+            .iter()
+            .position(|i| i.id == child_id)
+            .expect("on the first page");
+        out.push((group + 1, item + 1));
+    }
+    out
+}
+
+#[tokio::test]
+async fn journey_to_rendered_markdown_and_back_then_sigterm_restores_the_terminal() {
+    let stores = Stores::create("tmux").await;
+    stores
+        .seed(Options {
+            tenants: 1,
+            ..Options::default()
+        })
+        .await;
+    let pg = stores.pg(Access::ReadOnly).await;
+    let live = Live {
+        pg: Some(pg.clone()),
+        ..Live::default()
+    };
+    // A blog activity whose content resolves, and its ancestry.
+    let (activity, title): (Uuid, String) = sqlx::query_as(
+        "select a.id, a.title from activities a where a.title like 'Blog post:%' and a.output_ref is not null
+         and a.parent_activity_id is null and a.status = 'done' order by a.created_at desc limit 1",
+    )
+    .fetch_one(&pg)
+    .await
+    .unwrap();
+    let mut chain = vec![(schema::table("activities").unwrap(), activity)];
+    loop {
+        let (t, id) = *chain.last().unwrap();
+        let values = live.row(t, id).await.unwrap().unwrap();
+        let value = |c: &str| {
+            values
+                .iter()
+                .find(|f| f.column == c)
+                .and_then(|f| f.value.clone())
+        };
+        let Some(fk) = schema::tree_parent(t, value) else {
+            break;
+        };
+        let parent = value(fk.column).unwrap().parse().unwrap();
+        chain.push((schema::table(fk.target).unwrap(), parent));
+    }
+    chain.reverse();
+    let steps = presses(&live, &chain).await;
+
+    let tmux = Tmux {
+        socket: format!("tenantscope-test-{}", std::process::id()),
+    };
+    let binary = env!("CARGO_BIN_EXE_tenantscope");
+    let mut args: Vec<String> = ["new-session", "-d", "-s", "ts", "-x", "110", "-y", "34"]
+        .iter()
+        .map(|s| s.to_string())
+        .collect();
+    for (name, value) in [
+        ("TENANTSCOPE_PG", stores.pg_url.clone()),
+        ("TENANTSCOPE_MONGO", stores.mongo_uri.clone()),
+        ("TENANTSCOPE_BUCKET", stores.bucket.clone()),
+    ] {
+        args.push("-e".into());
+        args.push(format!("{name}={value}"));
+    }
+    for name in [
+        "AWS_ENDPOINT_URL_S3",
+        "AWS_ACCESS_KEY_ID",
+        "AWS_SECRET_ACCESS_KEY",
+        "AWS_REGION",
+    ] {
+        args.push("-e".into());
+        args.push(format!(
+            "{name}={}",
+            std::env::var(name).unwrap_or_default()
+        ));
+    }
+    args.push(format!("{binary}; echo EXITED:$?; sleep 60"));
+    tmux.run(&args.iter().map(String::as_str).collect::<Vec<_>>());
+
+    tmux.wait_for("the tenant list", |s| {
+        s.contains("Tenants") && s.contains("PG ✓")
+    });
+    tmux.wait_for("the tenant row selected", |s| s.contains("│> "));
+    // Open the tenant, then for each step: down to the group, open; down to the row, open.
+    tmux.keys("l", 1);
+    for (n, (group, item)) in steps.iter().enumerate() {
+        tmux.wait_for("the groups", |s| !s.contains("loading…"));
+        tmux.keys("j", *group);
+        tmux.keys("l", 1);
+        tmux.wait_for("the rows", |s| !s.contains("loading…"));
+        tmux.keys("j", *item);
+        if n + 1 < steps.len() {
+            tmux.keys("l", 1);
+        }
+    }
+    let short: String = title.chars().take(24).collect();
+    tmux.wait_for("the activity selected", |_| {
+        tmux.selected_line().contains(&short[..short.len().min(12)])
+    });
+    tmux.keys("3", 1);
+    let screen = tmux.wait_for("rendered Markdown", |s| s.contains(&format!("# {short}")));
+    assert!(screen.contains("## "), "{screen}");
+    assert!(screen.contains("✓ resolved"), "{screen}");
+    // And back: Esc to the tree, h to the parent group.
+    tmux.keys("Escape", 1);
+    tmux.keys("h", 1);
+    tmux.wait_for("the parent group selected", |_| {
+        tmux.selected_line().contains("Activities")
+    });
+
+    // SIGTERM to the binary (the pane's child): the terminal comes back.
+    let pane_pid = tmux
+        .run(&["display", "-p", "-t", "ts", "#{pane_pid}"])
+        .trim()
+        .to_string();
+    let children = Command::new("pgrep")
+        .args(["-P", &pane_pid])
+        .output()
+        .unwrap();
+    let pid = String::from_utf8_lossy(&children.stdout)
+        .lines()
+        .next()
+        .expect("the binary runs")
+        .to_string();
+    assert!(
+        Command::new("kill")
+            .args(["-TERM", &pid])
+            .status()
+            .unwrap()
+            .success()
+    );
+    tmux.wait_for("the exit", |s| s.contains("EXITED:0"));
+    assert_eq!(
+        tmux.run(&["display", "-p", "-t", "ts", "#{alternate_on}"])
+            .trim(),
+        "0",
+        "still on the alternate screen"
+    );
+    assert_eq!(
+        tmux.run(&["display", "-p", "-t", "ts", "#{cursor_flag}"])
+            .trim(),
+        "1",
+        "cursor still hidden"
+    );
+    assert!(
+        !tmux.screen().contains("Tenants"),
+        "the UI is still on screen:\n{}",
+        tmux.screen()
+    );
+}
