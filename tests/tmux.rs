@@ -12,7 +12,7 @@ use tenantscope::app::tree::{COUNT_CAP, PAGE_SIZE, groups_of};
 use tenantscope::schema::{self, Table};
 use tenantscope::seed::Options;
 use tenantscope::store::Access;
-use tenantscope::store::read::{Listing, Live};
+use tenantscope::store::read::Live;
 use uuid::Uuid;
 
 /// A tmux server of its own (its own socket), killed on drop.
