@@ -378,13 +378,12 @@ fn draw_status(frame: &mut Frame, app: &App, area: Rect) {
             _ => None,
         })
         .collect();
-    let mut spans = vec![
-        Span::styled(
-            clean_line(&path, 200),
-            Style::new().add_modifier(Modifier::BOLD),
-        ),
-        Span::raw("  "),
-    ];
+    // Outages and notices first: the path may be cut at the screen's edge.
+    let mut spans = Vec::new();
+    if !down.is_empty() {
+        spans.push(Span::styled(down.join(" · "), Style::new().fg(Color::Red)));
+        spans.push(Span::raw("  "));
+    }
     if let Some(notice) = &app.notice {
         spans.push(Span::styled(
             clean_line(notice, 200),
@@ -392,10 +391,11 @@ fn draw_status(frame: &mut Frame, app: &App, area: Rect) {
         ));
         spans.push(Span::raw("  "));
     }
-    if !down.is_empty() {
-        spans.push(Span::styled(down.join(" · "), Style::new().fg(Color::Red)));
-        spans.push(Span::raw("  "));
-    }
+    spans.push(Span::styled(
+        clean_line(&path, 200),
+        Style::new().add_modifier(Modifier::BOLD),
+    ));
+    spans.push(Span::raw("  "));
     spans.push(Span::styled(hints, Style::new().fg(Color::DarkGray)));
     frame.render_widget(Line::from(spans), area);
 }

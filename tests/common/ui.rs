@@ -1,0 +1,167 @@
+//! Driving the app as a person does: key events in, the real loader against real
+//! stores, the screen drawn on a TestBackend and read back as text.
+#![allow(dead_code)]
+
+use std::time::Duration;
+
+use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
+use ratatui::Terminal;
+use ratatui::backend::TestBackend;
+use sqlx::PgPool;
+use tenantscope::app::keymap::command_for;
+use tenantscope::app::run::Driver;
+use tenantscope::config::StoreArgs;
+use tenantscope::explore;
+use tenantscope::schema::{self, Table};
+use tenantscope::store::read::Live;
+use unicode_width::UnicodeWidthStr;
+use uuid::Uuid;
+
+use super::Stores;
+
+pub fn store_args(stores: &Stores) -> StoreArgs {
+    StoreArgs {
+        pg: Some(stores.pg_url.clone()),
+        mongo: Some(stores.mongo_uri.clone()),
+        bucket: Some(stores.bucket.clone()),
+        s3_path_style: None,
+    }
+}
+
+/// The app on a 140×40 TestBackend.
+pub struct Ui {
+    pub driver: Driver,
+    pub terminal: Terminal<TestBackend>,
+}
+
+impl Ui {
+    pub async fn open(stores: &Stores) -> Ui {
+        Ui::with_size(stores, 140, 40).await
+    }
+
+    pub async fn with_size(stores: &Stores, width: u16, height: u16) -> Ui {
+        let (live, problems) = explore::connect(store_args(stores)).await;
+        Ui::attached(live, problems, width, height).await
+    }
+
+    pub async fn attached(
+        live: Live,
+        problems: Vec<tenantscope::app::loader::Msg>,
+        width: u16,
+        height: u16,
+    ) -> Ui {
+        let mut ui = Ui {
+            driver: Driver::new("test".into()),
+            terminal: Terminal::new(TestBackend::new(width, height)).unwrap(),
+        };
+        ui.driver.attach(live, problems);
+        ui.settle().await;
+        ui
+    }
+
+    pub async fn settle(&mut self) {
+        let settled = self.driver.settle(Duration::from_secs(30)).await;
+        self.driver.app.dirty = true;
+        self.driver.draw(&mut self.terminal).unwrap();
+        assert!(settled, "loads did not finish:\n{}", self.screen());
+    }
+
+    pub async fn key(&mut self, code: KeyCode) {
+        let command = command_for(KeyEvent::new(code, KeyModifiers::NONE)).expect("a mapped key");
+        self.driver.command(command);
+        self.settle().await;
+    }
+
+    pub fn screen(&self) -> String {
+        // A wide character covers the next cell, as it does on a real terminal.
+        let buffer = self.terminal.backend().buffer();
+        (0..buffer.area.height)
+            .map(|y| {
+                let mut line = String::new();
+                let mut x = 0;
+                while x < buffer.area.width {
+                    let symbol = buffer[(x, y)].symbol();
+                    line.push_str(symbol);
+                    x += u16::try_from(symbol.width().max(1)).unwrap_or(1);
+                }
+                line
+            })
+            .collect::<Vec<_>>()
+            .join("\n")
+    }
+
+    pub fn selected(&self) -> Vec<String> {
+        self.driver.app.tree.state.selected().to_vec()
+    }
+
+    /// Walks to `path` with keys only: j until the next node on the path is selected
+    /// (Enter on "load more" when it is not loaded yet), then l to open it.
+    pub async fn walk(&mut self, path: &[String]) {
+        for depth in 2..=path.len() {
+            let target = &path[..depth];
+            let mut presses = 0;
+            while self.selected() != target {
+                let visible: Vec<Vec<String>> = self
+                    .driver
+                    .app
+                    .tree
+                    .state
+                    .flatten(&self.driver.app.tree.items)
+                    .into_iter()
+                    .map(|f| f.identifier)
+                    .collect();
+                let at = visible.iter().position(|p| p.as_slice() == self.selected());
+                let goal = visible.iter().position(|p| p.as_slice() == target);
+                let on_more = self.selected().last().map(String::as_str) == Some("+more");
+                let key = match (goal, at) {
+                    (Some(goal), Some(at)) if goal < at => KeyCode::Char('k'),
+                    _ if on_more => KeyCode::Enter,
+                    _ => KeyCode::Char('j'),
+                };
+                self.key(key).await;
+                presses += 1;
+                assert!(
+                    presses < 400,
+                    "could not reach {target:?}:\n{}",
+                    self.screen()
+                );
+            }
+            if depth < path.len() {
+                self.key(KeyCode::Char('l')).await;
+            }
+        }
+    }
+}
+
+/// The tree path of a row: from the tenant down, along the edges the schema shows.
+pub async fn tree_path(pg: &PgPool, table: &'static Table, id: Uuid) -> Vec<String> {
+    let live = Live {
+        pg: Some(pg.clone()),
+        ..Live::default()
+    };
+    let mut reversed = Vec::new();
+    let (mut table, mut id) = (table, id);
+    loop {
+        reversed.push(format!("{}:{id}", table.name));
+        let fields = live.row(table, id).await.unwrap().expect("the row exists");
+        let value = |c: &str| {
+            fields
+                .iter()
+                .find(|f| f.column == c)
+                .and_then(|f| f.value.clone())
+        };
+        let Some(fk) = schema::tree_parent(table, value) else {
+            break;
+        };
+        reversed.push(format!("#{}.{}", table.name, fk.column));
+        let parent: Uuid = value(fk.column).unwrap().parse().unwrap();
+        (table, id) = (schema::table(fk.target).unwrap(), parent);
+    }
+    reversed.push("#tenants".into());
+    reversed.reverse();
+    reversed
+}
+
+pub fn table(name: &str) -> &'static Table {
+    schema::table(name).unwrap()
+}
