@@ -423,3 +423,121 @@ async fn unreachable_stores_are_reported_and_the_rest_keeps_working() {
     ui.key(KeyCode::Char('l')).await;
     assert!(ui.screen().contains("Strategies"), "{}", ui.screen());
 }
+
+#[tokio::test]
+async fn hostile_data_is_shown_not_obeyed() {
+    // Stores of its own: the hostile tenant must not appear in other tests' lists.
+    let stores = Stores::create("hostile").await;
+    stores.migrate().await;
+    let s = Seeded {
+        stores,
+        report: Report::default(),
+    };
+    let writer = s.stores.pg(Access::ReadWrite).await;
+    let s3 = s.stores.s3().await;
+    let tenant = Uuid::new_v4();
+    let hostile = "Evil \x1b]0;pwned\x07\x1b[2J\x1b]52;c;aGk=\x07\u{202e}Corp\u{200b} 👨‍👩‍👧 ＷＩＤＥ";
+    // Newest, so it is the first tenant in the list.
+    sqlx::query("insert into tenants (id, name, slug, status, plan, created_at) values ($1, $2, $3, 'trial', 'starter', now() + interval '1 year')")
+        .bind(tenant)
+        .bind(hostile)
+        .bind(format!("hostile-{tenant}"))
+        .execute(&writer)
+        .await
+        .unwrap();
+    let huge = "A".repeat(1_000_000);
+    sqlx::query("insert into onboarding_runs (id, tenant_id, status, started_at, error) values ($1, $2, 'failed', now(), $3)")
+        .bind(Uuid::new_v4())
+        .bind(tenant)
+        .bind(&huge)
+        .execute(&writer)
+        .await
+        .unwrap();
+    let objects: [(&str, Vec<u8>); 2] = [
+        ("invalid-utf8.md", b"# Title\n\nok \xff\xfe broken".to_vec()),
+        ("binary.md", b"\x00\x01\x02 not markdown \x00".to_vec()),
+    ];
+    for (n, (name, bytes)) in objects.iter().enumerate() {
+        let key = format!("{tenant}/contracts/{name}");
+        s3.put_object()
+            .bucket(&s.stores.bucket)
+            .key(&key)
+            .content_type("text/markdown")
+            .body(bytes.clone().into())
+            .send()
+            .await
+            .unwrap();
+        sqlx::query(
+            "insert into contracts (id, tenant_id, contract_ref_id, template_version, status, pdf_s3_key, monthly_fee_cents, currency, created_at)
+             values ($1, $2, $3, 1, 'sent', $4, 100, 'USD', now() + interval '1 minute' * $5)",
+        )
+        .bind(Uuid::new_v4())
+        .bind(tenant)
+        .bind(format!("{name}\x1b[31m"))
+        .bind(&key)
+        .bind(n as i32)
+        .execute(&writer)
+        .await
+        .unwrap();
+    }
+
+    let mut ui = Ui::open(&s.stores).await;
+    let no_control = |ui: &Ui| {
+        let buffer = ui.terminal.backend().buffer();
+        let bad: Vec<String> = buffer
+            .content
+            .iter()
+            .map(|c| c.symbol().to_string())
+            .filter(|s| s.chars().any(|c| c.is_control()))
+            .collect();
+        assert!(
+            bad.is_empty(),
+            "control characters reached the screen: {bad:?}\n{}",
+            ui.screen()
+        );
+    };
+    assert!(
+        ui.screen().contains("Evil ␛]0;pwned␇␛[2J"),
+        "{}",
+        ui.screen()
+    );
+    no_control(&ui);
+    // Tenant → Contracts: the newest contract (binary) first, then the invalid UTF-8 one.
+    ui.key(KeyCode::Char('l')).await;
+    let mut contracts = vec![
+        "#tenants".to_string(),
+        format!("tenants:{tenant}"),
+        "#contracts.tenant_id".to_string(),
+    ];
+    ui.walk(&contracts).await;
+    ui.key(KeyCode::Char('l')).await;
+    ui.key(KeyCode::Char('j')).await;
+    ui.key(KeyCode::Char('3')).await;
+    assert!(
+        ui.screen().contains("binary content: not shown"),
+        "{}",
+        ui.screen()
+    );
+    no_control(&ui);
+    ui.key(KeyCode::Esc).await;
+    ui.key(KeyCode::Char('j')).await;
+    ui.key(KeyCode::Char('3')).await;
+    assert!(
+        ui.screen().contains("invalid UTF-8 from byte"),
+        "{}",
+        ui.screen()
+    );
+    assert!(ui.screen().contains("# Title"), "{}", ui.screen());
+    no_control(&ui);
+    // The 1 MB field: shown cut, with its size said.
+    ui.key(KeyCode::Esc).await;
+    contracts.truncate(2);
+    contracts.push("#onboarding_runs.tenant_id".into());
+    ui.walk(&contracts).await;
+    ui.key(KeyCode::Char('l')).await;
+    ui.key(KeyCode::Char('j')).await;
+    ui.key(KeyCode::Char('1')).await;
+    ui.key(KeyCode::Char('G')).await;
+    assert!(ui.screen().contains("more characters)"), "{}", ui.screen());
+    no_control(&ui);
+}

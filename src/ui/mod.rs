@@ -154,7 +154,7 @@ fn draw_right(frame: &mut Frame, app: &mut App, area: Rect) {
 
     let focused = app.focus == Focus::Pane;
     let (title, lines, cursor) = match app.pane {
-        Pane::Row => row_lines(detail),
+        Pane::Row => row_lines(detail, usize::from(body.width.saturating_sub(2))),
         Pane::Document => (
             format!(" Document ({}) ", detail.documents.len()),
             document_lines(detail),
@@ -218,7 +218,10 @@ fn chain_lines(detail: &Detail) -> Vec<Line<'static>> {
 }
 
 /// (title, lines, line of the selected field)
-fn row_lines(detail: &Detail) -> (String, Vec<Line<'static>>, Option<usize>) {
+/// The row pane's lines, wrapped here to `width` so the selected field's line index is
+/// exact for scrolling.
+fn row_lines(detail: &Detail, width: usize) -> (String, Vec<Line<'static>>, Option<usize>) {
+    let pane_width = width;
     let title = format!(" Row · {} ", detail.table.name);
     let fields = match &detail.row {
         Load::Loading(_) | Load::Unloaded => return (title, vec![Line::from("loading…")], None),
@@ -314,10 +317,44 @@ fn row_lines(detail: &Detail) -> (String, Vec<Line<'static>>, Option<usize>) {
                         .add_modifier(Modifier::UNDERLINED),
                 ));
             }
-            lines.push(Line::from(spans));
+            lines.extend(wrap(Line::from(spans), pane_width, width + 3));
         }
     }
     (title, lines, cursor)
+}
+
+/// `line` cut into lines of at most `width` columns; continuations are indented by `indent`.
+fn wrap(line: Line<'static>, width: usize, indent: usize) -> Vec<Line<'static>> {
+    use unicode_width::UnicodeWidthChar;
+    if width <= indent + 1 || line.width() <= width {
+        return vec![line];
+    }
+    let mut out = Vec::new();
+    let mut current: Vec<Span<'static>> = Vec::new();
+    let mut used = 0;
+    for span in line.spans {
+        let mut piece = String::new();
+        for c in span.content.chars() {
+            let w = c.width().unwrap_or(0);
+            if used + w > width {
+                if !piece.is_empty() {
+                    current.push(Span::styled(std::mem::take(&mut piece), span.style));
+                }
+                out.push(Line::from(std::mem::take(&mut current)));
+                current.push(Span::raw(" ".repeat(indent)));
+                used = indent;
+            }
+            piece.push(c);
+            used += w;
+        }
+        if !piece.is_empty() {
+            current.push(Span::styled(piece, span.style));
+        }
+    }
+    if !current.is_empty() {
+        out.push(Line::from(current));
+    }
+    out
 }
 
 fn document_lines(detail: &Detail) -> Vec<Line<'static>> {
