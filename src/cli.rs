@@ -55,7 +55,8 @@ pub enum DevCommand {
     },
 }
 
-pub async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
+pub async fn run(mut cli: Cli) -> anyhow::Result<ExitCode> {
+    cli.stores = cli.stores.with_config_file()?;
     match cli.command {
         None => crate::explore::run(cli.stores).await,
         Some(Command::Dev(command)) => dev_command(&cli.stores, command).await,

@@ -25,6 +25,7 @@ pub fn store_args(stores: &Stores) -> StoreArgs {
         mongo: Some(stores.mongo_uri.clone()),
         bucket: Some(stores.bucket.clone()),
         s3_path_style: None,
+        ..StoreArgs::default()
     }
 }
 
