@@ -53,6 +53,10 @@ pub struct StoreArgs {
     /// Config file (default: $XDG_CONFIG_HOME/tenantscope/config.toml).
     #[arg(long, env = "TENANTSCOPE_CONFIG", value_name = "PATH", global = true)]
     pub config: Option<PathBuf>,
+
+    /// Log file (default: $XDG_STATE_HOME/tenantscope/tenantscope.log; RUST_LOG filters).
+    #[arg(long, env = "TENANTSCOPE_LOG", value_name = "PATH", global = true)]
+    pub log: Option<PathBuf>,
 }
 
 /// One set of settings in the config file.

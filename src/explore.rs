@@ -69,8 +69,16 @@ pub async fn run(stores: StoreArgs) -> anyhow::Result<ExitCode> {
         );
         return Ok(ExitCode::from(2));
     }
+    let started = std::time::Instant::now();
+    if let Some(path) = crate::logging::init(stores.log.clone()) {
+        tracing::info!(log = %path.display(), source = %describe(&stores), "tenantscope starting");
+    }
     let source = describe(&stores);
     let mut tty = terminal::enter()?;
+    tracing::info!(
+        elapsed_ms = started.elapsed().as_millis() as u64,
+        "terminal ready"
+    );
     let result = event_loop(&mut tty, source, connect(stores)).await;
     terminal::restore();
     result.map(|()| ExitCode::SUCCESS)

@@ -6,6 +6,7 @@ pub mod cli;
 pub mod config;
 pub mod dev;
 pub mod explore;
+pub mod logging;
 pub mod schema;
 pub mod seed;
 pub mod store;

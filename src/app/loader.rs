@@ -80,11 +80,18 @@ pub struct Loader {
 
 /// Awaits `future` for at most [`LOAD_TIMEOUT`], turning errors into one-line strings.
 async fn bounded<T>(future: impl Future<Output = anyhow::Result<T>>) -> Result<T, String> {
-    match tokio::time::timeout(LOAD_TIMEOUT, future).await {
+    let started = std::time::Instant::now();
+    let result = match tokio::time::timeout(LOAD_TIMEOUT, future).await {
         Ok(Ok(value)) => Ok(value),
         Ok(Err(e)) => Err(format!("{e:#}")),
         Err(_) => Err(format!("timed out after {} s", LOAD_TIMEOUT.as_secs())),
+    };
+    let ms = started.elapsed().as_secs_f64() * 1e3;
+    match &result {
+        Ok(_) => tracing::debug!(ms, "load done"),
+        Err(e) => tracing::warn!(ms, error = %e, "load failed"),
     }
+    result
 }
 
 fn health<T>(tx: &UnboundedSender<Msg>, store: StoreKind, result: &Result<T, String>) {
@@ -236,6 +243,7 @@ async fn resolve(
     table: &'static Table,
     id: Uuid,
 ) {
+    let started = std::time::Instant::now();
     let send = |update: Resolved| {
         let _ = tx.send(Msg::Detail { ticket, update });
     };
@@ -353,6 +361,13 @@ async fn resolve(
             Reference::S3 { .. } => object_hop(&live, &tx, ticket, &mut hop, from, &raw).await,
         }
     }
+    tracing::info!(
+        table = table.name,
+        %id,
+        hops,
+        ms = started.elapsed().as_secs_f64() * 1e3,
+        "resolved the row and its references"
+    );
 }
 
 async fn object_hop(

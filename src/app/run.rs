@@ -119,6 +119,12 @@ pub async fn event_loop<B: Backend>(
     let mut connected = false;
     let mut events = EventStream::new();
     let mut spinner = tokio::time::interval(Duration::from_millis(100));
+    let started = std::time::Instant::now();
+    driver.draw(terminal)?;
+    tracing::info!(
+        elapsed_ms = started.elapsed().as_secs_f64() * 1e3,
+        "first frame drawn"
+    );
     let mut terminate = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate())?;
     let mut hangup = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::hangup())?;
     loop {
@@ -149,8 +155,14 @@ pub async fn event_loop<B: Backend>(
                 driver.app.tree.rebuild();
                 driver.app.dirty = true;
             }
-            _ = terminate.recv() => return Ok(()),
-            _ = hangup.recv() => return Ok(()),
+            _ = terminate.recv() => {
+                tracing::info!("SIGTERM: restoring the terminal and exiting");
+                return Ok(());
+            }
+            _ = hangup.recv() => {
+                tracing::info!("SIGHUP: restoring the terminal and exiting");
+                return Ok(());
+            }
         }
     }
 }
