@@ -541,3 +541,120 @@ async fn hostile_data_is_shown_not_obeyed() {
     assert!(ui.screen().contains("more characters)"), "{}", ui.screen());
     no_control(&ui);
 }
+
+#[tokio::test]
+async fn large_objects_are_read_in_ranges_and_saved_whole() {
+    let stores = Stores::create("large").await;
+    stores.migrate().await;
+    let writer = stores.pg(Access::ReadWrite).await;
+    let tenant = Uuid::new_v4();
+    sqlx::query("insert into tenants (id, name, slug, status, plan) values ($1, 'Large Objects Inc', 'large', 'active', 'scale')")
+        .bind(tenant)
+        .execute(&writer)
+        .await
+        .unwrap();
+    // 600,000 bytes of Markdown: more than two ranged reads.
+    let line = "Lorem ipsum dolor sit amet, consectetur adipiscing elit sed do eiusmod.\n";
+    let mut body = String::from("# Big\n\n");
+    while body.len() + line.len() <= 600_000 {
+        body.push_str(line);
+    }
+    while body.len() < 600_000 {
+        body.push('.');
+    }
+    let key = format!("{tenant}/contracts/big.md");
+    stores
+        .s3()
+        .await
+        .put_object()
+        .bucket(&stores.bucket)
+        .key(&key)
+        .content_type("text/markdown")
+        .body(body.clone().into_bytes().into())
+        .send()
+        .await
+        .unwrap();
+    sqlx::query(
+        "insert into contracts (id, tenant_id, contract_ref_id, template_version, status, pdf_s3_key, monthly_fee_cents, currency)
+         values ($1, $2, 'CTR-BIG', 1, 'sent', $3, 100, 'USD')",
+    )
+    .bind(Uuid::new_v4())
+    .bind(tenant)
+    .bind(&key)
+    .execute(&writer)
+    .await
+    .unwrap();
+
+    let mut ui = Ui::open(&stores).await;
+    let dir = std::env::temp_dir().join(format!("tenantscope-save-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    ui.driver.app.save_dir = dir.clone();
+    ui.walk(&[
+        "#tenants".into(),
+        format!("tenants:{tenant}"),
+        "#contracts.tenant_id".into(),
+    ])
+    .await;
+    ui.key(KeyCode::Char('l')).await;
+    ui.key(KeyCode::Char('j')).await;
+    ui.key(KeyCode::Char('3')).await;
+    assert!(
+        ui.screen()
+            .contains("showing the first 262,144 of 600,000 bytes"),
+        "{}",
+        ui.screen()
+    );
+    ui.key(KeyCode::Enter).await;
+    assert!(
+        ui.screen()
+            .contains("showing the first 524,288 of 600,000 bytes"),
+        "{}",
+        ui.screen()
+    );
+    ui.key(KeyCode::Enter).await;
+    assert!(
+        !ui.screen().contains("showing the first"),
+        "{}",
+        ui.screen()
+    );
+    let loaded = ui
+        .driver
+        .app
+        .detail
+        .as_ref()
+        .unwrap()
+        .content
+        .as_ref()
+        .unwrap()
+        .head
+        .bytes
+        .clone();
+    assert_eq!(
+        loaded,
+        body.as_bytes(),
+        "the three ranges join into the object"
+    );
+
+    // s saves the whole object; saving again does not overwrite.
+    for expected in ["big.md", "big.md.1"] {
+        ui.key(KeyCode::Char('s')).await;
+        let start = std::time::Instant::now();
+        while !ui
+            .driver
+            .app
+            .notice
+            .as_deref()
+            .is_some_and(|n| n.contains(expected))
+        {
+            assert!(
+                start.elapsed() < std::time::Duration::from_secs(20),
+                "{:?}",
+                ui.driver.app.notice
+            );
+            tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+            ui.settle().await;
+        }
+        assert_eq!(std::fs::read(dir.join(expected)).unwrap(), body.as_bytes());
+    }
+    std::fs::remove_dir_all(&dir).ok();
+}

@@ -63,9 +63,11 @@ pub enum Effect {
         key: String,
         from: u64,
     },
+    /// Save the whole object to a new file in `dir`.
     Save {
         key: String,
         size: u64,
+        dir: std::path::PathBuf,
     },
     /// Check each store once (at start, and on reload).
     Ping,
@@ -174,9 +176,9 @@ impl Loader {
                     }
                 });
             }
-            Effect::Save { key, size } => {
+            Effect::Save { key, size, dir } => {
                 tokio::spawn(async move {
-                    let notice = match save(&live, &key, size).await {
+                    let notice = match save(&live, &key, size, &dir).await {
                         Ok(path) => format!("saved {key} to {path} ({size} bytes)"),
                         Err(e) => format!("saving {key} failed: {e:#}"),
                     };
@@ -407,7 +409,7 @@ async fn object_hop(
 }
 
 /// Downloads `key` in ranged chunks to a new file in the current directory.
-async fn save(live: &Live, key: &str, size: u64) -> anyhow::Result<String> {
+async fn save(live: &Live, key: &str, size: u64, dir: &std::path::Path) -> anyhow::Result<String> {
     use tokio::io::AsyncWriteExt;
     let name = key
         .rsplit('/')
@@ -424,10 +426,10 @@ async fn save(live: &Live, key: &str, size: u64) -> anyhow::Result<String> {
             }
         })
         .collect();
-    let mut path = std::path::PathBuf::from(&name);
+    let mut path = dir.join(&name);
     let mut n = 1;
     while path.exists() {
-        path = format!("{name}.{n}").into();
+        path = dir.join(format!("{name}.{n}"));
         n += 1;
     }
     let mut file = tokio::fs::File::create_new(&path).await?;

@@ -65,6 +65,8 @@ pub struct App {
     pub dirty: bool,
     /// Rows a page key moves (set from the last frame's height).
     pub page_rows: usize,
+    /// Where `s` saves objects (the current directory).
+    pub save_dir: std::path::PathBuf,
     next_ticket: u64,
 }
 
@@ -91,6 +93,7 @@ impl App {
             quit: false,
             dirty: true,
             page_rows: 10,
+            save_dir: std::path::PathBuf::from("."),
             next_ticket: 1_000_000,
         }
     }
@@ -149,6 +152,7 @@ impl App {
                 Some(content) => effects.push(Effect::Save {
                     key: content.key.clone(),
                     size: content.head.meta.size,
+                    dir: self.save_dir.clone(),
                 }),
                 None => {
                     self.notice = Some("nothing to save: the selected row has no object".into())
