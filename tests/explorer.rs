@@ -361,7 +361,7 @@ async fn a_parent_activity_cycle_does_not_hang_the_tree() {
 }
 
 #[tokio::test]
-async fn the_screen_survives_tiny_and_standard_sizes() {
+async fn the_screen_survives_tiny_and_standard_sizes_and_resizes() {
     let s = seeded();
     for (w, h) in [(80, 24), (20, 5), (1, 1)] {
         let mut ui = Ui::with_size(&s.stores, w, h).await;
@@ -379,6 +379,43 @@ async fn the_screen_survives_tiny_and_standard_sizes() {
             assert!(ui.screen().contains("tenantscope"), "{}", ui.screen());
         }
     }
+    // A resize redraws the whole layout at the new size.
+    let mut ui = Ui::with_size(&s.stores, 80, 24).await;
+    ui.terminal.backend_mut().resize(120, 30);
+    ui.key(KeyCode::Char('j')).await;
+    let screen = ui.screen();
+    assert_eq!(screen.lines().count(), 30);
+    assert!(
+        screen.lines().nth(2).unwrap().ends_with('┐'),
+        "the right pane reaches the new edge:\n{screen}"
+    );
+}
+
+#[tokio::test]
+async fn no_color_draws_without_colours() {
+    let s = seeded();
+    let mut ui = Ui::open(&s.stores).await;
+    let coloured = |ui: &Ui| {
+        ui.terminal
+            .backend()
+            .buffer()
+            .content
+            .iter()
+            .filter(|c| {
+                c.fg != ratatui::style::Color::Reset || c.bg != ratatui::style::Color::Reset
+            })
+            .count()
+    };
+    assert!(coloured(&ui) > 0, "colours are on by default");
+    ui.driver.app.no_color = true;
+    ui.key(KeyCode::Char('j')).await;
+    assert_eq!(coloured(&ui), 0);
+    // States keep a symbol when colour is gone.
+    assert!(
+        ui.screen().contains('●') || ui.screen().contains('✓'),
+        "{}",
+        ui.screen()
+    );
 }
 
 #[tokio::test]
@@ -481,7 +518,23 @@ async fn hostile_data_is_shown_not_obeyed() {
         .unwrap();
     }
 
+    // A column the schema declaration does not know (a newer production schema).
+    sqlx::query("alter table tenants add column vip_note text")
+        .execute(&writer)
+        .await
+        .unwrap();
+    sqlx::query("update tenants set vip_note = 'call before invoicing' where id = $1")
+        .bind(tenant)
+        .execute(&writer)
+        .await
+        .unwrap();
+
     let mut ui = Ui::open(&s.stores).await;
+    assert!(
+        ui.screen().contains("vip_note") && ui.screen().contains("call before invoicing"),
+        "{}",
+        ui.screen()
+    );
     let no_control = |ui: &Ui| {
         let buffer = ui.terminal.backend().buffer();
         let bad: Vec<String> = buffer
@@ -657,4 +710,14 @@ async fn large_objects_are_read_in_ranges_and_saved_whole() {
         assert_eq!(std::fs::read(dir.join(expected)).unwrap(), body.as_bytes());
     }
     std::fs::remove_dir_all(&dir).ok();
+}
+
+#[tokio::test]
+async fn the_first_screen_matches_its_snapshot() {
+    let s = seeded();
+    let ui = Ui::with_size(&s.stores, 100, 30).await;
+    // Local time depends on the machine's zone; the snapshot keeps the UTC part.
+    insta::with_settings!({ filters => vec![(r" · [0-9:\- ]+ [+-][0-9]{2}:[0-9]{2} local", "")] }, {
+        insta::assert_snapshot!(ui.screen());
+    });
 }

@@ -67,6 +67,8 @@ pub struct App {
     pub page_rows: usize,
     /// Where `s` saves objects (the current directory).
     pub save_dir: std::path::PathBuf,
+    /// NO_COLOR was set: draw without colours.
+    pub no_color: bool,
     next_ticket: u64,
 }
 
@@ -94,6 +96,7 @@ impl App {
             dirty: true,
             page_rows: 10,
             save_dir: std::path::PathBuf::from("."),
+            no_color: std::env::var_os("NO_COLOR").is_some_and(|v| !v.is_empty()),
             next_ticket: 1_000_000,
         }
     }

@@ -46,7 +46,7 @@ pub fn draw(frame: &mut Frame, app: &mut App) {
     if app.help {
         draw_help(frame, area);
     }
-    if std::env::var_os("NO_COLOR").is_some_and(|v| !v.is_empty()) {
+    if app.no_color {
         for cell in frame.buffer_mut().content.iter_mut() {
             cell.set_fg(Color::Reset);
             cell.set_bg(Color::Reset);
