@@ -126,13 +126,39 @@ pub struct Live {
     pub s3: Option<(S3, String)>,
 }
 
-/// SQL expression that renders a label column as text.
-fn label_sql(column: &str) -> String {
-    if column.ends_with("_at") {
-        format!("to_char({column} at time zone 'UTC', 'YYYY-MM-DD HH24:MI')")
+/// A node's label from its label columns' values (as PostgreSQL renders them to JSON
+/// text): timestamps shortened to the minute in UTC, NULLs left out, joined with " · ".
+/// Every store computes labels here, so they cannot differ between stores.
+pub fn label(table: &Table, values: &[Option<String>]) -> String {
+    table
+        .label
+        .iter()
+        .zip(values)
+        .filter_map(|(column, value)| {
+            let value = value.as_deref()?;
+            if column.ends_with("_at") {
+                if let Ok(at) = DateTime::parse_from_rfc3339(value) {
+                    return Some(at.with_timezone(&Utc).format("%Y-%m-%d %H:%M").to_string());
+                }
+            }
+            Some(value.to_string())
+        })
+        .collect::<Vec<_>>()
+        .join(" · ")
+}
+
+/// The list page after the last row, when the query returned one row past `limit`.
+pub fn page(mut items: Vec<Item>, limit: u32) -> Page {
+    let next = if items.len() > limit as usize {
+        items.truncate(limit as usize);
+        items.last().map(|last| Cursor {
+            created_at: last.created_at,
+            id: last.id,
+        })
     } else {
-        format!("{column}::text")
-    }
+        None
+    };
+    Page { items, next }
 }
 
 impl Live {
@@ -163,10 +189,12 @@ impl Live {
         limit: u32,
     ) -> anyhow::Result<Page> {
         let table = listing.table();
-        let label = table
+        // Label values as JSON text, in order: the same text a snapshot stores.
+        let label_values = table
             .label
             .iter()
-            .map(|c| label_sql(c))
+            .enumerate()
+            .map(|(i, c)| format!("'{i}', {c}"))
             .collect::<Vec<_>>()
             .join(", ");
         let status = table
@@ -181,13 +209,14 @@ impl Live {
             ));
         }
         let sql = format!(
-            "select id, created_at, concat_ws(' · ', {label}), {status} from {} where {predicate} \
-             order by created_at desc, id desc limit {}",
+            "select id, created_at, \
+             array(select j.value from json_each_text(json_build_object({label_values})) j), {status} \
+             from {} where {predicate} order by created_at desc, id desc limit {}",
             table.name,
             limit + 1
         );
-        let mut query =
-            sqlx::query_as::<_, (Uuid, DateTime<Utc>, String, Option<String>)>(AssertSqlSafe(sql));
+        type Listed = (Uuid, DateTime<Utc>, Vec<Option<String>>, Option<String>);
+        let mut query = sqlx::query_as::<_, Listed>(AssertSqlSafe(sql));
         if let Listing::Children { parent, .. } = listing {
             query = query.bind(*parent);
         }
@@ -198,25 +227,16 @@ impl Live {
             .fetch_all(self.pg()?)
             .await
             .with_context(|| format!("listing {}", table.name))?;
-        let mut items: Vec<Item> = rows
+        let items = rows
             .into_iter()
-            .map(|(id, created_at, label, status)| Item {
+            .map(|(id, created_at, values, status)| Item {
                 id,
                 created_at,
-                label,
+                label: label(table, &values),
                 status,
             })
             .collect();
-        let next = if items.len() > limit as usize {
-            items.truncate(limit as usize);
-            items.last().map(|last| Cursor {
-                created_at: last.created_at,
-                id: last.id,
-            })
-        } else {
-            None
-        };
-        Ok(Page { items, next })
+        Ok(page(items, limit))
     }
 
     /// How many rows `listing` has, counting at most `cap` + 1 of them.
