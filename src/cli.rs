@@ -19,12 +19,36 @@ pub struct Cli {
     #[command(flatten)]
     pub stores: StoreArgs,
 
+    /// Open a snapshot file instead of live stores.
+    #[arg(long, value_name = "FILE", conflicts_with = "file")]
+    pub snapshot: Option<std::path::PathBuf>,
+
+    /// A snapshot file to open (the same as --snapshot FILE).
+    #[arg(value_name = "FILE")]
+    pub file: Option<std::path::PathBuf>,
+
     #[command(subcommand)]
     pub command: Option<Command>,
 }
 
 #[derive(Debug, Subcommand)]
 pub enum Command {
+    /// Copy one tenant (rows, the documents they point to, the objects those point to)
+    /// from the live stores into a snapshot file. Reads only.
+    Snapshot {
+        /// The tenant's id or slug.
+        #[arg(long)]
+        tenant: String,
+        /// The file to write (must not exist).
+        #[arg(short, long, value_name = "FILE")]
+        output: std::path::PathBuf,
+        /// Objects larger than this many MB are recorded as metadata only.
+        #[arg(long, default_value_t = 20)]
+        max_object_mb: u64,
+        /// Replace lead names, emails and phones and user emails with stable fakes.
+        #[arg(long)]
+        redact_pii: bool,
+    },
     /// Development commands. These WRITE to the configured stores.
     #[command(subcommand)]
     Dev(DevCommand),
@@ -58,7 +82,48 @@ pub enum DevCommand {
 pub async fn run(mut cli: Cli) -> anyhow::Result<ExitCode> {
     cli.stores = cli.stores.with_config_file()?;
     match cli.command {
-        None => crate::explore::run(cli.stores).await,
+        None => match cli.snapshot.or(cli.file) {
+            Some(path) => crate::explore::run_snapshot(&path, cli.stores.log.clone()).await,
+            None => crate::explore::run(cli.stores).await,
+        },
+        Some(Command::Snapshot {
+            tenant,
+            output,
+            max_object_mb,
+            redact_pii,
+        }) => {
+            let (source, problems) = crate::explore::connect(cli.stores.clone()).await;
+            if let Some(crate::app::loader::Msg::Health(_, Some(reason))) = problems.first() {
+                anyhow::bail!("{reason}");
+            }
+            let crate::store::source::Source::Live(live) = source else {
+                anyhow::bail!("snapshot reads live stores");
+            };
+            let options = crate::snapshot::ExportOptions {
+                max_object_bytes: max_object_mb * 1_000_000,
+                redact_pii,
+            };
+            let interactive = std::io::IsTerminal::is_terminal(&std::io::stderr());
+            let described = crate::explore::describe(&cli.stores);
+            let report =
+                crate::snapshot::export(&live, &tenant, &output, options, &described, interactive)
+                    .await?;
+            let seconds = report.elapsed.as_secs_f64().max(1e-9);
+            println!(
+                "wrote {}: {} rows, {} documents, {} objects ({:.1} MB) in {seconds:.1} s ({:.0} rows/s, {:.1} MB/s)",
+                output.display(),
+                report.rows,
+                report.documents,
+                report.objects,
+                report.object_bytes as f64 / 1e6,
+                report.rows as f64 / seconds,
+                report.object_bytes as f64 / 1e6 / seconds
+            );
+            for line in &report.left_out {
+                println!("left out: {line}");
+            }
+            Ok(ExitCode::SUCCESS)
+        }
         Some(Command::Dev(command)) => dev_command(&cli.stores, command).await,
     }
 }

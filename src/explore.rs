@@ -6,13 +6,15 @@ use crate::app::loader::{Msg, StoreKind};
 use crate::app::run::event_loop;
 use crate::config::{StoreArgs, redact_url};
 use crate::store::read::Live;
+use crate::store::snapshot::Snapshot;
+use crate::store::source::Source;
 use crate::store::{mongo, postgres, s3};
 use crate::terminal;
 
 /// Builds the live stores without waiting on any server: PostgreSQL connects on first
 /// use, the MongoDB driver connects in the background, S3 is stateless. Returns what could
 /// not even be configured, per store.
-pub async fn connect(stores: StoreArgs) -> (Live, Vec<Msg>) {
+pub async fn connect(stores: StoreArgs) -> (Source, Vec<Msg>) {
     let mut live = Live::default();
     let mut problems = Vec::new();
     let mut problem = |store, reason: String| problems.push(Msg::Health(store, Some(reason)));
@@ -43,7 +45,7 @@ pub async fn connect(stores: StoreArgs) -> (Live, Vec<Msg>) {
             "not configured (--bucket or TENANTSCOPE_BUCKET)".into(),
         ),
     }
-    (live, problems)
+    (Source::Live(live), problems)
 }
 
 /// A one-line description of where the data comes from, secrets masked.
@@ -61,25 +63,55 @@ pub fn describe(stores: &StoreArgs) -> String {
     format!("{pg} · {bucket}")
 }
 
-pub async fn run(stores: StoreArgs) -> anyhow::Result<ExitCode> {
-    if stores.pg.is_none() && stores.mongo.is_none() && stores.bucket.is_none() {
-        eprintln!(
-            "tenantscope: no stores configured. Pass --pg URL --mongo URI --bucket NAME, or set \
-             TENANTSCOPE_PG, TENANTSCOPE_MONGO and TENANTSCOPE_BUCKET (see README.md)."
-        );
-        return Ok(ExitCode::from(2));
+/// Runs the explorer on a snapshot file, after checking it is one.
+pub async fn run_snapshot(
+    path: &std::path::Path,
+    log: Option<std::path::PathBuf>,
+) -> anyhow::Result<ExitCode> {
+    start_log(log, &path.display().to_string());
+    let snapshot = Snapshot::open(path).await?;
+    let banner = snapshot.banner();
+    explore_source(
+        banner,
+        async move { (Source::Snapshot(snapshot), Vec::new()) },
+    )
+    .await
+}
+
+fn start_log(log: Option<std::path::PathBuf>, source: &str) {
+    if let Some(path) = crate::logging::init(log) {
+        tracing::info!(log = %path.display(), %source, "tenantscope starting");
     }
-    let started = std::time::Instant::now();
-    if let Some(path) = crate::logging::init(stores.log.clone()) {
-        tracing::info!(log = %path.display(), source = %describe(&stores), "tenantscope starting");
+}
+
+pub async fn run(stores: StoreArgs) -> anyhow::Result<ExitCode> {
+    start_log(stores.log.clone(), &describe(&stores));
+    if stores.pg.is_none() && stores.mongo.is_none() && stores.bucket.is_none() {
+        // Nothing configured: the built-in demo (built once, then cached).
+        let banner = "DEMO DATA (built in) · connect real stores with --pg, --mongo and --bucket (see README)".to_string();
+        let started = std::time::Instant::now();
+        let demo = crate::snapshot::demo().await?;
+        tracing::info!(
+            ms = started.elapsed().as_secs_f64() * 1e3,
+            "demo snapshot ready"
+        );
+        return explore_source(banner, async move { (Source::Snapshot(demo), Vec::new()) }).await;
     }
     let source = describe(&stores);
+    explore_source(source, connect(stores)).await
+}
+
+async fn explore_source(
+    source: String,
+    connect: impl Future<Output = (Source, Vec<Msg>)> + Send + 'static,
+) -> anyhow::Result<ExitCode> {
+    let started = std::time::Instant::now();
     let mut tty = terminal::enter()?;
     tracing::info!(
         elapsed_ms = started.elapsed().as_millis() as u64,
         "terminal ready"
     );
-    let result = event_loop(&mut tty, source, connect(stores)).await;
+    let result = event_loop(&mut tty, source, connect).await;
     terminal::restore();
     result.map(|()| ExitCode::SUCCESS)
 }

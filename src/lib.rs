@@ -9,6 +9,7 @@ pub mod explore;
 pub mod logging;
 pub mod schema;
 pub mod seed;
+pub mod snapshot;
 pub mod store;
 pub mod terminal;
 pub mod ui;

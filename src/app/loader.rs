@@ -12,7 +12,8 @@ use uuid::Uuid;
 use super::detail::{Content, Hop, HopState, Resolved};
 use super::tree::{Path, Request, Ticket};
 use crate::schema::{self, Reference, Table};
-use crate::store::read::{Count, Live, Page};
+use crate::store::read::{Count, Page};
+use crate::store::source::Source;
 
 /// Bytes of an object fetched at first (and per "more").
 pub const CONTENT_CHUNK: u64 = 256 * 1024;
@@ -75,7 +76,7 @@ pub enum Effect {
 
 /// Runs effects against the live stores.
 pub struct Loader {
-    live: Arc<Live>,
+    live: Arc<Source>,
     tx: UnboundedSender<Msg>,
     detail: Option<JoinHandle<()>>,
 }
@@ -101,7 +102,7 @@ fn health<T>(tx: &UnboundedSender<Msg>, store: StoreKind, result: &Result<T, Str
 }
 
 impl Loader {
-    pub fn new(live: Live, tx: UnboundedSender<Msg>) -> Loader {
+    pub fn new(live: Source, tx: UnboundedSender<Msg>) -> Loader {
         Loader {
             live: Arc::new(live),
             tx,
@@ -193,7 +194,17 @@ impl Loader {
 }
 
 /// One cheap call per store, so the status bar knows at once which ones answer.
-async fn ping(live: Arc<Live>, tx: UnboundedSender<Msg>) {
+async fn ping(source: Arc<Source>, tx: UnboundedSender<Msg>) {
+    let live = match source.as_ref() {
+        Source::Live(live) => live,
+        // A snapshot file is always there once opened.
+        Source::Snapshot(_) => {
+            for store in [StoreKind::Postgres, StoreKind::Mongo, StoreKind::S3] {
+                let _ = tx.send(Msg::Health(store, None));
+            }
+            return;
+        }
+    };
     let pg = async {
         let pool = live
             .pg
@@ -239,7 +250,7 @@ async fn ping(live: Arc<Live>, tx: UnboundedSender<Msg>) {
 /// Reads a row and follows every reference the schema declares for its table, reporting
 /// each step as it completes.
 async fn resolve(
-    live: Arc<Live>,
+    live: Arc<Source>,
     tx: UnboundedSender<Msg>,
     ticket: Ticket,
     table: &'static Table,
@@ -373,7 +384,7 @@ async fn resolve(
 }
 
 async fn object_hop(
-    live: &Live,
+    live: &Source,
     tx: &UnboundedSender<Msg>,
     ticket: Ticket,
     hop: &mut impl FnMut(Hop) -> usize,
@@ -409,7 +420,12 @@ async fn object_hop(
 }
 
 /// Downloads `key` in ranged chunks to a new file in the current directory.
-async fn save(live: &Live, key: &str, size: u64, dir: &std::path::Path) -> anyhow::Result<String> {
+async fn save(
+    live: &Source,
+    key: &str,
+    size: u64,
+    dir: &std::path::Path,
+) -> anyhow::Result<String> {
     use tokio::io::AsyncWriteExt;
     let name = key
         .rsplit('/')

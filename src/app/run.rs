@@ -13,7 +13,7 @@ use tokio::sync::mpsc::{UnboundedReceiver, UnboundedSender, unbounded_channel};
 use super::App;
 use super::keymap::{Command, command_for};
 use super::loader::{Effect, Loader, Msg};
-use crate::store::read::Live;
+use crate::store::source::Source;
 use crate::ui;
 
 /// The model plus what runs its effects: usable by the terminal loop and by tests.
@@ -39,7 +39,7 @@ impl Driver {
 
     /// The stores are ready: start the first loads and anything asked for meanwhile.
     /// `problems` are what could not even be configured.
-    pub fn attach(&mut self, live: Live, problems: Vec<Msg>) {
+    pub fn attach(&mut self, live: Source, problems: Vec<Msg>) {
         self.loader = Some(Loader::new(live, self.tx.clone()));
         for problem in problems {
             self.message(problem);
@@ -112,7 +112,7 @@ impl Driver {
 pub async fn event_loop<B: Backend>(
     terminal: &mut Terminal<B>,
     source: String,
-    connect: impl Future<Output = (Live, Vec<Msg>)> + Send + 'static,
+    connect: impl Future<Output = (Source, Vec<Msg>)> + Send + 'static,
 ) -> anyhow::Result<()> {
     let mut driver = Driver::new(source);
     let mut connecting = tokio::spawn(connect);

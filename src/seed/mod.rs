@@ -103,6 +103,15 @@ impl Report {
     }
 }
 
+/// Generates the data set as typed rows (for a snapshot), handing each batch to `flush`
+/// on this thread; returns the references broken on purpose.
+pub fn generate_fields(
+    options: Options,
+    mut flush: impl FnMut(Batch) -> anyhow::Result<()> + Send,
+) -> anyhow::Result<Vec<Broken>> {
+    generate::Generator::new(options, true, &mut flush).run(|_| {})
+}
+
 /// Generates the data set and writes it. The database must have the schema
 /// (`dev migrate`) and no tenants yet.
 pub async fn run(
@@ -145,7 +154,7 @@ pub async fn run(
                 .blocking_send(batch)
                 .map_err(|_| anyhow::anyhow!("the writer stopped"))
         };
-        generate::Generator::new(options, &mut flush)
+        generate::Generator::new(options, false, &mut flush)
             .run(|done| tenant_bar.set_position(u64::from(done)))
     });
 

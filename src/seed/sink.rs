@@ -100,6 +100,8 @@ pub struct TableRows {
     pub columns: Vec<&'static str>,
     pub data: String,
     pub rows: u64,
+    /// In field mode (for snapshots): each row as (column, JSON text, type), no COPY data.
+    pub fields: Option<Vec<Vec<crate::store::read::RawField>>>,
 }
 
 impl TableRows {
@@ -112,6 +114,18 @@ impl TableRows {
             "{}: every row must name the same columns in the same order",
             self.table
         );
+        self.rows += 1;
+        if let Some(rows) = &mut self.fields {
+            rows.push(
+                row.iter()
+                    .map(|(column, value)| {
+                        let (text, pg_type) = json_text(value);
+                        (column.to_string(), text, pg_type.to_string())
+                    })
+                    .collect(),
+            );
+            return;
+        }
         for (i, (_, value)) in row.iter().enumerate() {
             if i > 0 {
                 self.data.push('\t');
@@ -119,7 +133,6 @@ impl TableRows {
             encode(&mut self.data, value);
         }
         self.data.push('\n');
-        self.rows += 1;
     }
 
     /// The COPY statement that loads these rows.
@@ -164,6 +177,31 @@ fn encode(out: &mut String, value: &Value) {
             literal.push('}');
             escape_into(out, &literal);
         }
+    }
+}
+
+/// `value` as PostgreSQL's `json_each_text(row_to_json(..))` renders it, and its type.
+fn json_text(value: &Value) -> (Option<String>, &'static str) {
+    match value {
+        Value::Null => (None, "unknown"),
+        Value::Uuid(v) => (Some(v.to_string()), "uuid"),
+        Value::Text(v) => (Some(v.clone()), "text"),
+        Value::Int(v) => (Some(v.to_string()), "bigint"),
+        Value::Numeric(v) => (Some(v.clone()), "numeric"),
+        Value::Bool(v) => (Some(v.to_string()), "boolean"),
+        Value::Timestamp(v) => {
+            let micros = v.timestamp_subsec_micros();
+            let mut text = v.format("%Y-%m-%dT%H:%M:%S").to_string();
+            if micros > 0 {
+                let fraction = format!(".{micros:06}");
+                text.push_str(fraction.trim_end_matches('0'));
+            }
+            text.push_str("+00:00");
+            (Some(text), "timestamp with time zone")
+        }
+        Value::Date(v) => (Some(v.to_string()), "date"),
+        Value::Json(v) => (Some(v.to_string()), "jsonb"),
+        Value::TextArray(v) => (Some(serde_json::json!(v).to_string()), "text[]"),
     }
 }
 
@@ -219,11 +257,19 @@ pub struct Sink {
 
 impl Default for Sink {
     fn default() -> Self {
+        Sink::new(false)
+    }
+}
+
+impl Sink {
+    /// A sink that keeps rows as fields (for a snapshot) instead of COPY text.
+    pub fn new(as_fields: bool) -> Sink {
         Sink {
             tables: TABLES
                 .iter()
                 .map(|t| TableRows {
                     table: t.name,
+                    fields: as_fields.then(Vec::new),
                     ..TableRows::default()
                 })
                 .collect(),
@@ -232,9 +278,7 @@ impl Default for Sink {
             pending_bytes: 0,
         }
     }
-}
 
-impl Sink {
     /// Adds a row to `table`; every row of a table names the same columns in the same order.
     pub fn row(&mut self, table: &'static str, row: &[(&'static str, Value)]) {
         let index =
@@ -242,7 +286,12 @@ impl Sink {
         let rows = &mut self.tables[index];
         let before = rows.data.len();
         rows.push(row);
-        self.pending_bytes += rows.data.len() - before;
+        // Field mode keeps no COPY text: count a row as 200 bytes.
+        self.pending_bytes += if rows.fields.is_some() {
+            200
+        } else {
+            rows.data.len() - before
+        };
     }
 
     pub fn document(&mut self, collection: &'static str, document: Document) {
@@ -273,6 +322,7 @@ impl Sink {
                 columns: std::mem::take(&mut t.columns),
                 data: std::mem::take(&mut t.data),
                 rows: std::mem::take(&mut t.rows),
+                fields: t.fields.as_mut().map(std::mem::take),
             })
             .collect();
         self.pending_bytes = 0;

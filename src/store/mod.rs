@@ -5,6 +5,8 @@ pub mod mongo;
 pub mod postgres;
 pub mod read;
 pub mod s3;
+pub mod snapshot;
+pub mod source;
 
 /// What a connection may do.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

@@ -101,6 +101,9 @@ pub struct Field {
     pub pg_type: String,
 }
 
+/// A field as stored in a snapshot: (column, value as JSON text, PostgreSQL type).
+pub type RawField = (String, Option<String>, String);
+
 /// What a HEAD (or the head of a ranged GET) says about an object.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ObjectMeta {
@@ -136,10 +139,10 @@ pub fn label(table: &Table, values: &[Option<String>]) -> String {
         .zip(values)
         .filter_map(|(column, value)| {
             let value = value.as_deref()?;
-            if column.ends_with("_at") {
-                if let Ok(at) = DateTime::parse_from_rfc3339(value) {
-                    return Some(at.with_timezone(&Utc).format("%Y-%m-%d %H:%M").to_string());
-                }
+            if column.ends_with("_at")
+                && let Ok(at) = DateTime::parse_from_rfc3339(value)
+            {
+                return Some(at.with_timezone(&Utc).format("%Y-%m-%d %H:%M").to_string());
             }
             Some(value.to_string())
         })

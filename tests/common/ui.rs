@@ -14,6 +14,7 @@ use tenantscope::config::StoreArgs;
 use tenantscope::explore;
 use tenantscope::schema::{self, Table};
 use tenantscope::store::read::Live;
+use tenantscope::store::source::Source;
 use unicode_width::UnicodeWidthStr;
 use uuid::Uuid;
 
@@ -46,7 +47,7 @@ impl Ui {
     }
 
     pub async fn attached(
-        live: Live,
+        live: Source,
         problems: Vec<tenantscope::app::loader::Msg>,
         width: u16,
         height: u16,

@@ -100,11 +100,12 @@ pub struct Generator<'a> {
 }
 
 impl<'a> Generator<'a> {
-    pub fn new(options: Options, flush: &'a mut Flush<'a>) -> Self {
+    /// `as_fields`: keep rows as typed fields (for a snapshot) instead of COPY text.
+    pub fn new(options: Options, as_fields: bool, flush: &'a mut Flush<'a>) -> Self {
         Generator {
             rng: ChaCha8Rng::seed_from_u64(options.seed),
             options,
-            sink: Sink::default(),
+            sink: Sink::new(as_fields),
             flush,
             broken: Vec::new(),
             corpus: &CORPUS,

@@ -1,0 +1,430 @@
+//! Making snapshot files: `tenantscope snapshot` copies one tenant out of the live stores
+//! (read-only, keyset-paged, bounded concurrency), and the built-in demo fills one from
+//! the generator.
+
+use std::collections::{BTreeMap, BTreeSet};
+use std::path::{Path, PathBuf};
+use std::time::{Duration, Instant};
+
+use anyhow::Context;
+use chrono::{DateTime, Utc};
+use futures::{StreamExt, TryStreamExt};
+use indicatif::{ProgressBar, ProgressStyle};
+use mongodb::bson::{Bson, Document, doc, oid::ObjectId};
+use sha2::{Digest, Sha256};
+use sqlx::AssertSqlSafe;
+use uuid::Uuid;
+
+use crate::schema::{COLLECTIONS, Reference, TABLES, Table};
+use crate::seed;
+use crate::store::read::{Live, ObjectMeta};
+use crate::store::snapshot::{FORMAT_VERSION, Header, Snapshot, Writer};
+
+/// Rows per keyset page read from PostgreSQL.
+const ROW_PAGE: i64 = 1000;
+/// Documents per `$in` query.
+const DOC_CHUNK: usize = 500;
+/// Objects downloaded at once.
+const OBJECT_CONCURRENCY: usize = 8;
+
+#[derive(Debug, Clone, Copy)]
+pub struct ExportOptions {
+    /// Objects larger than this are recorded as metadata only.
+    pub max_object_bytes: u64,
+    /// Replace lead names, emails and phones and user emails with stable fakes.
+    pub redact_pii: bool,
+}
+
+#[derive(Debug, Default)]
+pub struct ExportReport {
+    pub rows: u64,
+    pub documents: u64,
+    pub objects: u64,
+    pub object_bytes: u64,
+    pub left_out: Vec<String>,
+    pub elapsed: Duration,
+}
+
+/// A stable fake for a personal value: the same input always gives the same fake.
+fn fake(kind: &str, original: &str) -> String {
+    let digest = format!("{:x}", Sha256::digest(original.as_bytes()));
+    let tag = &digest[..8];
+    match kind {
+        "email" => format!("{kind}-{tag}@example.invalid"),
+        "phone" => format!(
+            "+1 555 01{:02}",
+            u8::from_str_radix(&digest[..2], 16).unwrap_or(0) % 100
+        ),
+        _ => format!("Person {tag}"),
+    }
+}
+
+fn redact(table: &Table, fields: &mut [(String, Option<String>, String)]) {
+    let kind = |column: &str| match (table.name, column) {
+        ("leads", "full_name") => Some("name"),
+        ("leads" | "users", "email") => Some("email"),
+        ("leads", "phone") => Some("phone"),
+        _ => None,
+    };
+    for (column, value, _) in fields.iter_mut() {
+        if let (Some(kind), Some(v)) = (kind(column), value.as_mut()) {
+            *v = fake(kind, v);
+        }
+    }
+}
+
+/// `docs`, after adding the S3 keys they name to `keys`.
+fn with_keys(docs: Vec<Document>, collection: &str, keys: &mut BTreeSet<String>) -> Vec<Document> {
+    let key_field = COLLECTIONS
+        .iter()
+        .find(|c| c.name == collection)
+        .and_then(|c| c.s3_key_field);
+    if let Some(field) = key_field {
+        keys.extend(
+            docs.iter()
+                .filter_map(|d| d.get_str(field).ok().map(str::to_string)),
+        );
+    }
+    docs
+}
+
+/// Columns and their types, in table order (the order `row_to_json` writes them).
+async fn columns(pg: &sqlx::PgPool, table: &Table) -> anyhow::Result<Vec<(String, String)>> {
+    Ok(sqlx::query_as(
+        "select attname::text, format_type(atttypid, atttypmod) from pg_attribute \
+         where attrelid = $1::regclass and attnum > 0 and not attisdropped order by attnum",
+    )
+    .bind(table.name)
+    .fetch_all(pg)
+    .await?)
+}
+
+fn bar(show: bool, message: &str) -> ProgressBar {
+    if !show {
+        return ProgressBar::hidden();
+    }
+    let bar = ProgressBar::new_spinner();
+    bar.set_style(
+        ProgressStyle::with_template("{spinner} {msg} {elapsed}").expect("a valid template"),
+    );
+    bar.set_message(message.to_string());
+    bar.enable_steady_tick(Duration::from_millis(200));
+    bar
+}
+
+/// Copies `tenant` (an id or a slug) and everything it references into a new file.
+/// `source` says where it came from (secrets already masked) for the header.
+pub async fn export(
+    live: &Live,
+    tenant: &str,
+    path: &Path,
+    options: ExportOptions,
+    source: &str,
+    show_progress: bool,
+) -> anyhow::Result<ExportReport> {
+    let started = Instant::now();
+    let pg = live
+        .pg
+        .as_ref()
+        .context("snapshot needs PostgreSQL (--pg)")?;
+    let db = live
+        .mongo
+        .as_ref()
+        .context("snapshot needs MongoDB (--mongo)")?;
+    let (s3, bucket) = live.s3.as_ref().context("snapshot needs S3 (--bucket)")?;
+    let found: Option<(Uuid, String, String)> = match tenant.parse::<Uuid>() {
+        Ok(id) => {
+            sqlx::query_as("select id, slug, name from tenants where id = $1")
+                .bind(id)
+                .fetch_optional(pg)
+                .await?
+        }
+        Err(_) => {
+            sqlx::query_as("select id, slug, name from tenants where slug = $1")
+                .bind(tenant)
+                .fetch_optional(pg)
+                .await?
+        }
+    };
+    let (tenant_id, slug, name) =
+        found.with_context(|| format!("no tenant with id or slug {tenant:?}"))?;
+
+    let mut writer = Writer::create(path).await?;
+    let mut report = ExportReport::default();
+    let progress = bar(show_progress, "rows");
+    let mut oids: BTreeMap<&'static str, BTreeSet<ObjectId>> = BTreeMap::new();
+    let mut related: BTreeMap<(&'static str, &'static str), BTreeSet<ObjectId>> = BTreeMap::new();
+    let mut keys: BTreeSet<String> = BTreeSet::new();
+
+    for table in TABLES {
+        let columns = columns(pg, table).await?;
+        let scope = if table.name == "tenants" {
+            "id"
+        } else {
+            "tenant_id"
+        };
+        let mut cursor: Option<(DateTime<Utc>, Uuid)> = None;
+        loop {
+            let keyset = if cursor.is_some() {
+                "and (r.created_at, r.id) < ($2, $3)"
+            } else {
+                ""
+            };
+            let sql = format!(
+                "select r.id, r.created_at, array(select j.value from json_each_text(row_to_json(r)) j) \
+                 from {} r where r.{scope} = $1 {keyset} order by r.created_at desc, r.id desc limit {ROW_PAGE}",
+                table.name
+            );
+            let mut query =
+                sqlx::query_as::<_, (Uuid, DateTime<Utc>, Vec<Option<String>>)>(AssertSqlSafe(sql))
+                    .bind(tenant_id);
+            if let Some((at, id)) = cursor {
+                query = query.bind(at).bind(id);
+            }
+            let page = query
+                .fetch_all(pg)
+                .await
+                .with_context(|| format!("reading {}", table.name))?;
+            let full = page.len() as i64 == ROW_PAGE;
+            for (id, created_at, values) in page {
+                cursor = Some((created_at, id));
+                let mut fields: Vec<(String, Option<String>, String)> = columns
+                    .iter()
+                    .zip(values)
+                    .map(|((c, t), v)| (c.clone(), v, t.clone()))
+                    .collect();
+                for reference in table.references {
+                    let Some(value) = fields
+                        .iter()
+                        .find(|f| f.0 == reference.column())
+                        .and_then(|f| f.1.clone())
+                    else {
+                        continue;
+                    };
+                    match reference {
+                        Reference::Mongo {
+                            collection,
+                            related: rel,
+                            ..
+                        } => {
+                            if let Ok(oid) = ObjectId::parse_str(value.trim()) {
+                                oids.entry(collection).or_default().insert(oid);
+                                for r in *rel {
+                                    related
+                                        .entry((r.collection, r.field))
+                                        .or_default()
+                                        .insert(oid);
+                                }
+                            }
+                        }
+                        Reference::S3 { .. } => {
+                            keys.insert(value);
+                        }
+                    }
+                }
+                if options.redact_pii {
+                    redact(table, &mut fields);
+                }
+                writer.row(table, &fields).await?;
+                report.rows += 1;
+            }
+            progress.set_message(format!("{} rows", report.rows));
+            if !full {
+                break;
+            }
+        }
+    }
+
+    progress.set_message("documents");
+    for (collection, ids) in &oids {
+        let ids: Vec<ObjectId> = ids.iter().copied().collect();
+        for chunk in ids.chunks(DOC_CHUNK) {
+            let docs: Vec<Document> = db
+                .collection::<Document>(collection)
+                .find(doc! { "_id": { "$in": chunk.to_vec() } })
+                .await?
+                .try_collect()
+                .await?;
+            for d in with_keys(docs, collection, &mut keys) {
+                writer.document(collection, &d).await?;
+                report.documents += 1;
+            }
+        }
+    }
+    for ((collection, field), ids) in &related {
+        let ids: Vec<Bson> = ids.iter().map(|i| Bson::ObjectId(*i)).collect();
+        for chunk in ids.chunks(DOC_CHUNK) {
+            let docs: Vec<Document> = db
+                .collection::<Document>(collection)
+                .find(doc! { *field: { "$in": chunk.to_vec() } })
+                .await?
+                .try_collect()
+                .await?;
+            for d in with_keys(docs, collection, &mut keys) {
+                writer.document(collection, &d).await?;
+                report.documents += 1;
+            }
+        }
+    }
+
+    progress.set_message("objects");
+    let cap = options.max_object_bytes;
+    let mut downloads = futures::stream::iter(keys)
+        .map(|key| async move {
+            let Some(meta) = live.object_meta(&key).await? else {
+                return anyhow::Ok(None); // dangling: the snapshot answers "not found" too
+            };
+            if meta.size > cap {
+                return Ok(Some((meta, None)));
+            }
+            let bytes = live.object_range(&key, 0, meta.size.max(1)).await?;
+            Ok(Some((meta, Some(bytes))))
+        })
+        .buffer_unordered(OBJECT_CONCURRENCY);
+    while let Some(download) = downloads.next().await {
+        let Some((meta, bytes)) = download? else {
+            continue;
+        };
+        match bytes {
+            Some(bytes) => {
+                anyhow::ensure!(
+                    bytes.len() as u64 == meta.size,
+                    "{}: read {} bytes of {}",
+                    meta.key,
+                    bytes.len(),
+                    meta.size
+                );
+                let sha = format!("{:x}", Sha256::digest(&bytes));
+                writer.object(&meta, &sha, Some(&bytes)).await?;
+                let stored = writer.stored_sha256(&meta.key).await?;
+                anyhow::ensure!(
+                    stored.as_deref() == Some(sha.as_str()),
+                    "{}: the copy differs from what was read",
+                    meta.key
+                );
+                report.object_bytes += meta.size;
+            }
+            None => {
+                writer.object(&meta, "", None).await?;
+                report.left_out.push(format!(
+                    "{} ({} bytes, over the {cap}-byte cap)",
+                    meta.key, meta.size
+                ));
+            }
+        }
+        report.objects += 1;
+        progress.set_message(format!("{} objects", report.objects));
+    }
+    drop(downloads);
+    let _ = s3;
+
+    let header = Header {
+        format_version: FORMAT_VERSION,
+        taken_at: Utc::now().to_rfc3339_opts(chrono::SecondsFormat::Secs, true),
+        source: source.to_string(),
+        bucket: bucket.clone(),
+        tenants: vec![(tenant_id.to_string(), slug, name)],
+        left_out: report.left_out.clone(),
+        redacted: options.redact_pii,
+    };
+    writer.finish(&header).await?;
+    progress.finish_and_clear();
+    report.elapsed = started.elapsed();
+    Ok(report)
+}
+
+/// The built-in demo's generator settings: a few tenants, every table, every broken kind.
+pub fn demo_options() -> seed::Options {
+    seed::Options {
+        seed: 1,
+        tenants: 3,
+        scale: 0.5,
+        broken_rate: 0.01,
+    }
+}
+
+/// Writes the demo data set into a new snapshot file at `path`.
+pub async fn write_demo(path: &Path) -> anyhow::Result<()> {
+    let (batches, mut receive) = tokio::sync::mpsc::channel::<seed::sink::Batch>(2);
+    let generator = tokio::task::spawn_blocking(move || {
+        seed::generate_fields(demo_options(), move |batch| {
+            batches
+                .blocking_send(batch)
+                .map_err(|_| anyhow::anyhow!("the writer stopped"))
+        })
+    });
+    let mut writer = Writer::create(path).await?;
+    let mut tenants = Vec::new();
+    let taken_at = seed::dataset_now().to_rfc3339_opts(chrono::SecondsFormat::Secs, true);
+    while let Some(batch) = receive.recv().await {
+        for rows in batch.tables {
+            let table =
+                crate::schema::table(rows.table).context("a generated table the schema lacks")?;
+            for fields in rows.fields.unwrap_or_default() {
+                if table.name == "tenants" {
+                    let get = |c: &str| {
+                        fields
+                            .iter()
+                            .find(|f| f.0 == c)
+                            .and_then(|f| f.1.clone())
+                            .unwrap_or_default()
+                    };
+                    tenants.push((get("id"), get("slug"), get("name")));
+                }
+                writer.row(table, &fields).await?;
+            }
+        }
+        for (collection, docs) in batch.documents {
+            for d in docs {
+                writer.document(collection, &d).await?;
+            }
+        }
+        for object in batch.objects {
+            let sha = format!("{:x}", Sha256::digest(&object.bytes));
+            let meta = ObjectMeta {
+                key: object.key,
+                size: object.bytes.len() as u64,
+                content_type: Some(object.content_type.to_string()),
+                etag: Some(format!("\"{}\"", &sha[..32])),
+                last_modified: Some(taken_at.clone()),
+            };
+            writer.object(&meta, &sha, Some(&object.bytes)).await?;
+        }
+    }
+    generator.await.context("the generator panicked")??;
+    let header = Header {
+        format_version: FORMAT_VERSION,
+        taken_at,
+        source: "built-in demo".into(),
+        bucket: "demo".into(),
+        tenants,
+        left_out: Vec::new(),
+        redacted: false,
+    };
+    writer.finish(&header).await
+}
+
+/// The demo snapshot, built once and cached: `$XDG_CACHE_HOME/tenantscope/demo-vN.sqlite`.
+pub async fn demo() -> anyhow::Result<Snapshot> {
+    let dir = std::env::var_os("XDG_CACHE_HOME")
+        .filter(|v| !v.is_empty())
+        .map(PathBuf::from)
+        .or_else(|| std::env::var_os("HOME").map(|h| PathBuf::from(h).join(".cache")))
+        .unwrap_or_else(std::env::temp_dir)
+        .join("tenantscope");
+    std::fs::create_dir_all(&dir).with_context(|| format!("cannot create {}", dir.display()))?;
+    let path = dir.join(format!(
+        "demo-v{FORMAT_VERSION}-{}.sqlite",
+        env!("CARGO_PKG_VERSION")
+    ));
+    if let Ok(snapshot) = Snapshot::open(&path).await {
+        return Ok(snapshot);
+    }
+    // Build next to it and rename, so a half-written file is never taken for a demo.
+    let partial = dir.join(format!("demo.{}.partial", std::process::id()));
+    let _ = std::fs::remove_file(&partial);
+    write_demo(&partial).await?;
+    let _ = std::fs::remove_file(&path);
+    std::fs::rename(&partial, &path).with_context(|| format!("cannot write {}", path.display()))?;
+    Snapshot::open(&path).await
+}

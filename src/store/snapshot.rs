@@ -1,0 +1,572 @@
+//! The snapshot store: one SQLite file holding a tenant's rows, the documents they point
+//! to (raw BSON, every type preserved) and the objects those point to (bytes and
+//! metadata), with a header saying what it is. It answers the same questions as the live
+//! stores, opened read-only. [`Writer`] makes one; `crate::snapshot` fills it.
+
+use std::path::Path;
+use std::str::FromStr;
+
+use anyhow::{Context, anyhow};
+use chrono::{DateTime, Utc};
+use mongodb::bson::{Bson, Document, oid::ObjectId};
+use serde::{Deserialize, Serialize};
+use sqlx::sqlite::{SqliteConnectOptions, SqlitePool, SqlitePoolOptions};
+use sqlx::{AssertSqlSafe, Row};
+use uuid::Uuid;
+
+use super::read::{Count, Cursor, Field, Item, Listing, ObjectHead, ObjectMeta, Page, label, page};
+use crate::schema::{self, Shown, Table};
+
+/// The format this build writes and the newest it reads.
+pub const FORMAT_VERSION: u32 = 1;
+
+const SCHEMA: &str = "
+create table meta (key text primary key, value text not null);
+create table rows (
+    tbl text not null, id text not null, created_us integer not null,
+    fields text not null,        -- JSON [[column, value or null, type], ...] in table order
+    label text not null,         -- JSON [value or null, ...] of the label columns
+    status text,
+    primary key (tbl, id));
+create index rows_list on rows (tbl, created_us desc, id desc);
+create table edges (
+    tbl text not null, col text not null, parent text not null,
+    top integer not null,        -- 1 when the edge's ChildWhereNull column is NULL
+    created_us integer not null, id text not null);
+create index edges_list on edges (tbl, col, parent, created_us desc, id desc);
+create table documents (collection text not null, id text not null, bson blob not null, primary key (collection, id));
+create table related (collection text not null, field text not null, value text not null, id text not null);
+create index related_lookup on related (collection, field, value, id);
+create table objects (
+    key text primary key, size integer not null, content_type text, etag text,
+    last_modified text, sha256 text not null,
+    bytes blob);                 -- NULL when the object was over the size cap
+";
+
+/// What a snapshot says about itself.
+#[derive(Debug, Clone, Default, Serialize, Deserialize, PartialEq, Eq)]
+pub struct Header {
+    pub format_version: u32,
+    pub taken_at: String,
+    /// Where it was taken from (secrets masked), or "built-in demo".
+    pub source: String,
+    /// The bucket its objects came from (shown in s3:// links).
+    pub bucket: String,
+    /// (id, slug, name) of each tenant in it.
+    pub tenants: Vec<(String, String, String)>,
+    /// What was left out, one line each (objects over the size cap, ...).
+    pub left_out: Vec<String>,
+    pub redacted: bool,
+}
+
+/// A snapshot file opened for reading.
+#[derive(Debug, Clone)]
+pub struct Snapshot {
+    pool: SqlitePool,
+    pub header: Header,
+}
+
+/// Why a file cannot be opened as a snapshot: one line each.
+pub fn open_error(path: &Path, reason: impl std::fmt::Display) -> anyhow::Error {
+    anyhow!("{} is not a usable snapshot: {reason}", path.display())
+}
+
+impl Snapshot {
+    /// Opens `path` read-only, checking it is a snapshot this build can read.
+    pub async fn open(path: &Path) -> anyhow::Result<Snapshot> {
+        let mut magic = [0u8; 16];
+        {
+            use std::io::Read;
+            let mut file = std::fs::File::open(path).map_err(|e| open_error(path, e))?;
+            file.read_exact(&mut magic)
+                .map_err(|_| open_error(path, "too short to be a SQLite file"))?;
+        }
+        if &magic != b"SQLite format 3\0" {
+            return Err(open_error(path, "not a SQLite file"));
+        }
+        let options = SqliteConnectOptions::new()
+            .filename(path)
+            .read_only(true)
+            .immutable(true);
+        let pool = SqlitePoolOptions::new()
+            .max_connections(4)
+            .connect_with(options)
+            .await
+            .map_err(|e| open_error(path, e))?;
+        let check: String = sqlx::query_scalar("pragma quick_check")
+            .fetch_one(&pool)
+            .await
+            .map_err(|e| open_error(path, format!("corrupt or truncated ({e})")))?;
+        if check != "ok" {
+            return Err(open_error(path, format!("corrupt or truncated ({check})")));
+        }
+        let header: Option<String> =
+            sqlx::query_scalar("select value from meta where key = 'header'")
+                .fetch_optional(&pool)
+                .await
+                .map_err(|_| open_error(path, "a SQLite file, but not a tenantscope snapshot"))?;
+        let header: Header =
+            serde_json::from_str(&header.ok_or_else(|| {
+                open_error(path, "a SQLite file, but not a tenantscope snapshot")
+            })?)
+            .map_err(|e| open_error(path, format!("unreadable header ({e})")))?;
+        if header.format_version > FORMAT_VERSION {
+            return Err(open_error(
+                path,
+                format!(
+                    "format version {} is newer than this tenantscope reads ({FORMAT_VERSION}); upgrade tenantscope",
+                    header.format_version
+                ),
+            ));
+        }
+        Ok(Snapshot { pool, header })
+    }
+
+    /// The banner: "snapshot of tenant X taken at T".
+    pub fn banner(&self) -> String {
+        let tenants: Vec<&str> = self
+            .header
+            .tenants
+            .iter()
+            .map(|(_, slug, _)| slug.as_str())
+            .collect();
+        format!(
+            "snapshot of {} taken {} from {}",
+            if tenants.is_empty() {
+                "no tenant".to_string()
+            } else {
+                format!("tenant {}", tenants.join(", "))
+            },
+            self.header.taken_at,
+            self.header.source
+        )
+    }
+
+    pub async fn list(
+        &self,
+        listing: &Listing,
+        after: Option<Cursor>,
+        limit: u32,
+    ) -> anyhow::Result<Page> {
+        let table = listing.table();
+        let (from, mut predicate) = match listing {
+            Listing::Tenants => ("rows r".to_string(), "r.tbl = 'tenants'".to_string()),
+            Listing::Children {
+                column,
+                null_column,
+                ..
+            } => (
+                "edges e join rows r on r.tbl = e.tbl and r.id = e.id".to_string(),
+                format!(
+                    "e.tbl = '{}' and e.col = '{column}' and e.parent = ?1{}",
+                    table.name,
+                    if null_column.is_some() {
+                        " and e.top = 1"
+                    } else {
+                        ""
+                    }
+                ),
+            ),
+        };
+        if after.is_some() {
+            let (at, id) = if matches!(listing, Listing::Tenants) {
+                (1, 2)
+            } else {
+                (2, 3)
+            };
+            predicate.push_str(&format!(
+                " and (r.created_us < ?{at} or (r.created_us = ?{at} and r.id < ?{id}))"
+            ));
+        }
+        let sql = format!(
+            "select r.id, r.created_us, r.label, r.status from {from} where {predicate} \
+             order by r.created_us desc, r.id desc limit {}",
+            limit + 1
+        );
+        let mut query = sqlx::query(AssertSqlSafe(sql));
+        if let Listing::Children { parent, .. } = listing {
+            query = query.bind(parent.to_string());
+        }
+        if let Some(cursor) = after {
+            query = query
+                .bind(cursor.created_at.timestamp_micros())
+                .bind(cursor.id.to_string());
+        }
+        let rows = query
+            .fetch_all(&self.pool)
+            .await
+            .context("reading the snapshot")?;
+        let mut items = Vec::with_capacity(rows.len());
+        for row in rows {
+            let values: Vec<Option<String>> = serde_json::from_str(row.get::<&str, _>(2))?;
+            items.push(Item {
+                id: Uuid::from_str(row.get::<&str, _>(0))?,
+                created_at: DateTime::<Utc>::from_timestamp_micros(row.get(1))
+                    .context("a bad time in the snapshot")?,
+                label: label(table, &values),
+                status: row.get(3),
+            });
+        }
+        Ok(page(items, limit))
+    }
+
+    pub async fn count(&self, listing: &Listing, cap: u64) -> anyhow::Result<Count> {
+        let (sql, parent) = match listing {
+            Listing::Tenants => (
+                format!(
+                    "select count(*) from (select 1 from rows where tbl = 'tenants' and ?1 = ?1 limit {})",
+                    cap + 1
+                ),
+                String::new(),
+            ),
+            Listing::Children {
+                table,
+                column,
+                parent,
+                null_column,
+            } => (
+                format!(
+                    "select count(*) from (select 1 from edges where tbl = '{}' and col = '{column}' and parent = ?1{} limit {})",
+                    table.name,
+                    if null_column.is_some() {
+                        " and top = 1"
+                    } else {
+                        ""
+                    },
+                    cap + 1
+                ),
+                parent.to_string(),
+            ),
+        };
+        let n: i64 = sqlx::query_scalar(AssertSqlSafe(sql))
+            .bind(parent)
+            .fetch_one(&self.pool)
+            .await
+            .context("reading the snapshot")?;
+        let n = n as u64;
+        Ok(Count {
+            n: n.min(cap),
+            capped: n > cap,
+        })
+    }
+
+    pub async fn row(&self, table: &Table, id: Uuid) -> anyhow::Result<Option<Vec<Field>>> {
+        let fields: Option<String> =
+            sqlx::query_scalar("select fields from rows where tbl = ?1 and id = ?2")
+                .bind(table.name)
+                .bind(id.to_string())
+                .fetch_optional(&self.pool)
+                .await
+                .context("reading the snapshot")?;
+        let Some(fields) = fields else {
+            return Ok(None);
+        };
+        let fields: Vec<(String, Option<String>, String)> = serde_json::from_str(&fields)?;
+        Ok(Some(
+            fields
+                .into_iter()
+                .map(|(column, value, pg_type)| Field {
+                    column,
+                    value,
+                    pg_type,
+                })
+                .collect(),
+        ))
+    }
+
+    pub async fn document(
+        &self,
+        collection: &str,
+        id: ObjectId,
+    ) -> anyhow::Result<Option<Document>> {
+        let bytes: Option<Vec<u8>> =
+            sqlx::query_scalar("select bson from documents where collection = ?1 and id = ?2")
+                .bind(collection)
+                .bind(id.to_hex())
+                .fetch_optional(&self.pool)
+                .await
+                .context("reading the snapshot")?;
+        bytes
+            .map(|b| {
+                Document::from_reader(&mut b.as_slice())
+                    .context("a damaged document in the snapshot")
+            })
+            .transpose()
+    }
+
+    pub async fn documents_where(
+        &self,
+        collection: &str,
+        field: &str,
+        value: Bson,
+        limit: i64,
+    ) -> anyhow::Result<Vec<Document>> {
+        let rows: Vec<Vec<u8>> = sqlx::query_scalar(
+            "select d.bson from related r join documents d on d.collection = r.collection and d.id = r.id \
+             where r.collection = ?1 and r.field = ?2 and r.value = ?3 order by r.id limit ?4",
+        )
+        .bind(collection)
+        .bind(field)
+        .bind(related_key(&value))
+        .bind(limit)
+        .fetch_all(&self.pool)
+        .await
+        .context("reading the snapshot")?;
+        rows.into_iter()
+            .map(|b| {
+                Document::from_reader(&mut b.as_slice())
+                    .context("a damaged document in the snapshot")
+            })
+            .collect()
+    }
+
+    fn meta_from(row: &sqlx::sqlite::SqliteRow, key: &str) -> ObjectMeta {
+        ObjectMeta {
+            key: key.to_string(),
+            size: row.get::<i64, _>("size") as u64,
+            content_type: row.get("content_type"),
+            etag: row.get("etag"),
+            last_modified: row.get("last_modified"),
+        }
+    }
+
+    pub async fn object_meta(&self, key: &str) -> anyhow::Result<Option<ObjectMeta>> {
+        let row = sqlx::query(
+            "select size, content_type, etag, last_modified from objects where key = ?1",
+        )
+        .bind(key)
+        .fetch_optional(&self.pool)
+        .await
+        .context("reading the snapshot")?;
+        Ok(row.map(|r| Self::meta_from(&r, key)))
+    }
+
+    pub async fn object_head(
+        &self,
+        key: &str,
+        max_bytes: u64,
+    ) -> anyhow::Result<Option<ObjectHead>> {
+        let row = sqlx::query(
+            "select size, content_type, etag, last_modified, substr(bytes, 1, ?2) as head, bytes is null as left_out \
+             from objects where key = ?1",
+        )
+        .bind(key)
+        .bind(max_bytes as i64)
+        .fetch_optional(&self.pool)
+        .await
+        .context("reading the snapshot")?;
+        Ok(row.map(|r| {
+            let left_out: bool = r.get("left_out");
+            let bytes: Option<Vec<u8>> = r.get("head");
+            let mut meta = Self::meta_from(&r, key);
+            if left_out {
+                meta.content_type = Some(format!(
+                    "{} (content left out of the snapshot: over its size cap)",
+                    meta.content_type.unwrap_or_default()
+                ));
+            }
+            ObjectHead {
+                meta,
+                bytes: bytes.unwrap_or_default(),
+            }
+        }))
+    }
+
+    pub async fn object_range(&self, key: &str, start: u64, len: u64) -> anyhow::Result<Vec<u8>> {
+        let bytes: Option<Option<Vec<u8>>> =
+            sqlx::query_scalar("select substr(bytes, ?2, ?3) from objects where key = ?1")
+                .bind(key)
+                .bind(start as i64 + 1)
+                .bind(len as i64)
+                .fetch_optional(&self.pool)
+                .await
+                .context("reading the snapshot")?;
+        match bytes {
+            Some(Some(bytes)) => Ok(bytes),
+            Some(None) => Err(anyhow!(
+                "{key}: the snapshot holds only its metadata (over the size cap)"
+            )),
+            None => Err(anyhow!("{key}: not in the snapshot")),
+        }
+    }
+}
+
+/// How a related-document lookup value is stored: ObjectIds as hex, the rest as JSON.
+fn related_key(value: &Bson) -> String {
+    match value {
+        Bson::ObjectId(id) => id.to_hex(),
+        Bson::String(s) => s.clone(),
+        other => other.clone().into_relaxed_extjson().to_string(),
+    }
+}
+
+/// Writes a snapshot file. Everything goes in one transaction, committed by [`Writer::finish`].
+pub struct Writer {
+    pool: SqlitePool,
+    tx: Option<sqlx::Transaction<'static, sqlx::Sqlite>>,
+}
+
+impl Writer {
+    /// Creates `path`, which must not exist yet.
+    pub async fn create(path: &Path) -> anyhow::Result<Writer> {
+        anyhow::ensure!(
+            !path.exists(),
+            "{} exists already: choose another file name",
+            path.display()
+        );
+        let options = SqliteConnectOptions::new()
+            .filename(path)
+            .create_if_missing(true)
+            .journal_mode(sqlx::sqlite::SqliteJournalMode::Off)
+            .synchronous(sqlx::sqlite::SqliteSynchronous::Off);
+        let pool = SqlitePoolOptions::new()
+            .max_connections(1)
+            .connect_with(options)
+            .await
+            .with_context(|| format!("cannot create {}", path.display()))?;
+        sqlx::raw_sql(SCHEMA)
+            .execute(&pool)
+            .await
+            .context("creating the snapshot schema")?;
+        let tx = pool.begin().await?;
+        Ok(Writer { pool, tx: Some(tx) })
+    }
+
+    fn tx(&mut self) -> &mut sqlx::Transaction<'static, sqlx::Sqlite> {
+        self.tx.as_mut().expect("the writer is open until finish")
+    }
+
+    /// One row: `fields` are (column, value as PostgreSQL renders it to JSON text, type).
+    pub async fn row(
+        &mut self,
+        table: &'static Table,
+        fields: &[(String, Option<String>, String)],
+    ) -> anyhow::Result<()> {
+        let value = |c: &str| fields.iter().find(|f| f.0 == c).and_then(|f| f.1.clone());
+        let id = value("id").context("a row without an id")?;
+        let created_at = value("created_at").context("a row without created_at")?;
+        let created_us = DateTime::parse_from_rfc3339(&created_at)
+            .with_context(|| format!("{}: created_at {created_at:?}", table.name))?
+            .timestamp_micros();
+        let labels: Vec<Option<String>> = table.label.iter().map(|c| value(c)).collect();
+        let status = table.status.and_then(value);
+        sqlx::query("insert into rows (tbl, id, created_us, fields, label, status) values (?1, ?2, ?3, ?4, ?5, ?6)")
+            .bind(table.name)
+            .bind(&id)
+            .bind(created_us)
+            .bind(serde_json::to_string(fields)?)
+            .bind(serde_json::to_string(&labels)?)
+            .bind(status)
+            .execute(&mut **self.tx())
+            .await?;
+        for fk in table
+            .foreign_keys
+            .iter()
+            .filter(|fk| fk.shown != Shown::Link)
+        {
+            let Some(parent) = value(fk.column) else {
+                continue;
+            };
+            let top = match fk.shown {
+                Shown::ChildWhereNull(c) => value(c).is_none(),
+                _ => true,
+            };
+            sqlx::query("insert into edges (tbl, col, parent, top, created_us, id) values (?1, ?2, ?3, ?4, ?5, ?6)")
+                .bind(table.name)
+                .bind(fk.column)
+                .bind(parent)
+                .bind(top)
+                .bind(created_us)
+                .bind(&id)
+                .execute(&mut **self.tx())
+                .await?;
+        }
+        Ok(())
+    }
+
+    /// One document, stored as raw BSON, with the related-lookup entries the schema declares.
+    pub async fn document(&mut self, collection: &str, document: &Document) -> anyhow::Result<()> {
+        let id = match document.get("_id") {
+            Some(Bson::ObjectId(id)) => id.to_hex(),
+            Some(other) => related_key(other),
+            None => anyhow::bail!("a {collection} document without _id"),
+        };
+        let mut bytes = Vec::new();
+        document.to_writer(&mut bytes)?;
+        sqlx::query("insert or ignore into documents (collection, id, bson) values (?1, ?2, ?3)")
+            .bind(collection)
+            .bind(&id)
+            .bind(bytes)
+            .execute(&mut **self.tx())
+            .await?;
+        for related in schema::TABLES
+            .iter()
+            .flat_map(|t| t.references)
+            .filter_map(|r| match r {
+                schema::Reference::Mongo { related, .. } => Some(*related),
+                _ => None,
+            })
+            .flatten()
+            .filter(|r| r.collection == collection)
+        {
+            if let Some(value) = document.get(related.field) {
+                sqlx::query(
+                    "insert into related (collection, field, value, id) values (?1, ?2, ?3, ?4)",
+                )
+                .bind(collection)
+                .bind(related.field)
+                .bind(related_key(value))
+                .bind(&id)
+                .execute(&mut **self.tx())
+                .await?;
+            }
+        }
+        Ok(())
+    }
+
+    /// One object; `bytes` None records its metadata only (over the size cap).
+    pub async fn object(
+        &mut self,
+        meta: &ObjectMeta,
+        sha256: &str,
+        bytes: Option<&[u8]>,
+    ) -> anyhow::Result<()> {
+        sqlx::query(
+            "insert or ignore into objects (key, size, content_type, etag, last_modified, sha256, bytes) \
+             values (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
+        )
+        .bind(&meta.key)
+        .bind(meta.size as i64)
+        .bind(&meta.content_type)
+        .bind(&meta.etag)
+        .bind(&meta.last_modified)
+        .bind(sha256)
+        .bind(bytes)
+        .execute(&mut **self.tx())
+        .await?;
+        Ok(())
+    }
+
+    /// SHA-256 (hex) of the bytes stored for `key`, read back from the file.
+    pub async fn stored_sha256(&mut self, key: &str) -> anyhow::Result<Option<String>> {
+        use sha2::{Digest, Sha256};
+        let bytes: Option<Option<Vec<u8>>> =
+            sqlx::query_scalar("select bytes from objects where key = ?1")
+                .bind(key)
+                .fetch_optional(&mut **self.tx())
+                .await?;
+        Ok(bytes.flatten().map(|b| format!("{:x}", Sha256::digest(&b))))
+    }
+
+    /// Writes the header and commits.
+    pub async fn finish(mut self, header: &Header) -> anyhow::Result<()> {
+        sqlx::query("insert into meta (key, value) values ('header', ?1)")
+            .bind(serde_json::to_string(header)?)
+            .execute(&mut **self.tx())
+            .await?;
+        self.tx.take().expect("open").commit().await?;
+        sqlx::query("analyze").execute(&self.pool).await?;
+        self.pool.close().await;
+        Ok(())
+    }
+}

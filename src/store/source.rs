@@ -1,0 +1,101 @@
+//! One interface in front of the stores the explorer can read: the live ones
+//! (PostgreSQL, MongoDB, S3) or a snapshot file. Both answer the same questions the same
+//! way; the conformance tests hold them to it.
+
+use mongodb::bson::{Bson, Document, oid::ObjectId};
+use uuid::Uuid;
+
+use super::read::{Count, Cursor, Field, Listing, Live, ObjectHead, ObjectMeta, Page};
+use super::snapshot::Snapshot;
+use crate::schema::Table;
+
+#[derive(Debug, Clone)]
+pub enum Source {
+    Live(Live),
+    Snapshot(Snapshot),
+}
+
+impl Source {
+    pub async fn list(
+        &self,
+        listing: &Listing,
+        after: Option<Cursor>,
+        limit: u32,
+    ) -> anyhow::Result<Page> {
+        match self {
+            Source::Live(s) => s.list(listing, after, limit).await,
+            Source::Snapshot(s) => s.list(listing, after, limit).await,
+        }
+    }
+
+    pub async fn count(&self, listing: &Listing, cap: u64) -> anyhow::Result<Count> {
+        match self {
+            Source::Live(s) => s.count(listing, cap).await,
+            Source::Snapshot(s) => s.count(listing, cap).await,
+        }
+    }
+
+    pub async fn row(&self, table: &Table, id: Uuid) -> anyhow::Result<Option<Vec<Field>>> {
+        match self {
+            Source::Live(s) => s.row(table, id).await,
+            Source::Snapshot(s) => s.row(table, id).await,
+        }
+    }
+
+    pub async fn document(
+        &self,
+        collection: &str,
+        id: ObjectId,
+    ) -> anyhow::Result<Option<Document>> {
+        match self {
+            Source::Live(s) => s.document(collection, id).await,
+            Source::Snapshot(s) => s.document(collection, id).await,
+        }
+    }
+
+    pub async fn documents_where(
+        &self,
+        collection: &str,
+        field: &str,
+        value: Bson,
+        limit: i64,
+    ) -> anyhow::Result<Vec<Document>> {
+        match self {
+            Source::Live(s) => s.documents_where(collection, field, value, limit).await,
+            Source::Snapshot(s) => s.documents_where(collection, field, value, limit).await,
+        }
+    }
+
+    pub async fn object_head(
+        &self,
+        key: &str,
+        max_bytes: u64,
+    ) -> anyhow::Result<Option<ObjectHead>> {
+        match self {
+            Source::Live(s) => s.object_head(key, max_bytes).await,
+            Source::Snapshot(s) => s.object_head(key, max_bytes).await,
+        }
+    }
+
+    pub async fn object_meta(&self, key: &str) -> anyhow::Result<Option<ObjectMeta>> {
+        match self {
+            Source::Live(s) => s.object_meta(key).await,
+            Source::Snapshot(s) => s.object_meta(key).await,
+        }
+    }
+
+    pub async fn object_range(&self, key: &str, start: u64, len: u64) -> anyhow::Result<Vec<u8>> {
+        match self {
+            Source::Live(s) => s.object_range(key, start, len).await,
+            Source::Snapshot(s) => s.object_range(key, start, len).await,
+        }
+    }
+
+    /// The bucket name shown in s3:// links.
+    pub fn bucket(&self) -> Option<&str> {
+        match self {
+            Source::Live(s) => s.bucket(),
+            Source::Snapshot(s) => Some(s.header.bucket.as_str()),
+        }
+    }
+}
