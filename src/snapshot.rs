@@ -270,15 +270,18 @@ pub async fn export(
     progress.set_message("objects");
     let cap = options.max_object_bytes;
     let mut downloads = futures::stream::iter(keys)
-        .map(|key| async move {
-            let Some(meta) = live.object_meta(&key).await? else {
-                return anyhow::Ok(None); // dangling: the snapshot answers "not found" too
-            };
-            if meta.size > cap {
-                return Ok(Some((meta, None)));
+        .map(|key| {
+            let live = live.clone();
+            async move {
+                let Some(meta) = live.object_meta(&key).await? else {
+                    return anyhow::Ok(None); // dangling: the snapshot answers "not found" too
+                };
+                if meta.size > cap {
+                    return Ok(Some((meta, None)));
+                }
+                let bytes = live.object_range(&key, 0, meta.size.max(1)).await?;
+                Ok(Some((meta, Some(bytes))))
             }
-            let bytes = live.object_range(&key, 0, meta.size.max(1)).await?;
-            Ok(Some((meta, Some(bytes))))
         })
         .buffer_unordered(OBJECT_CONCURRENCY);
     while let Some(download) = downloads.next().await {

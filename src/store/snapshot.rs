@@ -452,7 +452,7 @@ impl Writer {
         let status = table.status.and_then(value);
         sqlx::query("insert into rows (tbl, id, created_us, fields, label, status) values (?1, ?2, ?3, ?4, ?5, ?6)")
             .bind(table.name)
-            .bind(&id)
+            .bind(id.clone())
             .bind(created_us)
             .bind(serde_json::to_string(fields)?)
             .bind(serde_json::to_string(&labels)?)
@@ -477,7 +477,7 @@ impl Writer {
                 .bind(parent)
                 .bind(top)
                 .bind(created_us)
-                .bind(&id)
+                .bind(id.clone())
                 .execute(&mut **self.tx())
                 .await?;
         }
@@ -494,21 +494,23 @@ impl Writer {
         let mut bytes = Vec::new();
         document.to_writer(&mut bytes)?;
         sqlx::query("insert or ignore into documents (collection, id, bson) values (?1, ?2, ?3)")
-            .bind(collection)
-            .bind(&id)
+            .bind(collection.to_string())
+            .bind(id.clone())
             .bind(bytes)
             .execute(&mut **self.tx())
             .await?;
-        for related in schema::TABLES
+        // Collected first: no borrow of the schema's iterators is held across an await.
+        let lookups: Vec<schema::Related> = schema::TABLES
             .iter()
-            .flat_map(|t| t.references)
+            .flat_map(|t| t.references.iter())
             .filter_map(|r| match r {
-                schema::Reference::Mongo { related, .. } => Some(*related),
-                _ => None,
+                schema::Reference::Mongo { related, .. } => Some(related.iter().copied()),
+                schema::Reference::S3 { .. } => None,
             })
             .flatten()
             .filter(|r| r.collection == collection)
-        {
+            .collect();
+        for related in lookups {
             if let Some(value) = document.get(related.field) {
                 sqlx::query(
                     "insert into related (collection, field, value, id) values (?1, ?2, ?3, ?4)",
@@ -535,13 +537,13 @@ impl Writer {
             "insert or ignore into objects (key, size, content_type, etag, last_modified, sha256, bytes) \
              values (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
         )
-        .bind(&meta.key)
+        .bind(meta.key.clone())
         .bind(meta.size as i64)
-        .bind(&meta.content_type)
-        .bind(&meta.etag)
-        .bind(&meta.last_modified)
-        .bind(sha256)
-        .bind(bytes)
+        .bind(meta.content_type.clone())
+        .bind(meta.etag.clone())
+        .bind(meta.last_modified.clone())
+        .bind(sha256.to_string())
+        .bind(bytes.map(<[u8]>::to_vec))
         .execute(&mut **self.tx())
         .await?;
         Ok(())

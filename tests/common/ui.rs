@@ -137,10 +137,15 @@ impl Ui {
 
 /// The tree path of a row: from the tenant down, along the edges the schema shows.
 pub async fn tree_path(pg: &PgPool, table: &'static Table, id: Uuid) -> Vec<String> {
-    let live = Live {
+    let live = Source::Live(Live {
         pg: Some(pg.clone()),
         ..Live::default()
-    };
+    });
+    source_tree_path(&live, table, id).await
+}
+
+/// [`tree_path`] through any store.
+pub async fn source_tree_path(live: &Source, table: &'static Table, id: Uuid) -> Vec<String> {
     let mut reversed = Vec::new();
     let (mut table, mut id) = (table, id);
     loop {
