@@ -92,6 +92,7 @@ pub async fn run(mut cli: Cli) -> anyhow::Result<ExitCode> {
             max_object_mb,
             redact_pii,
         }) => {
+            crate::logging::init(cli.stores.log.clone());
             let (source, problems) = crate::explore::connect(cli.stores.clone()).await;
             if let Some(crate::app::loader::Msg::Health(_, Some(reason))) = problems.first() {
                 anyhow::bail!("{reason}");

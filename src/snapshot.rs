@@ -10,7 +10,7 @@ use anyhow::Context;
 use chrono::{DateTime, Utc};
 use futures::{StreamExt, TryStreamExt};
 use indicatif::{ProgressBar, ProgressStyle};
-use mongodb::bson::{Bson, Document, doc, oid::ObjectId};
+use mongodb::bson::{Document, doc, oid::ObjectId};
 use sha2::{Digest, Sha256};
 use sqlx::AssertSqlSafe;
 use uuid::Uuid;
@@ -22,8 +22,8 @@ use crate::store::snapshot::{FORMAT_VERSION, Header, Snapshot, Writer};
 
 /// Rows per keyset page read from PostgreSQL.
 const ROW_PAGE: i64 = 1000;
-/// Documents per `$in` query.
-const DOC_CHUNK: usize = 500;
+/// Document lookups at once.
+const DOC_CONCURRENCY: usize = 8;
 /// Objects downloaded at once.
 const OBJECT_CONCURRENCY: usize = 8;
 
@@ -155,6 +155,7 @@ pub async fn export(
     let mut oids: BTreeMap<&'static str, BTreeSet<ObjectId>> = BTreeMap::new();
     let mut related: BTreeMap<(&'static str, &'static str), BTreeSet<ObjectId>> = BTreeMap::new();
     let mut keys: BTreeSet<String> = BTreeSet::new();
+    let mut found: BTreeSet<(&'static str, ObjectId)> = BTreeSet::new();
 
     for table in TABLES {
         let columns = columns(pg, table).await?;
@@ -235,38 +236,84 @@ pub async fn export(
         }
     }
 
+    tracing::info!(
+        rows = report.rows,
+        ms = started.elapsed().as_millis() as u64,
+        "snapshot: rows copied"
+    );
     progress.set_message("documents");
-    for (collection, ids) in &oids {
-        let ids: Vec<ObjectId> = ids.iter().copied().collect();
-        for chunk in ids.chunks(DOC_CHUNK) {
-            let docs: Vec<Document> = db
-                .collection::<Document>(collection)
-                .find(doc! { "_id": { "$in": chunk.to_vec() } })
-                .await?
-                .try_collect()
-                .await?;
-            for d in with_keys(docs, collection, &mut keys) {
-                writer.document(collection, &d).await?;
+    // One pass over each collection by its indexed tenantId, keeping the referenced
+    // documents: a single cursor instead of a lookup per document. Whatever is referenced
+    // but carries another tenantId is then looked up by _id, a few at a time.
+    let tenant_text = tenant_id.to_string();
+    for collection in COLLECTIONS {
+        let wanted = oids.get(collection.name);
+        let wanted_related: Vec<(&str, &BTreeSet<ObjectId>)> = related
+            .iter()
+            .filter(|((c, _), _)| *c == collection.name)
+            .map(|((_, f), ids)| (*f, ids))
+            .collect();
+        if wanted.is_none() && wanted_related.is_empty() {
+            continue;
+        }
+        let mut cursor = db
+            .collection::<Document>(collection.name)
+            .find(doc! { "tenantId": &tenant_text })
+            .batch_size(1000)
+            .max_time(Duration::from_secs(60))
+            .await
+            .with_context(|| format!("reading {}", collection.name))?;
+        while let Some(d) = cursor
+            .try_next()
+            .await
+            .with_context(|| format!("reading {}", collection.name))?
+        {
+            let id = d.get_object_id("_id").ok();
+            let by_id = id.is_some_and(|id| wanted.is_some_and(|w| w.contains(&id)));
+            let by_field = wanted_related
+                .iter()
+                .any(|(field, ids)| d.get_object_id(field).is_ok_and(|v| ids.contains(&v)));
+            if !(by_id || by_field) {
+                continue;
+            }
+            if let Some(id) = id {
+                found.insert((collection.name, id));
+            }
+            for d in with_keys(vec![d], collection.name, &mut keys) {
+                writer.document(collection.name, &d).await?;
                 report.documents += 1;
             }
         }
+        progress.set_message(format!("{} documents", report.documents));
     }
-    for ((collection, field), ids) in &related {
-        let ids: Vec<Bson> = ids.iter().map(|i| Bson::ObjectId(*i)).collect();
-        for chunk in ids.chunks(DOC_CHUNK) {
-            let docs: Vec<Document> = db
-                .collection::<Document>(collection)
-                .find(doc! { *field: { "$in": chunk.to_vec() } })
-                .await?
-                .try_collect()
-                .await?;
-            for d in with_keys(docs, collection, &mut keys) {
-                writer.document(collection, &d).await?;
-                report.documents += 1;
+    let elsewhere: Vec<(String, ObjectId)> = oids
+        .iter()
+        .flat_map(|(c, ids)| ids.iter().map(move |id| (*c, *id)))
+        .filter(|key| !found.contains(key))
+        .map(|(c, id)| (c.to_string(), id))
+        .collect();
+    let mut lookups = futures::stream::iter(elsewhere)
+        .map(|(collection, id)| {
+            let live = live.clone();
+            async move {
+                let document = live.document(&collection, id).await?;
+                anyhow::Ok((collection, document))
             }
+        })
+        .buffer_unordered(DOC_CONCURRENCY);
+    while let Some(looked_up) = lookups.next().await {
+        let (collection, document) = looked_up?;
+        for d in with_keys(document.into_iter().collect(), &collection, &mut keys) {
+            writer.document(&collection, &d).await?;
+            report.documents += 1;
         }
     }
-
+    drop(lookups);
+    tracing::info!(
+        documents = report.documents,
+        ms = started.elapsed().as_millis() as u64,
+        "snapshot: documents copied"
+    );
     progress.set_message("objects");
     let cap = options.max_object_bytes;
     let mut downloads = futures::stream::iter(keys)
@@ -319,6 +366,11 @@ pub async fn export(
         progress.set_message(format!("{} objects", report.objects));
     }
     drop(downloads);
+    tracing::info!(
+        objects = report.objects,
+        ms = started.elapsed().as_millis() as u64,
+        "snapshot: objects copied"
+    );
     let _ = s3;
 
     let header = Header {
