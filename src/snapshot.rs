@@ -400,6 +400,7 @@ pub fn demo_options() -> seed::Options {
 
 /// Writes the demo data set into a new snapshot file at `path`.
 pub async fn write_demo(path: &Path) -> anyhow::Result<()> {
+    let started = Instant::now();
     let (batches, mut receive) = tokio::sync::mpsc::channel::<seed::sink::Batch>(2);
     let generator = tokio::task::spawn_blocking(move || {
         seed::generate_fields(demo_options(), move |batch| {
@@ -447,6 +448,10 @@ pub async fn write_demo(path: &Path) -> anyhow::Result<()> {
         }
     }
     generator.await.context("the generator panicked")??;
+    tracing::info!(
+        ms = started.elapsed().as_secs_f64() * 1e3,
+        "demo: generated and written"
+    );
     let header = Header {
         format_version: FORMAT_VERSION,
         taken_at,
@@ -456,7 +461,12 @@ pub async fn write_demo(path: &Path) -> anyhow::Result<()> {
         left_out: Vec::new(),
         redacted: false,
     };
-    writer.finish(&header).await
+    writer.finish(&header).await?;
+    tracing::info!(
+        ms = started.elapsed().as_secs_f64() * 1e3,
+        "demo: committed"
+    );
+    Ok(())
 }
 
 /// The demo snapshot, built once and cached: `$XDG_CACHE_HOME/tenantscope/demo-vN.sqlite`.

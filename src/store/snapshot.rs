@@ -404,7 +404,14 @@ fn related_key(value: &Bson) -> String {
 pub struct Writer {
     pool: SqlitePool,
     tx: Option<sqlx::Transaction<'static, sqlx::Sqlite>>,
+    /// Rows and edges wait here and go in as multi-row INSERTs: one statement per
+    /// query costs more than the insert itself.
+    rows: Vec<(&'static str, String, i64, String, String, Option<String>)>,
+    edges: Vec<(&'static str, &'static str, String, bool, i64, String)>,
 }
+
+/// Rows (and edges) per INSERT statement.
+const INSERT_BATCH: usize = 400;
 
 impl Writer {
     /// Creates `path`, which must not exist yet.
@@ -429,7 +436,12 @@ impl Writer {
             .await
             .context("creating the snapshot schema")?;
         let tx = pool.begin().await?;
-        Ok(Writer { pool, tx: Some(tx) })
+        Ok(Writer {
+            pool,
+            tx: Some(tx),
+            rows: Vec::new(),
+            edges: Vec::new(),
+        })
     }
 
     fn tx(&mut self) -> &mut sqlx::Transaction<'static, sqlx::Sqlite> {
@@ -450,15 +462,14 @@ impl Writer {
             .timestamp_micros();
         let labels: Vec<Option<String>> = table.label.iter().map(|c| value(c)).collect();
         let status = table.status.and_then(value);
-        sqlx::query("insert into rows (tbl, id, created_us, fields, label, status) values (?1, ?2, ?3, ?4, ?5, ?6)")
-            .bind(table.name)
-            .bind(id.clone())
-            .bind(created_us)
-            .bind(serde_json::to_string(fields)?)
-            .bind(serde_json::to_string(&labels)?)
-            .bind(status)
-            .execute(&mut **self.tx())
-            .await?;
+        self.rows.push((
+            table.name,
+            id.clone(),
+            created_us,
+            serde_json::to_string(fields)?,
+            serde_json::to_string(&labels)?,
+            status,
+        ));
         for fk in table
             .foreign_keys
             .iter()
@@ -471,15 +482,46 @@ impl Writer {
                 Shown::ChildWhereNull(c) => value(c).is_none(),
                 _ => true,
             };
-            sqlx::query("insert into edges (tbl, col, parent, top, created_us, id) values (?1, ?2, ?3, ?4, ?5, ?6)")
-                .bind(table.name)
-                .bind(fk.column)
-                .bind(parent)
-                .bind(top)
-                .bind(created_us)
-                .bind(id.clone())
-                .execute(&mut **self.tx())
-                .await?;
+            self.edges
+                .push((table.name, fk.column, parent, top, created_us, id.clone()));
+        }
+        if self.rows.len() >= INSERT_BATCH || self.edges.len() >= INSERT_BATCH {
+            self.flush().await?;
+        }
+        Ok(())
+    }
+
+    /// Writes the waiting rows and edges.
+    async fn flush(&mut self) -> anyhow::Result<()> {
+        let rows = std::mem::take(&mut self.rows);
+        let edges = std::mem::take(&mut self.edges);
+        for chunk in rows.chunks(INSERT_BATCH) {
+            let mut insert = sqlx::QueryBuilder::new(
+                "insert into rows (tbl, id, created_us, fields, label, status) ",
+            );
+            insert.push_values(chunk, |mut b, row| {
+                b.push_bind(row.0)
+                    .push_bind(row.1.clone())
+                    .push_bind(row.2)
+                    .push_bind(row.3.clone())
+                    .push_bind(row.4.clone())
+                    .push_bind(row.5.clone());
+            });
+            insert.build().execute(&mut **self.tx()).await?;
+        }
+        for chunk in edges.chunks(INSERT_BATCH) {
+            let mut insert = sqlx::QueryBuilder::new(
+                "insert into edges (tbl, col, parent, top, created_us, id) ",
+            );
+            insert.push_values(chunk, |mut b, edge| {
+                b.push_bind(edge.0)
+                    .push_bind(edge.1)
+                    .push_bind(edge.2.clone())
+                    .push_bind(edge.3)
+                    .push_bind(edge.4)
+                    .push_bind(edge.5.clone());
+            });
+            insert.build().execute(&mut **self.tx()).await?;
         }
         Ok(())
     }
@@ -562,6 +604,7 @@ impl Writer {
 
     /// Writes the header and commits.
     pub async fn finish(mut self, header: &Header) -> anyhow::Result<()> {
+        self.flush().await?;
         sqlx::query("insert into meta (key, value) values ('header', ?1)")
             .bind(serde_json::to_string(header)?)
             .execute(&mut **self.tx())
