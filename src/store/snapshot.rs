@@ -406,9 +406,14 @@ pub struct Writer {
     tx: Option<sqlx::Transaction<'static, sqlx::Sqlite>>,
     /// Rows and edges wait here and go in as multi-row INSERTs: one statement per
     /// query costs more than the insert itself.
-    rows: Vec<(&'static str, String, i64, String, String, Option<String>)>,
-    edges: Vec<(&'static str, &'static str, String, bool, i64, String)>,
+    rows: Vec<PendingRow>,
+    edges: Vec<PendingEdge>,
 }
+
+/// (table, id, created_us, fields JSON, label JSON, status)
+type PendingRow = (&'static str, String, i64, String, String, Option<String>);
+/// (table, column, parent, top, created_us, id)
+type PendingEdge = (&'static str, &'static str, String, bool, i64, String);
 
 /// Rows (and edges) per INSERT statement.
 const INSERT_BATCH: usize = 400;
