@@ -70,12 +70,24 @@ pub async fn run_snapshot(
 ) -> anyhow::Result<ExitCode> {
     start_log(log, &path.display().to_string());
     let snapshot = Snapshot::open(path).await?;
+    require_terminal()?;
     let banner = snapshot.banner();
     explore_source(
         banner,
         async move { (Source::Snapshot(snapshot), Vec::new()) },
     )
     .await
+}
+
+/// The explorer draws on a terminal: refuse clearly when there is none.
+fn require_terminal() -> anyhow::Result<()> {
+    use std::io::IsTerminal;
+    anyhow::ensure!(
+        std::io::stdout().is_terminal() && std::io::stdin().is_terminal(),
+        "the explorer needs a terminal (standard input and output are not one); \
+         `tenantscope snapshot` and `tenantscope dev …` run without one"
+    );
+    Ok(())
 }
 
 fn start_log(log: Option<std::path::PathBuf>, source: &str) {
@@ -85,6 +97,7 @@ fn start_log(log: Option<std::path::PathBuf>, source: &str) {
 }
 
 pub async fn run(stores: StoreArgs) -> anyhow::Result<ExitCode> {
+    require_terminal()?;
     start_log(stores.log.clone(), &describe(&stores));
     if stores.pg.is_none() && stores.mongo.is_none() && stores.bucket.is_none() {
         // Nothing configured: the built-in demo (built once, then cached).

@@ -393,13 +393,14 @@ pub fn demo_options() -> seed::Options {
     seed::Options {
         seed: 1,
         tenants: 3,
-        scale: 0.5,
+        scale: 1.0,
         broken_rate: 0.01,
     }
 }
 
-/// Writes the demo data set into a new snapshot file at `path`.
-pub async fn write_demo(path: &Path) -> anyhow::Result<()> {
+/// Writes the demo data set into a new snapshot file at `path`; returns the references
+/// it breaks on purpose.
+pub async fn write_demo(path: &Path) -> anyhow::Result<Vec<seed::Broken>> {
     let started = Instant::now();
     let (batches, mut receive) = tokio::sync::mpsc::channel::<seed::sink::Batch>(2);
     let generator = tokio::task::spawn_blocking(move || {
@@ -447,7 +448,7 @@ pub async fn write_demo(path: &Path) -> anyhow::Result<()> {
             writer.object(&meta, &sha, Some(&object.bytes)).await?;
         }
     }
-    generator.await.context("the generator panicked")??;
+    let broken = generator.await.context("the generator panicked")??;
     tracing::info!(
         ms = started.elapsed().as_secs_f64() * 1e3,
         "demo: generated and written"
@@ -466,7 +467,7 @@ pub async fn write_demo(path: &Path) -> anyhow::Result<()> {
         ms = started.elapsed().as_secs_f64() * 1e3,
         "demo: committed"
     );
-    Ok(())
+    Ok(broken)
 }
 
 /// The demo snapshot, built once and cached: `$XDG_CACHE_HOME/tenantscope/demo-vN.sqlite`.

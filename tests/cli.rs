@@ -30,10 +30,11 @@ fn tenantscope(args: &[&str], env: &[(&str, &str)]) -> (i32, String) {
 }
 
 #[test]
-fn no_stores_configured_is_a_clear_refusal() {
+fn without_a_terminal_the_explorer_refuses_clearly() {
+    // No stores would open the demo; with no terminal there is nothing to draw on.
     let (code, stderr) = tenantscope(&[], &[]);
     assert_eq!(code, 2);
-    assert!(stderr.contains("no stores configured"), "{stderr}");
+    assert!(stderr.contains("needs a terminal"), "{stderr}");
     assert_eq!(stderr.trim().lines().count(), 1, "{stderr}");
 }
 
