@@ -4,33 +4,19 @@
 
 mod common;
 
-use std::sync::OnceLock;
-
 use common::ui::{Ui, store_args, table, tree_path};
-use common::{Stores, block_on_own_runtime};
+use common::{Seeded, Stores, seeded_once};
 use crossterm::event::KeyCode;
 use sqlx::PgPool;
 use tenantscope::app::detail::HopState;
 use tenantscope::app::tree::thousands;
 use tenantscope::explore;
-use tenantscope::seed::{BrokenKind, Options, Report};
+use tenantscope::seed::{BrokenKind, Report};
 use tenantscope::store::Access;
 use uuid::Uuid;
 
-struct Seeded {
-    stores: Stores,
-    report: Report,
-}
-
 fn seeded() -> &'static Seeded {
-    static SEEDED: OnceLock<Seeded> = OnceLock::new();
-    SEEDED.get_or_init(|| {
-        block_on_own_runtime(async {
-            let stores = Stores::create("explorer").await;
-            let report = stores.seed(Options::default()).await;
-            Seeded { stores, report }
-        })
-    })
+    seeded_once("explorer")
 }
 
 async fn first_id(pg: &PgPool, sql: &'static str) -> Uuid {

@@ -6,34 +6,20 @@
 mod common;
 
 use std::collections::{BTreeMap, BTreeSet};
-use std::sync::OnceLock;
 
-use common::{Stores, block_on_own_runtime};
+use common::{Seeded, Stores, seeded_once};
 use futures::TryStreamExt;
 use mongodb::bson::{Bson, Document, doc, oid::ObjectId};
 use sha2::{Digest, Sha256};
 use sqlx::{AssertSqlSafe, PgPool};
 use tenantscope::schema::{COLLECTIONS, Reference, TABLES};
 use tenantscope::seed::content::word_count;
-use tenantscope::seed::{BrokenKind, Options, Report};
+use tenantscope::seed::{BrokenKind, Options};
 use tenantscope::store::Access;
 use uuid::Uuid;
 
-/// One default seed shared by the tests of this binary.
-struct Seeded {
-    stores: Stores,
-    report: Report,
-}
-
 fn seeded() -> &'static Seeded {
-    static SEEDED: OnceLock<Seeded> = OnceLock::new();
-    SEEDED.get_or_init(|| {
-        block_on_own_runtime(async {
-            let stores = Stores::create("seeded").await;
-            let report = stores.seed(Options::default()).await;
-            Seeded { stores, report }
-        })
-    })
+    seeded_once("seeded")
 }
 
 async fn tenants(pg: &PgPool) -> Vec<Uuid> {

@@ -153,16 +153,7 @@ mod tests {
             "nested": { "list": [1, [2, 3]] },
             "evil": "\x1b]52;c;aGk=\x07",
         };
-        let text: String = render(&d)
-            .iter()
-            .map(|l| {
-                l.spans
-                    .iter()
-                    .map(|s| s.content.as_ref())
-                    .collect::<String>()
-            })
-            .collect::<Vec<_>>()
-            .join("\n");
+        let text = crate::ui::plain_text(&render(&d));
         assert!(text.contains("ObjectId(\"6a5ac6b0c69f4eba602e4e17\")"));
         assert!(text.contains("ISODate(\"1970-01-01T00:00:00Z\")"));
         assert!(text.contains("NumberDecimal("));

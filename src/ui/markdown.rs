@@ -354,19 +354,7 @@ pub fn render(markdown: &str) -> Vec<Line<'static>> {
 #[cfg(test)]
 mod tests {
     use super::render;
-
-    fn text(lines: &[ratatui::text::Line]) -> String {
-        lines
-            .iter()
-            .map(|l| {
-                l.spans
-                    .iter()
-                    .map(|s| s.content.as_ref())
-                    .collect::<String>()
-            })
-            .collect::<Vec<_>>()
-            .join("\n")
-    }
+    use crate::ui::plain_text as text;
 
     #[test]
     fn blocks_render_as_a_person_reads_them() {

@@ -20,6 +20,20 @@ use crate::app::tree::Load;
 use crate::app::{App, Focus, Health, Pane};
 use sanitize::clean_line;
 
+/// Lines as plain text, one per line (for tests and exports).
+pub fn plain_text(lines: &[Line]) -> String {
+    lines
+        .iter()
+        .map(|l| {
+            l.spans
+                .iter()
+                .map(|s| s.content.as_ref())
+                .collect::<String>()
+        })
+        .collect::<Vec<_>>()
+        .join("\n")
+}
+
 /// Draws the whole screen.
 pub fn draw(frame: &mut Frame, app: &mut App) {
     let area = frame.area();

@@ -134,6 +134,24 @@ fn replace_database(url: &str, database: &str) -> String {
     out
 }
 
+/// Stores seeded once with the default options, shared by the tests of one binary.
+pub struct Seeded {
+    pub stores: Stores,
+    pub report: Report,
+}
+
+/// The default seed of this test binary, made on first use.
+pub fn seeded_once(label: &'static str) -> &'static Seeded {
+    static SEEDED: std::sync::OnceLock<Seeded> = std::sync::OnceLock::new();
+    SEEDED.get_or_init(|| {
+        block_on_own_runtime(async move {
+            let stores = Stores::create(label).await;
+            let report = stores.seed(seed::Options::default()).await;
+            Seeded { stores, report }
+        })
+    })
+}
+
 /// Runs `future` to completion on a runtime of its own, on a thread of its own: for
 /// fixtures shared by the tests of one binary (each test has its own runtime).
 pub fn block_on_own_runtime<T: Send + 'static>(
