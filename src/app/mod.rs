@@ -161,7 +161,7 @@ impl App {
                     self.notice = Some("nothing to save: the selected row has no object".into())
                 }
             },
-            Command::Escape if self.focus == Focus::Pane => self.go_back(),
+            Command::Escape if self.focus == Focus::Pane => effects.extend(self.go_back()),
             Command::Escape => {}
             _ if self.focus == Focus::Tree => effects.extend(self.tree_command(command)),
             _ => effects.extend(self.pane_command(command)),
@@ -248,11 +248,27 @@ impl App {
         self.reselect(false)
     }
 
-    fn go_back(&mut self) {
-        match self.back.pop() {
-            Some(previous) => self.detail = Some(previous),
-            None => self.focus = Focus::Tree,
+    /// Back to the row left by following a link. Only the latest resolution runs, so a
+    /// row left before it had finished loading is resolved again.
+    fn go_back(&mut self) -> Vec<Effect> {
+        let Some(mut previous) = self.back.pop() else {
+            self.focus = Focus::Tree;
+            return Vec::new();
+        };
+        let mut effects = Vec::new();
+        if previous.is_loading() {
+            let ticket = self.ticket();
+            let mut fresh = Detail::new(ticket, previous.table, previous.id);
+            fresh.field = previous.field;
+            previous = fresh;
+            effects.push(Effect::Resolve {
+                ticket,
+                table: previous.table,
+                id: previous.id,
+            });
         }
+        self.detail = Some(previous);
+        effects
     }
 
     fn pane_command(&mut self, command: Command) -> Vec<Effect> {
@@ -293,7 +309,7 @@ impl App {
                     }];
                 }
             }
-            (_, Command::Close) => self.go_back(),
+            (_, Command::Close) => return self.go_back(),
             _ => {}
         }
         Vec::new()
@@ -409,5 +425,73 @@ impl App {
                     .collect()
             })
             .unwrap_or_default()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::app::detail::{Hop, Resolved};
+    use crate::store::read::Field;
+
+    fn field(column: &str, value: &str) -> Field {
+        Field {
+            column: column.into(),
+            value: Some(value.into()),
+            pg_type: "uuid".into(),
+        }
+    }
+
+    #[test]
+    fn going_back_to_a_row_left_half_loaded_resolves_it_again() {
+        let calls = crate::schema::table("tool_calls").unwrap();
+        let mut app = App::new("test".into());
+        let call = uuid::Uuid::new_v4();
+        let run = uuid::Uuid::new_v4();
+        app.detail = Some(Detail::new(7, calls, call));
+        app.message(Msg::Detail {
+            ticket: 7,
+            update: Resolved::Row(Ok(Some(vec![
+                field("id", &call.to_string()),
+                field("activity_run_id", &run.to_string()),
+            ]))),
+        });
+        app.message(Msg::Detail {
+            ticket: 7,
+            update: Resolved::Hop(
+                0,
+                Hop {
+                    from: "tool_calls.log_ref".into(),
+                    to: "tool_call_logs/…".into(),
+                    state: HopState::Loading,
+                },
+            ),
+        });
+        // Follow activity_run_id while the document hop is still loading.
+        app.command(Command::Pane(1));
+        app.command(Command::Down);
+        let followed = app.command(Command::Open);
+        assert!(
+            matches!(followed.as_slice(), [Effect::Resolve { id, .. }] if *id == run),
+            "{followed:?}"
+        );
+        // Back: the half-loaded row is resolved again under a new ticket.
+        let back = app.command(Command::Escape);
+        let [Effect::Resolve { ticket, id, .. }] = back.as_slice() else {
+            panic!("{back:?}");
+        };
+        assert_eq!(*id, call);
+        let detail = app.detail.as_ref().unwrap();
+        assert_eq!((detail.id, detail.ticket, detail.field), (call, *ticket, 1));
+        // A fully loaded row comes back as it was, with nothing to load.
+        app.message(Msg::Detail {
+            ticket: *ticket,
+            update: Resolved::Row(Ok(Some(vec![
+                field("id", &call.to_string()),
+                field("activity_run_id", &run.to_string()),
+            ]))),
+        });
+        app.command(Command::Open);
+        assert!(app.command(Command::Escape).is_empty());
     }
 }
