@@ -145,11 +145,21 @@ impl App {
             }
             Command::Reload => {
                 effects.push(Effect::Ping);
-                match self.focus {
-                    Focus::Tree => effects.extend(self.tree.reload_selected().map(Effect::Tree)),
-                    Focus::Pane => {}
+                match (self.focus, &self.detail) {
+                    // In the panes: the row they show, which may be one reached by a link.
+                    (Focus::Pane, Some(shown)) => {
+                        let (table, id, field) = (shown.table, shown.id, shown.field);
+                        let ticket = self.ticket();
+                        let mut fresh = Detail::new(ticket, table, id);
+                        fresh.field = field;
+                        self.detail = Some(fresh);
+                        effects.push(Effect::Resolve { ticket, table, id });
+                    }
+                    _ => {
+                        effects.extend(self.tree.reload_selected().map(Effect::Tree));
+                        effects.extend(self.reselect(true));
+                    }
                 }
-                effects.extend(self.reselect(true));
             }
             Command::Save => match self.detail.as_ref().and_then(|d| d.content.as_ref()) {
                 Some(content) => effects.push(Effect::Save {
@@ -493,5 +503,17 @@ mod tests {
         });
         app.command(Command::Open);
         assert!(app.command(Command::Escape).is_empty());
+
+        // r in the panes reloads the row they show, here one reached by a link.
+        app.command(Command::Open);
+        let reload = app.command(Command::Reload);
+        assert!(
+            reload
+                .iter()
+                .any(|e| matches!(e, Effect::Resolve { id, .. } if *id == run)),
+            "{reload:?}"
+        );
+        assert_eq!(app.detail.as_ref().unwrap().id, run);
+        assert_eq!(app.back.len(), 1, "the way back is kept");
     }
 }
