@@ -253,16 +253,7 @@ async fn demo_group_larger_than_a_page_pages_with_load_more() {
 async fn demo_screens_survive_sizes_help_and_no_color() {
     for (w, h) in [(80, 24), (20, 5)] {
         let mut ui = Ui::attached(source().await, Vec::new(), w, h).await;
-        for code in [
-            KeyCode::Char('l'),
-            KeyCode::Char('j'),
-            KeyCode::Tab,
-            KeyCode::Char('?'),
-            KeyCode::Esc,
-            KeyCode::Char('3'),
-        ] {
-            ui.key(code).await;
-        }
+        ui.tour().await;
     }
     let mut ui = ui().await;
     ui.key(KeyCode::Char('?')).await;

@@ -351,16 +351,7 @@ async fn the_screen_survives_tiny_and_standard_sizes_and_resizes() {
     let s = seeded();
     for (w, h) in [(80, 24), (20, 5), (1, 1)] {
         let mut ui = Ui::with_size(&s.stores, w, h).await;
-        for code in [
-            KeyCode::Char('l'),
-            KeyCode::Char('j'),
-            KeyCode::Tab,
-            KeyCode::Char('?'),
-            KeyCode::Esc,
-            KeyCode::Char('3'),
-        ] {
-            ui.key(code).await;
-        }
+        ui.tour().await;
         if w == 80 {
             assert!(ui.screen().contains("tenantscope"), "{}", ui.screen());
         }

@@ -74,6 +74,21 @@ impl Ui {
         self.settle().await;
     }
 
+    /// Open, move, cycle panes, open and close help, show content: a quick tour that
+    /// touches every part of the layout.
+    pub async fn tour(&mut self) {
+        for code in [
+            KeyCode::Char('l'),
+            KeyCode::Char('j'),
+            KeyCode::Tab,
+            KeyCode::Char('?'),
+            KeyCode::Esc,
+            KeyCode::Char('3'),
+        ] {
+            self.key(code).await;
+        }
+    }
+
     pub fn screen(&self) -> String {
         // A wide character covers the next cell, as it does on a real terminal.
         let buffer = self.terminal.backend().buffer();
