@@ -3,9 +3,12 @@
 
 pub mod app;
 pub mod cli;
+pub mod clipboard;
 pub mod config;
 pub mod dev;
 pub mod explore;
+pub mod export;
+pub mod find;
 pub mod logging;
 pub mod schema;
 pub mod seed;

@@ -25,6 +25,28 @@ pub enum Command {
     /// Close a popup, or go back.
     Escape,
     Quit,
+    /// `:` the command palette (also takes a pasted id).
+    Palette,
+    /// `/` filter the selected group.
+    Filter,
+    /// Back and forward along the jumps made.
+    Back,
+    Forward,
+    /// `m` + letter: mark the row shown; `'` + letter: jump to a mark.
+    Mark,
+    GoMark,
+    /// `y`: copy something of the row shown (a menu follows).
+    Copy,
+    /// `e`: export the row shown to a file (a menu follows).
+    Export,
+    /// `R`: what points at this row, document or object.
+    Referrers,
+    /// `t`: the tenant picker.
+    Tenants,
+    /// `L`: show the last results list again.
+    LastResults,
+    /// `o`: open the tree at the selected row's own place (from a query's results).
+    Reveal,
 }
 
 /// The default key map: vim / k9s / lazygit conventions, arrows always work.
@@ -35,6 +57,7 @@ pub fn command_for(key: KeyEvent) -> Option<Command> {
             KeyCode::Char('c') => Some(Quit),
             KeyCode::Char('d') => Some(PageDown),
             KeyCode::Char('u') => Some(PageUp),
+            KeyCode::Char('o') => Some(Back),
             _ => None,
         };
     }
@@ -55,6 +78,18 @@ pub fn command_for(key: KeyEvent) -> Option<Command> {
         KeyCode::Char('?') => Help,
         KeyCode::Esc => Escape,
         KeyCode::Char('q') => Quit,
+        KeyCode::Char(':') => Palette,
+        KeyCode::Char('/') => Filter,
+        KeyCode::Char('[') => Back,
+        KeyCode::Char(']') => Forward,
+        KeyCode::Char('m') => Mark,
+        KeyCode::Char('\'') => GoMark,
+        KeyCode::Char('y') => Copy,
+        KeyCode::Char('e') => Export,
+        KeyCode::Char('R') => Referrers,
+        KeyCode::Char('t') => Tenants,
+        KeyCode::Char('L') => LastResults,
+        KeyCode::Char('o') => Reveal,
         _ => return None,
     })
 }
@@ -70,7 +105,17 @@ pub const HELP: &[(&str, &str)] = &[
     ("1 2 3", "show the row, document or content pane"),
     ("r", "reload the selected node"),
     ("s", "save the current object to a file"),
+    (": (paste an id)", "jump to a UUID, ObjectId or S3 key · :commands"),
+    ("/", "filter the group: text, status:failed (Enter on empty clears)"),
+    ("[ ] ^o", "back · forward along jumps"),
+    ("m a-z  ' a-z", "mark the row · jump to a mark"),
+    ("t", "pick a tenant (fuzzy: name, slug, id)"),
+    ("R", "what points at this row (document/object in those panes)"),
+    ("o", "show a result row at its place in the tree"),
+    ("L", "the last results list again"),
+    ("y", "copy: id, row, document, path, key (OSC 52)"),
+    ("e", "export the row, document and content: Markdown or JSON"),
     ("?", "this help"),
-    ("Esc", "close a popup · back"),
+    ("Esc", "close a popup · back to the tree"),
     ("q ^c", "quit"),
 ];

@@ -10,7 +10,12 @@ use tokio::task::JoinHandle;
 use uuid::Uuid;
 
 use super::detail::{Content, Hop, HopState, Resolved};
+use super::picker;
+use crate::store::read::TenantEntry;
+use super::queries;
+use super::results::ResultLine;
 use super::tree::{Path, Request, Ticket};
+use crate::find::{Clue, Found, Step, ancestry, find};
 use crate::schema::{self, Reference, Table};
 use crate::store::read::{Count, Page};
 use crate::store::source::Source;
@@ -48,6 +53,47 @@ pub enum Msg {
     Health(StoreKind, Option<String>),
     /// A notice for the status line.
     Notice(String),
+    /// Where a pasted id was found.
+    Found {
+        ticket: Ticket,
+        text: String,
+        found: Found,
+    },
+    /// A row's place in the tree, tenant first.
+    Revealed {
+        ticket: Ticket,
+        table: &'static Table,
+        id: Uuid,
+        result: Result<Vec<Step>, String>,
+    },
+    /// Lines for the results list (appended), and whether more are coming.
+    Results {
+        ticket: Ticket,
+        lines: Vec<ResultLine>,
+        done: bool,
+        error: Option<String>,
+    },
+    /// A page of tenants for the picker.
+    Tenants {
+        ticket: Ticket,
+        result: Result<Vec<TenantEntry>, String>,
+        done: bool,
+    },
+    /// The picker's ranking for its query.
+    Ranked { ticket: Ticket, matches: Vec<u32> },
+}
+
+/// What a results list shows.
+#[derive(Debug, Clone)]
+pub enum Question {
+    /// Rows whose foreign keys name this row.
+    RowReferrers { table: &'static Table, id: Uuid },
+    /// Where a clue (an ObjectId, a key) is, and what points at it.
+    Clue(String),
+    /// The tenant's LLM cost roll-up.
+    Cost { tenant: Uuid },
+    /// Every dangling reference of the tenant.
+    Broken { tenant: Uuid },
 }
 
 /// Work the app asks for.
@@ -72,6 +118,28 @@ pub enum Effect {
     },
     /// Check each store once (at start, and on reload).
     Ping,
+    /// Search every store for a pasted id.
+    Find { ticket: Ticket, text: String },
+    /// Work out a row's ancestry, to open the tree down to it.
+    Reveal {
+        ticket: Ticket,
+        table: &'static Table,
+        id: Uuid,
+    },
+    /// Answer a question in the results list.
+    Ask { ticket: Ticket, question: Question },
+    /// Load every tenant for the picker, page by page.
+    LoadTenants { ticket: Ticket },
+    /// Rank the tenants for the picker's query (off the UI thread).
+    Rank {
+        ticket: Ticket,
+        tenants: Arc<Vec<TenantEntry>>,
+        query: String,
+    },
+    /// Bytes for the terminal itself (an OSC 52 copy); the event loop writes them.
+    Terminal(Vec<u8>),
+    /// Write `contents` to a new file `path`.
+    Export { path: std::path::PathBuf, contents: String },
 }
 
 /// Runs effects against the live stores.
@@ -189,6 +257,115 @@ impl Loader {
             Effect::Ping => {
                 tokio::spawn(ping(live, tx));
             }
+            Effect::Find { ticket, text } => {
+                tokio::spawn(async move {
+                    let found = match Clue::parse(&text) {
+                        Some(clue) => match tokio::time::timeout(LOAD_TIMEOUT, find(&live, &clue)).await {
+                            Ok(found) => found,
+                            Err(_) => Found {
+                                errors: vec![format!("timed out after {} s", LOAD_TIMEOUT.as_secs())],
+                                ..Found::default()
+                            },
+                        },
+                        None => Found::default(),
+                    };
+                    let _ = tx.send(Msg::Found {
+                        ticket,
+                        text,
+                        found,
+                    });
+                });
+            }
+            Effect::Reveal { ticket, table, id } => {
+                tokio::spawn(async move {
+                    let result = bounded(ancestry(&live, table, id)).await;
+                    let _ = tx.send(Msg::Revealed {
+                        ticket,
+                        table,
+                        id,
+                        result,
+                    });
+                });
+            }
+            Effect::Ask { ticket, question } => {
+                tokio::spawn(async move {
+                    let result = bounded(async {
+                        match question {
+                            Question::RowReferrers { table, id } => {
+                                queries::referrers_of_row(&live, table, id).await
+                            }
+                            Question::Clue(text) => {
+                                let clue = Clue::parse(&text)
+                                    .ok_or_else(|| anyhow::anyhow!("nothing to look for"))?;
+                                Ok(queries::found_lines(&find(&live, &clue).await))
+                            }
+                            Question::Cost { tenant } => queries::cost(&live, tenant).await,
+                            Question::Broken { .. } => anyhow::bail!("TODO check module"),
+                        }
+                    })
+                    .await;
+                    let (lines, error) = match result {
+                        Ok(lines) => (lines, None),
+                        Err(e) => (Vec::new(), Some(e)),
+                    };
+                    let _ = tx.send(Msg::Results {
+                        ticket,
+                        lines,
+                        done: true,
+                        error,
+                    });
+                });
+            }
+            Effect::LoadTenants { ticket } => {
+                tokio::spawn(load_tenants(live, tx, ticket));
+            }
+            Effect::Rank {
+                ticket,
+                tenants,
+                query,
+            } => {
+                tokio::task::spawn_blocking(move || {
+                    let matches = picker::rank(&tenants, &query, picker::SHOWN);
+                    let _ = tx.send(Msg::Ranked { ticket, matches });
+                });
+            }
+            Effect::Terminal(_) => {
+                tracing::warn!("terminal bytes reached the loader; the driver writes them");
+            }
+            Effect::Export { path, contents } => {
+                tokio::spawn(async move {
+                    use tokio::io::AsyncWriteExt;
+                    let written = async {
+                        let mut file = tokio::fs::File::create_new(&path).await?;
+                        file.write_all(contents.as_bytes()).await?;
+                        file.flush().await
+                    }
+                    .await;
+                    let notice = match written {
+                        Ok(()) => format!("exported to {} ({} bytes)", path.display(), contents.len()),
+                        Err(e) => format!("exporting to {} failed: {e}", path.display()),
+                    };
+                    let _ = tx.send(Msg::Notice(notice));
+                });
+            }
+        }
+    }
+}
+
+/// Tenants for the picker, a page at a time (newest first, along the tree's index), each
+/// page sent as it arrives so the picker works before the last one.
+async fn load_tenants(source: Arc<Source>, tx: UnboundedSender<Msg>, ticket: Ticket) {
+    let mut after = None;
+    loop {
+        let (result, done) = match bounded(source.tenants(after)).await {
+            Ok((entries, next)) => {
+                after = next;
+                (Ok(entries), next.is_none())
+            }
+            Err(e) => (Err(e), true),
+        };
+        if tx.send(Msg::Tenants { ticket, result, done }).is_err() || done {
+            return;
         }
     }
 }

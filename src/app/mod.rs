@@ -5,15 +5,53 @@
 pub mod detail;
 pub mod keymap;
 pub mod loader;
+pub mod picker;
+pub mod prompt;
+pub mod queries;
+pub mod results;
 pub mod run;
 pub mod tree;
 
+use std::collections::HashMap;
+use std::sync::Arc;
+
+use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
+use uuid::Uuid;
+
 use detail::{Detail, HopState};
-use keymap::Command;
-use loader::{Effect, Msg, StoreKind};
+use keymap::{Command, command_for};
+use loader::{Effect, Msg, Question, StoreKind};
+use picker::Picker;
+use prompt::{Palette, Prompt, PromptKind};
+use results::Results;
 use tree::{Selected, Tree};
 
-use crate::schema;
+use crate::schema::{self, Table};
+use crate::store::read::{Filter, Listing};
+
+/// A row the panes can show: where jumps, marks and history lead.
+pub type Location = (&'static Table, Uuid);
+
+/// A key that waits for a second one.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Pending {
+    Mark,
+    GoMark,
+    Copy,
+    Export,
+}
+
+impl Pending {
+    /// The menu shown while waiting.
+    pub fn menu(self) -> &'static str {
+        match self {
+            Pending::Mark => "mark: press a letter",
+            Pending::GoMark => "go to mark: press its letter",
+            Pending::Copy => "copy: i id · r row JSON · d document · p path · k key · c content",
+            Pending::Export => "export: m Markdown · j JSON (to the current directory)",
+        }
+    }
+}
 
 /// Where keys go.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -51,8 +89,24 @@ pub enum Health {
 pub struct App {
     pub tree: Tree,
     pub detail: Option<Detail>,
-    /// Rows left by following links, for going back.
-    pub back: Vec<Detail>,
+    /// Where `[` and `]` lead: rows left by jumps, and rows gone back from.
+    pub back: Vec<Location>,
+    pub forward: Vec<Location>,
+    pub marks: HashMap<char, Location>,
+    pub prompt: Option<Prompt>,
+    /// Lines submitted at the `:` prompt, oldest first.
+    pub palette_history: Vec<String>,
+    pub pending: Option<Pending>,
+    pub results: Option<Results>,
+    /// Results hidden by a jump from them, for `L`.
+    pub last_results: Option<Results>,
+    pub picker: Option<Picker>,
+    /// The picker closed last, kept so its tenants need not load again.
+    last_picker: Option<Picker>,
+    /// The jump being placed in the tree (its ancestry is loading).
+    pub revealing: Option<tree::Ticket>,
+    /// The search for a pasted id that is running.
+    pub finding: Option<tree::Ticket>,
     pub focus: Focus,
     pub pane: Pane,
     pub help: bool,
@@ -86,6 +140,17 @@ impl App {
             tree: Tree::new(),
             detail: None,
             back: Vec::new(),
+            forward: Vec::new(),
+            marks: HashMap::new(),
+            prompt: None,
+            palette_history: Vec::new(),
+            pending: None,
+            results: None,
+            last_results: None,
+            picker: None,
+            last_picker: None,
+            revealing: None,
+            finding: None,
             focus: Focus::Tree,
             pane: Pane::Row,
             help: false,
@@ -113,6 +178,29 @@ impl App {
         self.tree.is_loading()
             || self.detail.as_ref().is_some_and(Detail::is_loading)
             || self.health.contains(&Health::Connecting)
+            || self.revealing.is_some()
+            || self.finding.is_some()
+            || self.results.as_ref().is_some_and(|r| r.loading)
+            || self.picker.as_ref().is_some_and(|p| p.loading)
+    }
+
+    /// A key: to the prompt, a pending menu or the picker when one is open, else
+    /// through the key map.
+    pub fn key(&mut self, key: KeyEvent) -> Vec<Effect> {
+        self.dirty = true;
+        if self.prompt.is_some() {
+            return self.prompt_key(key);
+        }
+        if let Some(pending) = self.pending.take() {
+            return self.pending_key(pending, key);
+        }
+        if self.picker.is_some() {
+            return self.picker_key(key);
+        }
+        match command_for(key) {
+            Some(command) => self.command(command),
+            None => Vec::new(),
+        }
     }
 
     fn ticket(&mut self) -> u64 {
@@ -171,8 +259,36 @@ impl App {
                     self.notice = Some("nothing to save: the selected row has no object".into())
                 }
             },
-            Command::Escape if self.focus == Focus::Pane => effects.extend(self.go_back()),
-            Command::Escape => {}
+            _ if self.results.is_some() => effects.extend(self.results_command(command)),
+            Command::Escape => self.focus = Focus::Tree,
+            Command::Palette => self.prompt = Some(Prompt::new(PromptKind::Command, String::new())),
+            Command::Filter => {
+                let current = self
+                    .tree
+                    .selected_listing()
+                    .and_then(|(_, l)| l.parts().1.map(Filter::describe_input))
+                    .unwrap_or_default();
+                self.prompt = Some(Prompt::new(PromptKind::Filter, current));
+            }
+            Command::Back => effects.extend(self.step_history(true)),
+            Command::Forward => effects.extend(self.step_history(false)),
+            Command::Mark => self.pending = Some(Pending::Mark),
+            Command::GoMark => self.pending = Some(Pending::GoMark),
+            Command::Copy | Command::Export if self.detail.is_none() => {
+                self.notice = Some("select a row first".into())
+            }
+            Command::Copy => self.pending = Some(Pending::Copy),
+            Command::Export => self.pending = Some(Pending::Export),
+            Command::Referrers => effects.extend(self.referrers()),
+            Command::Tenants => effects.extend(self.open_picker(String::new())),
+            Command::LastResults => match self.last_results.take() {
+                Some(results) => self.results = Some(results),
+                None => self.notice = Some("no results yet".into()),
+            },
+            Command::Reveal => match self.tree.selected() {
+                Selected::Row { table, id } => effects.extend(self.jump(table, id)),
+                _ => self.notice = Some("select a row to show at its place".into()),
+            },
             _ if self.focus == Focus::Tree => effects.extend(self.tree_command(command)),
             _ => effects.extend(self.pane_command(command)),
         }
@@ -199,6 +315,8 @@ impl App {
 
     fn tree_command(&mut self, command: Command) -> Vec<Effect> {
         let mut effects = Vec::new();
+        // Moving in the tree overrides a jump still on its way.
+        self.revealing = None;
         let page = self.page_rows.max(1);
         match command {
             Command::Down => {
@@ -233,11 +351,14 @@ impl App {
 
     /// Starts resolving the selected row when the selection moved to another row.
     fn reselect(&mut self, force: bool) -> Vec<Effect> {
+        // A jump on its way decides what the panes show.
+        if self.revealing.is_some() {
+            return Vec::new();
+        }
         let Selected::Row { table, id } = self.tree.selected() else {
             return Vec::new();
         };
         if !force
-            && self.back.is_empty()
             && self
                 .detail
                 .as_ref()
@@ -245,7 +366,6 @@ impl App {
         {
             return Vec::new();
         }
-        self.back.clear();
         let ticket = self.ticket();
         self.detail = Some(Detail::new(ticket, table, id));
         vec![Effect::Resolve { ticket, table, id }]
@@ -258,36 +378,14 @@ impl App {
         self.reselect(false)
     }
 
-    /// Back to the row left by following a link. Only the latest resolution runs, so a
-    /// row left before it had finished loading is resolved again.
-    fn go_back(&mut self) -> Vec<Effect> {
-        let Some(mut previous) = self.back.pop() else {
-            self.focus = Focus::Tree;
-            return Vec::new();
-        };
-        let mut effects = Vec::new();
-        if previous.is_loading() {
-            let ticket = self.ticket();
-            let mut fresh = Detail::new(ticket, previous.table, previous.id);
-            fresh.field = previous.field;
-            previous = fresh;
-            effects.push(Effect::Resolve {
-                ticket,
-                table: previous.table,
-                id: previous.id,
-            });
-        }
-        self.detail = Some(previous);
-        effects
-    }
-
     fn pane_command(&mut self, command: Command) -> Vec<Effect> {
         let page = self.page_rows.max(1);
         let pane = self.pane;
+        if command == Command::Close {
+            self.focus = Focus::Tree;
+            return Vec::new();
+        }
         let Some(detail) = self.detail.as_mut() else {
-            if command == Command::Close {
-                self.focus = Focus::Tree;
-            }
             return Vec::new();
         };
         let fields = detail.fields().len();
@@ -319,13 +417,12 @@ impl App {
                     }];
                 }
             }
-            (_, Command::Close) => return self.go_back(),
             _ => {}
         }
         Vec::new()
     }
 
-    /// Enter on a field: a foreign key opens the row it names (Esc comes back); a
+    /// Enter on a field: a foreign key jumps to the row it names (`[` comes back); a
     /// reference column shows the document or object pane.
     fn follow_link(&mut self) -> Vec<Effect> {
         let Some(detail) = self.detail.as_ref() else {
@@ -369,16 +466,11 @@ impl App {
         };
         // Along a self-reference (parent of parent...), stay on the same column.
         let same_column = (target == detail.table).then_some(detail.field);
-        let ticket = self.ticket();
-        let mut next = Detail::new(ticket, target, id);
-        next.field = same_column.unwrap_or(0);
-        let previous = self.detail.replace(next);
-        self.back.extend(previous);
-        vec![Effect::Resolve {
-            ticket,
-            table: target,
-            id,
-        }]
+        let effects = self.jump(target, id);
+        if let (Some(field), Some(detail)) = (same_column, self.detail.as_mut()) {
+            detail.field = field;
+        }
+        effects
     }
 
     /// Applies what background work reported.
@@ -420,6 +512,550 @@ impl App {
                 self.notice = Some(text);
                 self.dirty = true;
             }
+            Msg::Found {
+                ticket,
+                text,
+                found,
+            } => {
+                if self.finding == Some(ticket) {
+                    self.finding = None;
+                    self.dirty = true;
+                    return self.found(text, found);
+                }
+            }
+            Msg::Revealed {
+                ticket,
+                table,
+                id,
+                result,
+            } => {
+                if self.revealing == Some(ticket) {
+                    self.revealing = None;
+                    self.dirty = true;
+                    match result {
+                        Ok(steps) => {
+                            let (_, requests) = self.tree.reveal(&steps);
+                            return requests.into_iter().map(Effect::Tree).collect();
+                        }
+                        Err(e) => {
+                            self.notice = Some(format!(
+                                "{}/{id} is shown in the panes only: {e}",
+                                table.name
+                            ))
+                        }
+                    }
+                }
+            }
+            Msg::Results {
+                ticket,
+                lines,
+                done,
+                error,
+            } => {
+                if let Some(results) = self.results.as_mut().filter(|r| r.ticket == ticket) {
+                    results.lines.extend(lines);
+                    results.loading = !done;
+                    if error.is_some() {
+                        results.error = error;
+                    }
+                    self.dirty = true;
+                }
+            }
+            Msg::Tenants {
+                ticket,
+                result,
+                done,
+            } => {
+                if let Some(picker) = self.picker.as_mut().filter(|p| p.load == ticket) {
+                    match result {
+                        Ok(entries) => {
+                            let mut tenants = picker.tenants.as_ref().clone();
+                            tenants.extend(entries);
+                            picker.tenants = Arc::new(tenants);
+                        }
+                        Err(e) => picker.error = Some(e),
+                    }
+                    picker.loading = !done;
+                    self.dirty = true;
+                    return self.rank();
+                }
+            }
+            Msg::Ranked { ticket, matches } => {
+                if let Some(picker) = self.picker.as_mut().filter(|p| p.ranking == ticket) {
+                    picker.matches = matches;
+                    picker.selected = picker.selected.min(picker.matches.len().saturating_sub(1));
+                    self.dirty = true;
+                }
+            }
+        }
+        Vec::new()
+    }
+
+    /// Shows `table`/`id`, remembering where it came from for `[`, and opens the tree
+    /// down to it.
+    pub fn jump(&mut self, table: &'static Table, id: Uuid) -> Vec<Effect> {
+        if let Some(here) = self.here()
+            && here != (table, id)
+        {
+            self.back.push(here);
+            self.forward.clear();
+        }
+        self.go(table, id)
+    }
+
+    /// The row the panes show.
+    pub fn here(&self) -> Option<Location> {
+        self.detail.as_ref().map(|d| (d.table, d.id))
+    }
+
+    /// Shows `table`/`id` in the panes at once and asks for its place in the tree.
+    fn go(&mut self, table: &'static Table, id: Uuid) -> Vec<Effect> {
+        let mut effects = Vec::new();
+        if self.here() != Some((table, id)) {
+            let ticket = self.ticket();
+            self.detail = Some(Detail::new(ticket, table, id));
+            effects.push(Effect::Resolve { ticket, table, id });
+        }
+        let ticket = self.ticket();
+        self.revealing = Some(ticket);
+        effects.push(Effect::Reveal { ticket, table, id });
+        effects
+    }
+
+    fn step_history(&mut self, back: bool) -> Vec<Effect> {
+        let (from, to) = if back {
+            (&mut self.back, &mut self.forward)
+        } else {
+            (&mut self.forward, &mut self.back)
+        };
+        let Some(target) = from.pop() else {
+            self.notice = Some(if back { "nothing to go back to" } else { "nothing to go forward to" }.into());
+            return Vec::new();
+        };
+        if let Some(here) = self.detail.as_ref().map(|d| (d.table, d.id)) {
+            to.push(here);
+        }
+        self.go(target.0, target.1)
+    }
+
+    /// The tenant of what is shown or selected.
+    pub fn current_tenant(&self) -> Option<Uuid> {
+        if let Some(detail) = &self.detail {
+            if detail.table.name == "tenants" {
+                return Some(detail.id);
+            }
+            if let Some(id) = detail
+                .fields()
+                .iter()
+                .find(|f| f.column == "tenant_id")
+                .and_then(|f| f.value.as_deref()?.parse().ok())
+            {
+                return Some(id);
+            }
+        }
+        self.tree
+            .state
+            .selected()
+            .iter()
+            .find_map(|node| node.strip_prefix("tenants:")?.parse().ok())
+    }
+
+    fn prompt_key(&mut self, key: KeyEvent) -> Vec<Effect> {
+        let Some(prompt) = self.prompt.as_mut() else {
+            return Vec::new();
+        };
+        let ctrl = key.modifiers.contains(KeyModifiers::CONTROL);
+        match key.code {
+            KeyCode::Esc => self.prompt = None,
+            KeyCode::Char('c') if ctrl => self.prompt = None,
+            KeyCode::Char('u') if ctrl => prompt.input.clear(),
+            KeyCode::Backspace => {
+                if prompt.input.pop().is_none() {
+                    self.prompt = None;
+                }
+            }
+            KeyCode::Up => prompt.browse(&self.palette_history, true),
+            KeyCode::Down => prompt.browse(&self.palette_history, false),
+            KeyCode::Tab => {
+                let matches = prompt.complete();
+                if matches.len() > 1 {
+                    self.notice = Some(matches.join(" · "));
+                }
+            }
+            KeyCode::Enter => {
+                let prompt = self.prompt.take().expect("checked above");
+                return self.submit(prompt);
+            }
+            // Pasted text arrives as keys; control characters are dropped.
+            KeyCode::Char(c) if !ctrl && !c.is_control() => prompt.input.push(c),
+            _ => {}
+        }
+        Vec::new()
+    }
+
+    fn submit(&mut self, prompt: Prompt) -> Vec<Effect> {
+        let line = prompt.input.trim().to_string();
+        match prompt.kind {
+            PromptKind::Filter => self.filter(&line),
+            PromptKind::Command => {
+                if !line.is_empty() && self.palette_history.last() != Some(&line) {
+                    self.palette_history.push(line.clone());
+                }
+                match Palette::parse(&line) {
+                    Ok(palette) => self.palette(palette),
+                    Err(e) => {
+                        self.notice = Some(e);
+                        Vec::new()
+                    }
+                }
+            }
+        }
+    }
+
+    fn palette(&mut self, palette: Palette) -> Vec<Effect> {
+        match palette {
+            Palette::Find(text) => {
+                let ticket = self.ticket();
+                self.finding = Some(ticket);
+                self.notice = Some(format!("looking for {text}…"));
+                vec![Effect::Find { ticket, text }]
+            }
+            Palette::Tenant(query) => self.open_picker(query),
+            Palette::Failed => self.runs_query(
+                "Failed runs",
+                Filter {
+                    statuses: vec!["failed".into(), "timed_out".into()],
+                    ..Filter::default()
+                },
+            ),
+            Palette::Stuck { minutes } => self.runs_query(
+                &format!("Runs running over {minutes} min"),
+                Filter {
+                    statuses: vec!["running".into()],
+                    started_before: Some(
+                        chrono::Utc::now() - chrono::Duration::minutes(i64::from(minutes)),
+                    ),
+                    ..Filter::default()
+                },
+            ),
+            Palette::Cost => match self.current_tenant() {
+                Some(tenant) => self.ask("LLM cost".into(), Question::Cost { tenant }),
+                None => self.no_tenant(),
+            },
+            Palette::Broken => match self.current_tenant() {
+                Some(tenant) => self.ask("Broken references".into(), Question::Broken { tenant }),
+                None => self.no_tenant(),
+            },
+            Palette::Refs => self.referrers(),
+            Palette::Filter(text) => self.filter(&text),
+            Palette::Help => {
+                self.help = true;
+                Vec::new()
+            }
+        }
+    }
+
+    fn no_tenant(&mut self) -> Vec<Effect> {
+        self.notice = Some("select a tenant (or a row of one) first".into());
+        Vec::new()
+    }
+
+    /// A group of the current tenant's runs matching `filter`, at the top of the tree.
+    fn runs_query(&mut self, title: &str, filter: Filter) -> Vec<Effect> {
+        let Some(tenant) = self.current_tenant() else {
+            return self.no_tenant();
+        };
+        let runs = schema::table("activity_runs").expect("activity_runs is declared");
+        let listing = Listing::Children {
+            table: runs,
+            column: "tenant_id",
+            parent: tenant,
+            null_column: None,
+        }
+        .with_filter(filter);
+        let name = self.tree.label_of("tenants", tenant).unwrap_or_else(|| tenant.to_string());
+        self.focus = Focus::Tree;
+        self.revealing = None;
+        let effects = self
+            .tree
+            .add_root(format!("{title} · {name}"), listing)
+            .map(Effect::Tree)
+            .into_iter()
+            .collect();
+        effects
+    }
+
+    fn filter(&mut self, line: &str) -> Vec<Effect> {
+        let filter = Filter::parse(line);
+        let Some((_, listing)) = self.tree.selected_listing() else {
+            self.notice = Some("select a group or a row in one to filter it".into());
+            return Vec::new();
+        };
+        let table = listing.table();
+        if !filter.statuses.is_empty() && table.status.is_none() {
+            self.notice = Some(format!("{} has no status to filter on", table.name));
+            return Vec::new();
+        }
+        self.focus = Focus::Tree;
+        self.revealing = None;
+        self.tree.filter_selected(filter).map(Effect::Tree).into_iter().collect()
+    }
+
+    /// Opens a results list answering `question`.
+    fn ask(&mut self, title: String, question: Question) -> Vec<Effect> {
+        let ticket = self.ticket();
+        self.results = Some(Results::new(ticket, title));
+        vec![Effect::Ask { ticket, question }]
+    }
+
+    /// What points at the row shown (or, from the document or content pane, at its
+    /// document or object).
+    fn referrers(&mut self) -> Vec<Effect> {
+        let Some(detail) = self.detail.as_ref() else {
+            self.notice = Some("select a row first".into());
+            return Vec::new();
+        };
+        let (table, id) = (detail.table, detail.id);
+        let clue = match (self.focus, self.pane) {
+            (Focus::Pane, Pane::Document) => detail
+                .documents
+                .first()
+                .and_then(|(_, d)| d.get_object_id("_id").ok())
+                .map(|id| id.to_hex()),
+            (Focus::Pane, Pane::Content) => detail.content.as_ref().map(|c| c.key.clone()),
+            _ => None,
+        };
+        match clue {
+            Some(clue) => self.ask(format!("What points at {clue}"), Question::Clue(clue)),
+            None => self.ask(
+                format!("What points at {}/{id}", table.name),
+                Question::RowReferrers { table, id },
+            ),
+        }
+    }
+
+    /// A search's answer: jump to the row it names (or the first row pointing at what it
+    /// found); list everything when there is more than that one row.
+    fn found(&mut self, text: String, found: crate::find::Found) -> Vec<Effect> {
+        if found.is_empty() {
+            self.notice = Some(found.not_found_message(&text));
+            return Vec::new();
+        }
+        let mut effects = Vec::new();
+        let several = found.places.len() + found.referrers.len() > 1
+            || found.row().is_none()
+            || !found.errors.is_empty();
+        if several {
+            let ticket = self.ticket();
+            let mut results = Results::new(ticket, format!("Found {text}"));
+            results.lines = queries::found_lines(&found);
+            results.loading = false;
+            self.last_results = Some(results);
+        }
+        match found.row() {
+            Some((table, id)) => {
+                self.notice = Some(if several {
+                    format!("found {text}: showing the first row; L lists every place")
+                } else {
+                    format!("found {text} in {}", table.name)
+                });
+                // A document or object found: show it in its pane.
+                if !found.places.iter().any(|p| matches!(p, crate::find::Place::Row { .. })) {
+                    self.pane = if found.places.iter().any(|p| matches!(p, crate::find::Place::Object(_))) {
+                        Pane::Content
+                    } else {
+                        Pane::Document
+                    };
+                }
+                effects.extend(self.jump(table, id));
+            }
+            None => self.results = self.last_results.take(),
+        }
+        effects
+    }
+
+    fn results_command(&mut self, command: Command) -> Vec<Effect> {
+        let page = self.page_rows.max(1) as isize;
+        let Some(results) = self.results.as_mut() else {
+            return Vec::new();
+        };
+        match command {
+            Command::Down => results.step(1),
+            Command::Up => results.step(-1),
+            Command::PageDown => results.step(page),
+            Command::PageUp => results.step(-page),
+            Command::Top => results.selected = 0,
+            Command::Bottom => results.step(isize::MAX / 2),
+            Command::Open => {
+                if let Some((table, id)) = results.target() {
+                    self.last_results = self.results.take();
+                    self.focus = Focus::Tree;
+                    return self.jump(table, id);
+                }
+            }
+            Command::Escape | Command::Close | Command::Quit => {
+                self.last_results = self.results.take();
+            }
+            _ => {}
+        }
+        Vec::new()
+    }
+
+    fn pending_key(&mut self, pending: Pending, key: KeyEvent) -> Vec<Effect> {
+        let KeyCode::Char(c) = key.code else {
+            return Vec::new();
+        };
+        match pending {
+            Pending::Mark if c.is_ascii_alphabetic() => match self.here() {
+                Some(here) => {
+                    self.marks.insert(c, here);
+                    self.notice = Some(format!("marked {}/{} as '{c}", here.0.name, here.1));
+                }
+                None => self.notice = Some("select a row to mark".into()),
+            },
+            Pending::GoMark => match self.marks.get(&c).copied() {
+                Some((table, id)) => return self.jump(table, id),
+                None => self.notice = Some(format!("no mark '{c}")),
+            },
+            Pending::Copy => return self.copy(c),
+            Pending::Export => return self.export(c),
+            _ => {}
+        }
+        Vec::new()
+    }
+
+    /// `y` then a letter: puts that on the clipboard through the terminal (OSC 52).
+    fn copy(&mut self, what: char) -> Vec<Effect> {
+        let Some(detail) = self.detail.as_ref() else {
+            return Vec::new();
+        };
+        let text = match what {
+            'i' => Some(detail.id.to_string()),
+            'r' => serde_json::to_string_pretty(&crate::export::json(detail)["row"]).ok(),
+            'd' => detail.documents.first().and_then(|(_, d)| {
+                serde_json::to_string_pretty(
+                    &mongodb::bson::Bson::Document(d.clone()).into_relaxed_extjson(),
+                )
+                .ok()
+            }),
+            'p' => Some(self.tree.breadcrumb().join(" › ")).filter(|p| !p.is_empty()),
+            'k' => detail.content.as_ref().map(|c| c.key.clone()),
+            'c' => detail
+                .content
+                .as_ref()
+                .and_then(|c| String::from_utf8(c.head.bytes.clone()).ok()),
+            _ => return Vec::new(),
+        };
+        let Some(text) = text else {
+            self.notice = Some("nothing of that kind to copy here".into());
+            return Vec::new();
+        };
+        match crate::clipboard::osc52(&text) {
+            Ok(bytes) => {
+                self.notice = Some(format!(
+                    "copied {} bytes through the terminal (OSC 52; tmux needs set-clipboard on)",
+                    text.len()
+                ));
+                vec![Effect::Terminal(bytes)]
+            }
+            Err(e) => {
+                self.notice = Some(e);
+                Vec::new()
+            }
+        }
+    }
+
+    /// `e` then `m` or `j`: the row, its references, documents and content to a file.
+    fn export(&mut self, format: char) -> Vec<Effect> {
+        let Some(detail) = self.detail.as_ref() else {
+            return Vec::new();
+        };
+        let (extension, contents) = match format {
+            'm' => ("md", crate::export::markdown(detail)),
+            'j' => (
+                "json",
+                serde_json::to_string_pretty(&crate::export::json(detail)).unwrap_or_default(),
+            ),
+            _ => return Vec::new(),
+        };
+        let mut path = self
+            .save_dir
+            .join(format!("{}-{}.{extension}", detail.table.name, detail.id));
+        let mut n = 1;
+        while path.exists() {
+            path = self.save_dir.join(format!(
+                "{}-{}.{n}.{extension}",
+                detail.table.name, detail.id
+            ));
+            n += 1;
+        }
+        vec![Effect::Export { path, contents }]
+    }
+
+    fn open_picker(&mut self, query: String) -> Vec<Effect> {
+        let ticket = self.ticket();
+        // The list loaded before is reused; it is loaded again only after a failure.
+        match self.picker.take().or(self.last_picker.take()) {
+            Some(mut picker) if picker.error.is_none() => {
+                picker.query = query;
+                picker.selected = 0;
+                self.picker = Some(picker);
+                self.rank()
+            }
+            _ => {
+                self.picker = Some(Picker::new(query, ticket));
+                vec![Effect::LoadTenants { ticket }]
+            }
+        }
+    }
+
+    fn rank(&mut self) -> Vec<Effect> {
+        let ticket = self.ticket();
+        let Some(picker) = self.picker.as_mut() else {
+            return Vec::new();
+        };
+        picker.ranking = ticket;
+        vec![Effect::Rank {
+            ticket,
+            tenants: Arc::clone(&picker.tenants),
+            query: picker.query.clone(),
+        }]
+    }
+
+    fn picker_key(&mut self, key: KeyEvent) -> Vec<Effect> {
+        let Some(picker) = self.picker.as_mut() else {
+            return Vec::new();
+        };
+        let ctrl = key.modifiers.contains(KeyModifiers::CONTROL);
+        let page = self.page_rows.max(1) as isize;
+        match key.code {
+            KeyCode::Esc => self.last_picker = self.picker.take(),
+            KeyCode::Char('c') if ctrl => self.last_picker = self.picker.take(),
+            KeyCode::Down => picker.step(1),
+            KeyCode::Char('n') if ctrl => picker.step(1),
+            KeyCode::Up => picker.step(-1),
+            KeyCode::Char('p') if ctrl => picker.step(-1),
+            KeyCode::PageDown => picker.step(page),
+            KeyCode::PageUp => picker.step(-page),
+            KeyCode::Enter => {
+                if let Some(id) = picker.chosen().map(|t| t.id) {
+                    self.last_picker = self.picker.take();
+                    let tenants = schema::table("tenants").expect("tenants is declared");
+                    self.focus = Focus::Tree;
+                    return self.jump(tenants, id);
+                }
+            }
+            KeyCode::Backspace => {
+                picker.query.pop();
+                picker.selected = 0;
+                return self.rank();
+            }
+            KeyCode::Char(c) if !ctrl && !c.is_control() => {
+                picker.query.push(c);
+                picker.selected = 0;
+                return self.rank();
+            }
+            _ => {}
         }
         Vec::new()
     }
@@ -453,7 +1089,7 @@ mod tests {
     }
 
     #[test]
-    fn going_back_to_a_row_left_half_loaded_resolves_it_again() {
+    fn following_a_link_is_a_jump_that_back_and_forward_retrace() {
         let calls = crate::schema::table("tool_calls").unwrap();
         let mut app = App::new("test".into());
         let call = uuid::Uuid::new_v4();
@@ -477,35 +1113,32 @@ mod tests {
                 },
             ),
         });
-        // Follow activity_run_id while the document hop is still loading.
+        // Follow activity_run_id while the document hop is still loading: the panes
+        // show the run at once and the tree is asked to open at it.
         app.command(Command::Pane(1));
         app.command(Command::Down);
         let followed = app.command(Command::Open);
         assert!(
-            matches!(followed.as_slice(), [Effect::Resolve { id, .. }] if *id == run),
+            matches!(followed.as_slice(),
+                [Effect::Resolve { id, .. }, Effect::Reveal { id: placed, .. }] if *id == run && *placed == run),
             "{followed:?}"
         );
-        // Back: the half-loaded row is resolved again under a new ticket.
-        let back = app.command(Command::Escape);
-        let [Effect::Resolve { ticket, id, .. }] = back.as_slice() else {
+        assert_eq!(app.back.len(), 1);
+        // Back: the row left half loaded is resolved again under a new ticket.
+        let back = app.command(Command::Back);
+        let [Effect::Resolve { ticket, id, .. }, Effect::Reveal { .. }] = back.as_slice() else {
             panic!("{back:?}");
         };
         assert_eq!(*id, call);
-        let detail = app.detail.as_ref().unwrap();
-        assert_eq!((detail.id, detail.ticket, detail.field), (call, *ticket, 1));
-        // A fully loaded row comes back as it was, with nothing to load.
-        app.message(Msg::Detail {
-            ticket: *ticket,
-            update: Resolved::Row(Ok(Some(vec![
-                field("id", &call.to_string()),
-                field("activity_run_id", &run.to_string()),
-            ]))),
-        });
-        app.command(Command::Open);
-        assert!(app.command(Command::Escape).is_empty());
-
-        // r in the panes reloads the row they show, here one reached by a link.
-        app.command(Command::Open);
+        assert_eq!(app.detail.as_ref().unwrap().ticket, *ticket);
+        assert_eq!((app.back.len(), app.forward.len()), (0, 1));
+        // Forward again, then r in the panes reloads the row they show.
+        let forward = app.command(Command::Forward);
+        assert!(
+            matches!(forward.as_slice(), [Effect::Resolve { id, .. }, ..] if *id == run),
+            "{forward:?}"
+        );
+        app.focus = Focus::Pane;
         let reload = app.command(Command::Reload);
         assert!(
             reload
@@ -515,5 +1148,31 @@ mod tests {
         );
         assert_eq!(app.detail.as_ref().unwrap().id, run);
         assert_eq!(app.back.len(), 1, "the way back is kept");
+        // Nothing further forward: a notice, no effect.
+        assert!(app.command(Command::Forward).is_empty());
+        assert!(app.notice.as_deref().unwrap().contains("nothing to go forward"));
+    }
+
+    #[test]
+    fn marks_remember_rows_and_lead_back_to_them() {
+        use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
+        let key = |c| KeyEvent::new(KeyCode::Char(c), KeyModifiers::NONE);
+        let runs = crate::schema::table("activity_runs").unwrap();
+        let mut app = App::new("test".into());
+        let (a, b) = (uuid::Uuid::new_v4(), uuid::Uuid::new_v4());
+        app.detail = Some(Detail::new(1, runs, a));
+        app.key(key('m'));
+        app.key(key('a'));
+        app.jump(runs, b);
+        let effects = app.key(key('\''));
+        assert!(effects.is_empty());
+        let effects = app.key(key('a'));
+        assert!(
+            matches!(effects.as_slice(), [Effect::Resolve { id, .. }, ..] if *id == a),
+            "{effects:?}"
+        );
+        assert!(app.key(key('\'')).is_empty());
+        app.key(key('z'));
+        assert_eq!(app.notice.as_deref(), Some("no mark 'z"));
     }
 }

@@ -4,14 +4,14 @@
 
 use std::time::Duration;
 
-use crossterm::event::{Event, EventStream, KeyEventKind};
+use crossterm::event::{Event, EventStream, KeyEvent, KeyEventKind};
 use futures::StreamExt;
 use ratatui::Terminal;
 use ratatui::backend::Backend;
 use tokio::sync::mpsc::{UnboundedReceiver, UnboundedSender, unbounded_channel};
 
 use super::App;
-use super::keymap::{Command, command_for};
+use super::keymap::Command;
 use super::loader::{Effect, Loader, Msg};
 use crate::store::source::Source;
 use crate::ui;
@@ -23,6 +23,8 @@ pub struct Driver {
     tx: UnboundedSender<Msg>,
     rx: UnboundedReceiver<Msg>,
     pending: Vec<Effect>,
+    /// Bytes for the terminal itself (OSC 52 copies), written after the next frame.
+    pub terminal_out: Vec<Vec<u8>>,
 }
 
 impl Driver {
@@ -34,6 +36,7 @@ impl Driver {
             tx,
             rx,
             pending: Vec::new(),
+            terminal_out: Vec::new(),
         }
     }
 
@@ -46,6 +49,11 @@ impl Driver {
         }
         let mut effects = self.app.start();
         effects.append(&mut self.pending);
+        self.run(effects);
+    }
+
+    pub fn key(&mut self, key: KeyEvent) {
+        let effects = self.app.key(key);
         self.run(effects);
     }
 
@@ -64,7 +72,14 @@ impl Driver {
         self.run(effects);
     }
 
-    fn run(&mut self, effects: Vec<Effect>) {
+    fn run(&mut self, mut effects: Vec<Effect>) {
+        effects.retain_mut(|effect| match effect {
+            Effect::Terminal(bytes) => {
+                self.terminal_out.push(std::mem::take(bytes));
+                false
+            }
+            _ => true,
+        });
         match &mut self.loader {
             Some(loader) => effects.into_iter().for_each(|e| loader.run(e)),
             None => self.pending.extend(effects),
@@ -107,6 +122,21 @@ impl Driver {
     }
 }
 
+/// Writes escape sequences meant for the terminal itself (not drawn cells) to stdout,
+/// where the backend draws too.
+fn write_to_terminal(out: &mut Vec<Vec<u8>>) -> anyhow::Result<()> {
+    use std::io::Write;
+    if out.is_empty() {
+        return Ok(());
+    }
+    let mut stdout = std::io::stdout().lock();
+    for bytes in out.drain(..) {
+        stdout.write_all(&bytes)?;
+    }
+    stdout.flush()?;
+    Ok(())
+}
+
 /// Runs the explorer on `terminal` until the user quits or a signal arrives. `connect`
 /// builds the stores in the background, so the first frame does not wait for them.
 pub async fn event_loop<B: Backend>(
@@ -135,9 +165,8 @@ pub async fn event_loop<B: Backend>(
         tokio::select! {
             event = events.next() => match event {
                 Some(Ok(Event::Key(key))) if key.kind != KeyEventKind::Release => {
-                    if let Some(command) = command_for(key) {
-                        driver.command(command);
-                    }
+                    driver.key(key);
+                    write_to_terminal(&mut driver.terminal_out)?;
                 }
                 Some(Ok(Event::Resize(..))) => driver.app.dirty = true,
                 Some(Ok(_)) => {}

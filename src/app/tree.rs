@@ -11,7 +11,8 @@ use tui_tree_widget::{TreeItem, TreeState};
 use uuid::Uuid;
 
 use crate::schema::{Shown, TABLES, Table};
-use crate::store::read::{Count, Cursor, Item, Listing, Page};
+use crate::find::Step;
+use crate::store::read::{Count, Cursor, Filter, Item, Listing, Page};
 use crate::ui::sanitize::clean_line;
 
 /// Rows per page in a group.
@@ -83,7 +84,7 @@ pub fn groups_of(table: &Table) -> Vec<GroupSpec> {
 #[derive(Debug)]
 pub struct Group {
     pub listing: Listing,
-    pub title: &'static str,
+    pub title: String,
     pub count: Option<Count>,
     pub load: Load<()>,
     pub items: Vec<Item>,
@@ -133,6 +134,8 @@ impl PartialEq for GroupSpec {
 
 pub struct Tree {
     pub state: TreeState<NodeId>,
+    /// Top-level groups: the tenants, then query results (`:failed`, `:stuck`).
+    roots: Vec<Path>,
     groups: HashMap<Path, Group>,
     rows: HashMap<Path, RowNode>,
     pub items: Vec<TreeItem<'static, NodeId>>,
@@ -175,7 +178,7 @@ impl Tree {
             vec!["#tenants".to_string()],
             Group {
                 listing: Listing::Tenants,
-                title: "Tenants",
+                title: "Tenants".to_string(),
                 count: None,
                 load: Load::Unloaded,
                 items: Vec::new(),
@@ -185,6 +188,7 @@ impl Tree {
         );
         let mut tree = Tree {
             state: TreeState::default(),
+            roots: vec![vec!["#tenants".to_string()]],
             groups,
             rows: HashMap::new(),
             items: Vec::new(),
@@ -246,6 +250,15 @@ impl Tree {
         self.groups
             .get(path)
             .map(|g| (g.items.len(), g.next.is_some()))
+    }
+
+    /// The label of row `id` of `table`, if a loaded group holds it.
+    pub fn label_of(&self, table: &str, id: Uuid) -> Option<String> {
+        self.groups
+            .values()
+            .filter(|g| g.listing.table().name == table)
+            .find_map(|g| g.items.iter().find(|i| i.id == id))
+            .map(|i| clean_line(&i.label, 40))
     }
 
     /// Labels of the selection and its ancestors, for the status bar.
@@ -402,7 +415,12 @@ impl Tree {
                     self.state.select(first_path);
                 }
                 let group = self.groups.get_mut(path).expect("checked above");
-                group.items.extend(page.items);
+                // Rows added by a reveal come again with their page: keep one of each.
+                let known: std::collections::HashSet<Uuid> =
+                    group.items.iter().map(|i| i.id).collect();
+                group
+                    .items
+                    .extend(page.items.into_iter().filter(|i| !known.contains(&i.id)));
                 group.next = page.next;
                 group.load = Load::Loaded(());
                 group.more = None;
@@ -435,15 +453,19 @@ impl Tree {
                 for (spec, count) in &counts {
                     let mut group_path = path.to_vec();
                     group_path.push(spec.id());
-                    self.groups.entry(group_path).or_insert(Group {
-                        listing: spec.listing(id),
-                        title: spec.table.title,
-                        count: Some(*count),
-                        load: Load::Unloaded,
-                        items: Vec::new(),
-                        next: None,
-                        more: None,
-                    });
+                    // A group made by a reveal exists already: it gets its count now.
+                    self.groups
+                        .entry(group_path)
+                        .or_insert(Group {
+                            listing: spec.listing(id),
+                            title: spec.table.title.to_string(),
+                            count: None,
+                            load: Load::Unloaded,
+                            items: Vec::new(),
+                            next: None,
+                            more: None,
+                        })
+                        .count = Some(*count);
                 }
                 self.rows.get_mut(path).expect("checked").counts = Load::Loaded(counts);
             }
@@ -455,16 +477,146 @@ impl Tree {
 
     /// Rebuilds the widget items from the model (after every change, not every frame).
     pub fn rebuild(&mut self) {
-        let root = vec!["#tenants".to_string()];
-        self.items = vec![self.group_item(&root)];
+        self.items = self.roots.iter().map(|root| self.group_item(root)).collect();
+    }
+
+    /// Adds a top-level group listing `listing` (a query's results) above the tenants,
+    /// selects it and loads its first page. The same query again replaces the old one.
+    pub fn add_root(&mut self, title: String, listing: Listing) -> Option<Request> {
+        let path = vec![format!("#q:{title}")];
+        self.remove_under(&path);
+        self.roots.retain(|r| r != &path);
+        self.roots.insert(0, path.clone());
+        self.groups.insert(
+            path.clone(),
+            Group {
+                listing,
+                title: title.clone(),
+                count: None,
+                load: Load::Unloaded,
+                items: Vec::new(),
+                next: None,
+                more: None,
+            },
+        );
+        self.state.open(path.clone());
+        self.state.select(path.clone());
+        self.load_group(&path, false)
+    }
+
+    /// Forgets every node under `path` (and the node itself).
+    fn remove_under(&mut self, path: &[NodeId]) {
+        self.groups.retain(|p, _| !p.starts_with(path));
+        self.rows.retain(|p, _| !p.starts_with(path));
+    }
+
+    /// The group the selection is in (the group itself, or the group of the selected row).
+    fn selected_group(&self) -> Option<Path> {
+        let path = self.state.selected();
+        (1..=path.len())
+            .rev()
+            .map(|n| path[..n].to_vec())
+            .find(|p| self.groups.contains_key(p))
+    }
+
+    /// The listing of the group the selection is in, and the group's path.
+    pub fn selected_listing(&self) -> Option<(Path, Listing)> {
+        let path = self.selected_group()?;
+        let listing = self.groups[&path].listing.clone();
+        Some((path, listing))
+    }
+
+    /// Narrows the selected group to `filter` (an empty filter clears it), evaluated by
+    /// the store and keyset-paged as before. Selects the group and loads its first page.
+    pub fn filter_selected(&mut self, filter: Filter) -> Option<Request> {
+        let path = self.selected_group()?;
+        let group = self.groups.get_mut(&path)?;
+        group.listing = group.listing.with_filter(filter);
+        group.items.clear();
+        group.next = None;
+        group.more = None;
+        self.groups.retain(|p, _| p == &path || !p.starts_with(&path));
+        self.rows.retain(|p, _| !p.starts_with(&path));
+        self.state.open(path.clone());
+        self.state.select(path.clone());
+        self.load_group(&path, false)
+    }
+
+    /// Opens the tree down to the row `steps` ends with (tenant first), creating the
+    /// nodes it passes through, and selects it. A row not among its group's loaded
+    /// pages is added to them, so it shows without loading every page before it.
+    /// Returns the row's path and the loads to start (first pages and counts of the
+    /// nodes passed through that were never loaded).
+    pub fn reveal(&mut self, steps: &[Step]) -> (Path, Vec<Request>) {
+        let mut requests = Vec::new();
+        let mut group_path = vec!["#tenants".to_string()];
+        let mut row_path = Vec::new();
+        let mut parent_id = None;
+        for (depth, step) in steps.iter().enumerate() {
+            if let (Some(fk), Some(parent)) = (step.via, parent_id) {
+                let spec = GroupSpec {
+                    table: step.table,
+                    column: fk.column,
+                    null_column: match fk.shown {
+                        Shown::ChildWhereNull(c) => Some(c),
+                        _ => None,
+                    },
+                };
+                group_path = row_path.clone();
+                group_path.push(spec.id());
+                self.groups.entry(group_path.clone()).or_insert(Group {
+                    listing: spec.listing(parent),
+                    title: step.table.title.to_string(),
+                    count: None,
+                    load: Load::Unloaded,
+                    items: Vec::new(),
+                    next: None,
+                    more: None,
+                });
+            }
+            let Some(group) = self.groups.get_mut(&group_path) else {
+                break;
+            };
+            if !group.items.iter().any(|i| i.id == step.item.id) {
+                group.items.push(step.item.clone());
+            }
+            let unloaded = group.load == Load::Unloaded;
+            self.state.open(group_path.clone());
+            if unloaded {
+                requests.extend(self.load_group(&group_path.clone(), false));
+            }
+            row_path = group_path.clone();
+            row_path.push(row_id(step.table, step.item.id));
+            self.rows.entry(row_path.clone()).or_insert(RowNode {
+                table: step.table,
+                id: step.item.id,
+                counts: Load::Unloaded,
+            });
+            if depth + 1 < steps.len() {
+                self.state.open(row_path.clone());
+                if self.rows[&row_path].counts == Load::Unloaded {
+                    requests.extend(self.load_counts(&row_path.clone()));
+                }
+            }
+            parent_id = Some(step.item.id);
+        }
+        self.state.select(row_path.clone());
+        self.rebuild();
+        (row_path, requests)
     }
 
     fn group_item(&self, path: &Path) -> TreeItem<'static, NodeId> {
         let group = &self.groups[path];
         let mut title = vec![Span::styled(
-            group.title,
+            clean_line(&group.title, 80),
             Style::new().add_modifier(Modifier::BOLD),
         )];
+        if let (_, Some(filter)) = group.listing.parts() {
+            title.push(Span::styled(
+                format!(" [{}]", clean_line(&filter.describe(), 60)),
+                Style::new().fg(ratatui::style::Color::Cyan),
+            ));
+        }
         if let Some(count) = group.count {
             let n = thousands(count.n);
             title.push(Span::raw(if count.capped {

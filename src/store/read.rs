@@ -32,6 +32,105 @@ pub enum Listing {
         parent: Uuid,
         null_column: Option<&'static str>,
     },
+    /// Another listing narrowed by a filter (never nested).
+    Filtered(Box<Listing>, Filter),
+}
+
+/// What narrows a listing. The store evaluates it, so a filtered group is still
+/// keyset-paged along the same index, however large it is.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Filter {
+    /// Only rows whose status column is one of these.
+    pub statuses: Vec<String>,
+    /// Only rows whose label columns contain this text, ignoring case.
+    pub text: Option<String>,
+    /// Only rows whose `started_at` is before this (runs still running after a threshold).
+    pub started_before: Option<DateTime<Utc>>,
+}
+
+impl Filter {
+    /// `status:failed,timed_out some words`: a status list and a text to look for.
+    pub fn parse(input: &str) -> Filter {
+        let mut filter = Filter::default();
+        let mut words = Vec::new();
+        for word in input.split_whitespace() {
+            match word.strip_prefix("status:") {
+                Some(list) => filter.statuses.extend(
+                    list.split(',')
+                        .filter(|s| !s.is_empty())
+                        .map(str::to_string),
+                ),
+                None => words.push(word),
+            }
+        }
+        if !words.is_empty() {
+            filter.text = Some(words.join(" "));
+        }
+        filter
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.statuses.is_empty() && self.text.is_none() && self.started_before.is_none()
+    }
+
+    /// The filter as `/` input that parses back to it (without `started_before`).
+    pub fn describe_input(&self) -> String {
+        let mut parts = Vec::new();
+        if !self.statuses.is_empty() {
+            parts.push(format!("status:{}", self.statuses.join(",")));
+        }
+        parts.extend(self.text.clone());
+        parts.join(" ")
+    }
+
+    /// How the filter reads back: "status:failed "acme"".
+    pub fn describe(&self) -> String {
+        let mut parts = Vec::new();
+        if !self.statuses.is_empty() {
+            parts.push(format!("status:{}", self.statuses.join(",")));
+        }
+        if let Some(text) = &self.text {
+            parts.push(format!("{text:?}"));
+        }
+        if let Some(at) = self.started_before {
+            parts.push(format!("started before {}", at.format("%Y-%m-%d %H:%M")));
+        }
+        parts.join(" ")
+    }
+}
+
+/// A value bound to a generated query, in placeholder order.
+#[derive(Debug, Clone)]
+enum Bind {
+    Id(Uuid),
+    Text(String),
+    Texts(Vec<String>),
+    Time(DateTime<Utc>),
+}
+
+/// Binds `binds` in order to a sqlx query of any shape.
+macro_rules! bind_all {
+    ($query:expr, $binds:expr) => {{
+        let mut query = $query;
+        for bind in $binds {
+            query = match bind {
+                Bind::Id(v) => query.bind(v),
+                Bind::Text(v) => query.bind(v),
+                Bind::Texts(v) => query.bind(v),
+                Bind::Time(v) => query.bind(v),
+            };
+        }
+        query
+    }};
+}
+
+/// `text` as a LIKE pattern matching it anywhere, with its wildcards escaped.
+pub fn like_pattern(text: &str) -> String {
+    let escaped = text
+        .replace('\\', "\\\\")
+        .replace('%', "\\%")
+        .replace('_', "\\_");
+    format!("%{escaped}%")
 }
 
 impl Listing {
@@ -39,25 +138,76 @@ impl Listing {
         match self {
             Listing::Tenants => crate::schema::table("tenants").expect("tenants is declared"),
             Listing::Children { table, .. } => table,
+            Listing::Filtered(inner, _) => inner.table(),
         }
     }
 
-    /// The WHERE clause (without keyset) and whether it binds the parent as $1.
-    fn predicate(&self) -> (String, bool) {
+    /// The listing without its filter, and the filter.
+    pub fn parts(&self) -> (&Listing, Option<&Filter>) {
         match self {
-            Listing::Tenants => ("true".to_string(), false),
+            Listing::Filtered(inner, filter) => (inner, Some(filter)),
+            other => (other, None),
+        }
+    }
+
+    /// This listing narrowed by `filter` (replacing any filter it had; none when empty).
+    pub fn with_filter(&self, filter: Filter) -> Listing {
+        let (base, _) = self.parts();
+        if filter.is_empty() {
+            base.clone()
+        } else {
+            Listing::Filtered(Box::new(base.clone()), filter)
+        }
+    }
+
+    /// The WHERE clause (without keyset) for PostgreSQL, with its binds from `$1`.
+    fn predicate(&self) -> (String, Vec<Bind>) {
+        let (base, filter) = self.parts();
+        let (mut clause, mut binds) = match base {
             Listing::Children {
                 column,
                 null_column,
+                parent,
                 ..
             } => {
                 let mut clause = format!("{column} = $1");
                 if let Some(null_column) = null_column {
                     clause.push_str(&format!(" and {null_column} is null"));
                 }
-                (clause, true)
+                (clause, vec![Bind::Id(*parent)])
+            }
+            _ => ("true".to_string(), Vec::new()),
+        };
+        let table = self.table();
+        if let Some(filter) = filter {
+            if !filter.statuses.is_empty() {
+                match table.status {
+                    Some(status) => {
+                        binds.push(Bind::Texts(filter.statuses.clone()));
+                        clause.push_str(&format!(" and {status}::text = any(${})", binds.len()));
+                    }
+                    None => clause.push_str(" and false"),
+                }
+            }
+            if let Some(text) = &filter.text {
+                let labels = table
+                    .label
+                    .iter()
+                    .map(|c| format!("{c}::text"))
+                    .collect::<Vec<_>>()
+                    .join(", ");
+                binds.push(Bind::Text(like_pattern(text)));
+                clause.push_str(&format!(
+                    " and concat_ws(' ', {labels}) ilike ${}",
+                    binds.len()
+                ));
+            }
+            if let Some(at) = filter.started_before {
+                binds.push(Bind::Time(at));
+                clause.push_str(&format!(" and started_at < ${}", binds.len()));
             }
         }
+        (clause, binds)
     }
 }
 
@@ -67,6 +217,18 @@ pub struct Cursor {
     pub created_at: DateTime<Utc>,
     pub id: Uuid,
 }
+
+/// A tenant as the picker matches it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct TenantEntry {
+    pub id: Uuid,
+    pub name: String,
+    pub slug: String,
+    pub status: String,
+}
+
+/// Tenants per page when loading them all for the picker.
+pub const TENANT_PAGE: u32 = 5000;
 
 /// One row as a tree node shows it.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -164,6 +326,19 @@ pub fn page(mut items: Vec<Item>, limit: u32) -> Page {
     Page { items, next }
 }
 
+/// The label columns' values as PostgreSQL renders them to JSON text, in order: the
+/// same text a snapshot stores.
+fn label_array(table: &Table) -> String {
+    let values = table
+        .label
+        .iter()
+        .enumerate()
+        .map(|(i, c)| format!("'{i}', {c}"))
+        .collect::<Vec<_>>()
+        .join(", ");
+    format!("array(select j.value from json_each_text(json_build_object({values})) j)")
+}
+
 impl Live {
     fn pg(&self) -> anyhow::Result<&PgPool> {
         self.pg
@@ -192,40 +367,28 @@ impl Live {
         limit: u32,
     ) -> anyhow::Result<Page> {
         let table = listing.table();
-        // Label values as JSON text, in order: the same text a snapshot stores.
-        let label_values = table
-            .label
-            .iter()
-            .enumerate()
-            .map(|(i, c)| format!("'{i}', {c}"))
-            .collect::<Vec<_>>()
-            .join(", ");
         let status = table
             .status
             .map_or("null".to_string(), |c| format!("{c}::text"));
-        let (mut predicate, binds_parent) = listing.predicate();
-        let first_keyset = if binds_parent { 2 } else { 1 };
-        if after.is_some() {
+        let (mut predicate, mut binds) = listing.predicate();
+        if let Some(cursor) = after {
             predicate.push_str(&format!(
-                " and (created_at, id) < (${first_keyset}, ${})",
-                first_keyset + 1
+                " and (created_at, id) < (${}, ${})",
+                binds.len() + 1,
+                binds.len() + 2
             ));
+            binds.push(Bind::Time(cursor.created_at));
+            binds.push(Bind::Id(cursor.id));
         }
         let sql = format!(
-            "select id, created_at, \
-             array(select j.value from json_each_text(json_build_object({label_values})) j), {status} \
+            "select id, created_at, {}, {status} \
              from {} where {predicate} order by created_at desc, id desc limit {}",
+            label_array(table),
             table.name,
             limit + 1
         );
         type Listed = (Uuid, DateTime<Utc>, Vec<Option<String>>, Option<String>);
-        let mut query = sqlx::query_as::<_, Listed>(AssertSqlSafe(sql));
-        if let Listing::Children { parent, .. } = listing {
-            query = query.bind(*parent);
-        }
-        if let Some(cursor) = after {
-            query = query.bind(cursor.created_at).bind(cursor.id);
-        }
+        let query = bind_all!(sqlx::query_as::<_, Listed>(AssertSqlSafe(sql)), binds);
         let rows = query
             .fetch_all(self.pg()?)
             .await
@@ -242,20 +405,109 @@ impl Live {
         Ok(page(items, limit))
     }
 
+    /// A page of tenants for the picker, newest first along `tenants_created_idx`, and
+    /// where the next page starts.
+    pub async fn tenants(
+        &self,
+        after: Option<Cursor>,
+    ) -> anyhow::Result<(Vec<TenantEntry>, Option<Cursor>)> {
+        type Row = (Uuid, DateTime<Utc>, String, String, String);
+        let sql = format!(
+            "select id, created_at, name, slug, status::text from tenants {} \
+             order by created_at desc, id desc limit {TENANT_PAGE}",
+            if after.is_some() {
+                "where (created_at, id) < ($1, $2)"
+            } else {
+                ""
+            },
+        );
+        let mut query = sqlx::query_as::<_, Row>(AssertSqlSafe(sql));
+        if let Some(cursor) = after {
+            query = query.bind(cursor.created_at).bind(cursor.id);
+        }
+        let rows = query
+            .fetch_all(self.pg()?)
+            .await
+            .context("listing tenants")?;
+        let next = (rows.len() == TENANT_PAGE as usize)
+            .then(|| rows.last().map(|r| Cursor { created_at: r.1, id: r.0 }))
+            .flatten();
+        let entries = rows
+            .into_iter()
+            .map(|(id, _, name, slug, status)| TenantEntry {
+                id,
+                name,
+                slug,
+                status,
+            })
+            .collect();
+        Ok((entries, next))
+    }
+
+    /// The row `id` of `table` as a tree node shows it, or None when there is none.
+    pub async fn item(&self, table: &Table, id: Uuid) -> anyhow::Result<Option<Item>> {
+        Ok(self
+            .items_where(table, "id", Bind::Id(id), 1)
+            .await?
+            .into_iter()
+            .next())
+    }
+
+    /// Up to `limit` rows of `table` whose text column `column` (a reference to a
+    /// document or an object) equals `value`, newest first.
+    pub async fn referring(
+        &self,
+        table: &Table,
+        column: &str,
+        value: &str,
+        limit: u32,
+    ) -> anyhow::Result<Vec<Item>> {
+        self.items_where(table, column, Bind::Text(value.to_string()), limit)
+            .await
+    }
+
+    async fn items_where(
+        &self,
+        table: &Table,
+        column: &str,
+        value: Bind,
+        limit: u32,
+    ) -> anyhow::Result<Vec<Item>> {
+        let status = table
+            .status
+            .map_or("null".to_string(), |c| format!("{c}::text"));
+        let sql = format!(
+            "select id, created_at, {}, {status} from {} where {column} = $1 \
+             order by created_at desc, id desc limit {limit}",
+            label_array(table),
+            table.name,
+        );
+        type Listed = (Uuid, DateTime<Utc>, Vec<Option<String>>, Option<String>);
+        let rows = bind_all!(sqlx::query_as::<_, Listed>(AssertSqlSafe(sql)), [value])
+            .fetch_all(self.pg()?)
+            .await
+            .with_context(|| format!("reading {} by {column}", table.name))?;
+        Ok(rows
+            .into_iter()
+            .map(|(id, created_at, values, status)| Item {
+                id,
+                created_at,
+                label: label(table, &values),
+                status,
+            })
+            .collect())
+    }
+
     /// How many rows `listing` has, counting at most `cap` + 1 of them.
     pub async fn count(&self, listing: &Listing, cap: u64) -> anyhow::Result<Count> {
         let table = listing.table();
-        let (predicate, _) = listing.predicate();
+        let (predicate, binds) = listing.predicate();
         let sql = format!(
             "select count(*) from (select 1 from {} where {predicate} limit {}) capped",
             table.name,
             cap + 1
         );
-        let mut query = sqlx::query_scalar::<_, i64>(AssertSqlSafe(sql));
-        if let Listing::Children { parent, .. } = listing {
-            query = query.bind(*parent);
-        }
-        let n = query
+        let n = bind_all!(sqlx::query_scalar::<_, i64>(AssertSqlSafe(sql)), binds)
             .fetch_one(self.pg()?)
             .await
             .with_context(|| format!("counting {}", table.name))? as u64;

@@ -14,11 +14,16 @@ use sqlx::sqlite::{SqliteConnectOptions, SqlitePool, SqlitePoolOptions};
 use sqlx::{AssertSqlSafe, Row};
 use uuid::Uuid;
 
-use super::read::{Count, Cursor, Field, Item, Listing, ObjectHead, ObjectMeta, Page, label, page};
+use super::read::{
+    Count, Cursor, Field, Item, Listing, ObjectHead, ObjectMeta, Page, TenantEntry, label,
+    like_pattern, page,
+};
 use crate::schema::{self, Shown, Table};
 
 /// The format this build writes and the newest it reads.
-pub const FORMAT_VERSION: u32 = 1;
+/// 2: edges for every foreign key, not only the tree's (version 1 files still open;
+/// their links have no edges, so "what points at this" misses link columns).
+pub const FORMAT_VERSION: u32 = 2;
 
 const SCHEMA: &str = "
 create table meta (key text primary key, value text not null);
@@ -142,23 +147,20 @@ impl Snapshot {
         )
     }
 
-    pub async fn list(
-        &self,
-        listing: &Listing,
-        after: Option<Cursor>,
-        limit: u32,
-    ) -> anyhow::Result<Page> {
+    /// The FROM and WHERE of `listing` (without keyset), with its binds in `?` order.
+    fn listing_sql(listing: &Listing) -> (String, String, Vec<String>) {
+        let (base, filter) = listing.parts();
         let table = listing.table();
-        let (from, mut predicate) = match listing {
-            Listing::Tenants => ("rows r".to_string(), "r.tbl = 'tenants'".to_string()),
+        let (from, mut predicate, mut binds) = match base {
             Listing::Children {
                 column,
+                parent,
                 null_column,
                 ..
             } => (
-                "edges e join rows r on r.tbl = e.tbl and r.id = e.id".to_string(),
+                "edges e join rows r on r.tbl = e.tbl and r.id = e.id",
                 format!(
-                    "e.tbl = '{}' and e.col = '{column}' and e.parent = ?1{}",
+                    "e.tbl = '{}' and e.col = '{column}' and e.parent = ?{}",
                     table.name,
                     if null_column.is_some() {
                         " and e.top = 1"
@@ -166,36 +168,31 @@ impl Snapshot {
                         ""
                     }
                 ),
+                vec![parent.to_string()],
             ),
+            _ => ("rows r", format!("r.tbl = '{}'", table.name), Vec::new()),
         };
-        if after.is_some() {
-            let (at, id) = if matches!(listing, Listing::Tenants) {
-                (1, 2)
-            } else {
-                (2, 3)
-            };
-            predicate.push_str(&format!(
-                " and (r.created_us < ?{at} or (r.created_us = ?{at} and r.id < ?{id}))"
-            ));
+        if let Some(filter) = filter {
+            if !filter.statuses.is_empty() {
+                predicate.push_str(" and r.status in (select value from json_each(?))");
+                binds.push(serde_json::to_string(&filter.statuses).unwrap_or_default());
+            }
+            if let Some(text) = &filter.text {
+                predicate.push_str(" and lower(r.label) like ? escape '\\'");
+                binds.push(like_pattern(&text.to_lowercase()));
+            }
+            if let Some(at) = filter.started_before {
+                predicate.push_str(
+                    " and exists (select 1 from json_each(r.fields) f \
+                     where f.value ->> 0 = 'started_at' and f.value ->> 1 < ?)",
+                );
+                binds.push(at.format("%Y-%m-%dT%H:%M:%S").to_string());
+            }
         }
-        let sql = format!(
-            "select r.id, r.created_us, r.label, r.status from {from} where {predicate} \
-             order by r.created_us desc, r.id desc limit {}",
-            limit + 1
-        );
-        let mut query = sqlx::query(AssertSqlSafe(sql));
-        if let Listing::Children { parent, .. } = listing {
-            query = query.bind(parent.to_string());
-        }
-        if let Some(cursor) = after {
-            query = query
-                .bind(cursor.created_at.timestamp_micros())
-                .bind(cursor.id.to_string());
-        }
-        let rows = query
-            .fetch_all(&self.pool)
-            .await
-            .context("reading the snapshot")?;
+        (from.to_string(), predicate, binds)
+    }
+
+    fn items(table: &Table, rows: Vec<sqlx::sqlite::SqliteRow>) -> anyhow::Result<Vec<Item>> {
         let mut items = Vec::with_capacity(rows.len());
         for row in rows {
             let values: Vec<Option<String>> = serde_json::from_str(row.get::<&str, _>(2))?;
@@ -207,47 +204,125 @@ impl Snapshot {
                 status: row.get(3),
             });
         }
-        Ok(page(items, limit))
+        Ok(items)
+    }
+
+    pub async fn list(
+        &self,
+        listing: &Listing,
+        after: Option<Cursor>,
+        limit: u32,
+    ) -> anyhow::Result<Page> {
+        let table = listing.table();
+        let (from, mut predicate, binds) = Self::listing_sql(listing);
+        if after.is_some() {
+            predicate.push_str(" and (r.created_us < ? or (r.created_us = ? and r.id < ?))");
+        }
+        let sql = format!(
+            "select r.id, r.created_us, r.label, r.status from {from} where {predicate} \
+             order by r.created_us desc, r.id desc limit {}",
+            limit + 1
+        );
+        let mut query = sqlx::query(AssertSqlSafe(sql));
+        for bind in binds {
+            query = query.bind(bind);
+        }
+        if let Some(cursor) = after {
+            let at = cursor.created_at.timestamp_micros();
+            query = query.bind(at).bind(at).bind(cursor.id.to_string());
+        }
+        let rows = query
+            .fetch_all(&self.pool)
+            .await
+            .context("reading the snapshot")?;
+        Ok(page(Self::items(table, rows)?, limit))
     }
 
     pub async fn count(&self, listing: &Listing, cap: u64) -> anyhow::Result<Count> {
-        let (sql, parent) = match listing {
-            Listing::Tenants => (
-                format!(
-                    "select count(*) from (select 1 from rows where tbl = 'tenants' and ?1 = ?1 limit {})",
-                    cap + 1
-                ),
-                String::new(),
-            ),
-            Listing::Children {
-                table,
-                column,
-                parent,
-                null_column,
-            } => (
-                format!(
-                    "select count(*) from (select 1 from edges where tbl = '{}' and col = '{column}' and parent = ?1{} limit {})",
-                    table.name,
-                    if null_column.is_some() {
-                        " and top = 1"
-                    } else {
-                        ""
-                    },
-                    cap + 1
-                ),
-                parent.to_string(),
-            ),
-        };
-        let n: i64 = sqlx::query_scalar(AssertSqlSafe(sql))
-            .bind(parent)
+        let (from, predicate, binds) = Self::listing_sql(listing);
+        let sql = format!(
+            "select count(*) from (select 1 from {from} where {predicate} limit {})",
+            cap + 1
+        );
+        let mut query = sqlx::query_scalar::<_, i64>(AssertSqlSafe(sql));
+        for bind in binds {
+            query = query.bind(bind);
+        }
+        let n = query
             .fetch_one(&self.pool)
             .await
-            .context("reading the snapshot")?;
-        let n = n as u64;
+            .context("reading the snapshot")? as u64;
         Ok(Count {
             n: n.min(cap),
             capped: n > cap,
         })
+    }
+
+    /// Every tenant in the file (a snapshot holds a few), for the picker.
+    pub async fn tenants(
+        &self,
+        _after: Option<Cursor>,
+    ) -> anyhow::Result<(Vec<TenantEntry>, Option<Cursor>)> {
+        let rows: Vec<(String, String)> = sqlx::query_as(
+            "select id, fields from rows where tbl = 'tenants' order by created_us desc, id desc",
+        )
+        .fetch_all(&self.pool)
+        .await
+        .context("reading the snapshot")?;
+        let mut entries = Vec::with_capacity(rows.len());
+        for (id, fields) in rows {
+            let fields: Vec<(String, Option<String>, String)> = serde_json::from_str(&fields)?;
+            let value = |c: &str| {
+                fields
+                    .iter()
+                    .find(|f| f.0 == c)
+                    .and_then(|f| f.1.clone())
+                    .unwrap_or_default()
+            };
+            entries.push(TenantEntry {
+                id: Uuid::from_str(&id)?,
+                name: value("name"),
+                slug: value("slug"),
+                status: value("status"),
+            });
+        }
+        Ok((entries, None))
+    }
+
+    pub async fn item(&self, table: &Table, id: Uuid) -> anyhow::Result<Option<Item>> {
+        let rows = sqlx::query(
+            "select r.id, r.created_us, r.label, r.status from rows r where r.tbl = ?1 and r.id = ?2",
+        )
+        .bind(table.name)
+        .bind(id.to_string())
+        .fetch_all(&self.pool)
+        .await
+        .context("reading the snapshot")?;
+        Ok(Self::items(table, rows)?.into_iter().next())
+    }
+
+    /// Rows whose text column `column` equals `value`. A snapshot is one tenant's, so
+    /// this scans its rows of `table`.
+    pub async fn referring(
+        &self,
+        table: &Table,
+        column: &str,
+        value: &str,
+        limit: u32,
+    ) -> anyhow::Result<Vec<Item>> {
+        let rows = sqlx::query(
+            "select r.id, r.created_us, r.label, r.status from rows r where r.tbl = ?1 \
+             and exists (select 1 from json_each(r.fields) f where f.value ->> 0 = ?2 and f.value ->> 1 = ?3) \
+             order by r.created_us desc, r.id desc limit ?4",
+        )
+        .bind(table.name)
+        .bind(column)
+        .bind(value)
+        .bind(limit as i64)
+        .fetch_all(&self.pool)
+        .await
+        .context("reading the snapshot")?;
+        Self::items(table, rows)
     }
 
     pub async fn row(&self, table: &Table, id: Uuid) -> anyhow::Result<Option<Vec<Field>>> {
@@ -475,11 +550,8 @@ impl Writer {
             serde_json::to_string(&labels)?,
             status,
         ));
-        for fk in table
-            .foreign_keys
-            .iter()
-            .filter(|fk| fk.shown != Shown::Link)
-        {
+        // Every foreign key, links too: "what points at this row" reads them.
+        for fk in table.foreign_keys {
             let Some(parent) = value(fk.column) else {
                 continue;
             };

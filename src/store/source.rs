@@ -5,7 +5,9 @@
 use mongodb::bson::{Bson, Document, oid::ObjectId};
 use uuid::Uuid;
 
-use super::read::{Count, Cursor, Field, Listing, Live, ObjectHead, ObjectMeta, Page};
+use super::read::{
+    Count, Cursor, Field, Item, Listing, Live, ObjectHead, ObjectMeta, Page, TenantEntry,
+};
 use super::snapshot::Snapshot;
 use crate::schema::Table;
 
@@ -39,6 +41,36 @@ impl Source {
         match self {
             Source::Live(s) => s.row(table, id).await,
             Source::Snapshot(s) => s.row(table, id).await,
+        }
+    }
+
+    pub async fn tenants(
+        &self,
+        after: Option<Cursor>,
+    ) -> anyhow::Result<(Vec<TenantEntry>, Option<Cursor>)> {
+        match self {
+            Source::Live(s) => s.tenants(after).await,
+            Source::Snapshot(s) => s.tenants(after).await,
+        }
+    }
+
+    pub async fn item(&self, table: &Table, id: Uuid) -> anyhow::Result<Option<Item>> {
+        match self {
+            Source::Live(s) => s.item(table, id).await,
+            Source::Snapshot(s) => s.item(table, id).await,
+        }
+    }
+
+    pub async fn referring(
+        &self,
+        table: &Table,
+        column: &str,
+        value: &str,
+        limit: u32,
+    ) -> anyhow::Result<Vec<Item>> {
+        match self {
+            Source::Live(s) => s.referring(table, column, value, limit).await,
+            Source::Snapshot(s) => s.referring(table, column, value, limit).await,
         }
     }
 

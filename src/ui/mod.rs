@@ -16,7 +16,10 @@ use tui_tree_widget::Tree as TreeWidget;
 
 use crate::app::detail::{Detail, HopState};
 use crate::app::keymap::HELP;
-use crate::app::tree::Load;
+use crate::app::picker::Picker;
+use crate::app::prompt::{COMMANDS, PromptKind};
+use crate::app::results::Results;
+use crate::app::tree::{Load, status_span, thousands};
 use crate::app::{App, Focus, Health, Pane};
 use sanitize::clean_line;
 
@@ -57,6 +60,12 @@ pub fn draw(frame: &mut Frame, app: &mut App) {
         draw_right(frame, app, right);
     }
     draw_status(frame, app, status);
+    if let Some(results) = &app.results {
+        draw_results(frame, results, main);
+    }
+    if let Some(picker) = &app.picker {
+        draw_picker(frame, picker, main);
+    }
     if app.help {
         draw_help(frame, area);
     }
@@ -414,12 +423,48 @@ fn content_lines(detail: &Detail) -> Vec<Line<'static>> {
 }
 
 fn draw_status(frame: &mut Frame, app: &App, area: Rect) {
+    if let Some(prompt) = &app.prompt {
+        let line = Line::from(vec![
+            Span::styled(
+                prompt.kind.symbol().to_string(),
+                Style::new().fg(Color::Cyan).add_modifier(Modifier::BOLD),
+            ),
+            Span::raw(clean_line(&prompt.input, 500)),
+            Span::styled("█", Style::new().fg(Color::Cyan)),
+            Span::styled(
+                match prompt.kind {
+                    PromptKind::Command => "   Enter run · Tab complete · ↑↓ history · Esc cancel",
+                    PromptKind::Filter => "   text and/or status:failed,timed_out · empty clears · Esc cancel",
+                },
+                Style::new().fg(Color::DarkGray),
+            ),
+        ]);
+        // Keep the end of a long input in view.
+        let width = usize::from(area.width);
+        let used = line.width();
+        let scroll = u16::try_from(used.saturating_sub(width)).unwrap_or(0);
+        frame.render_widget(Paragraph::new(line).scroll((0, scroll)), area);
+        return;
+    }
+    if let Some(pending) = app.pending {
+        frame.render_widget(
+            Line::styled(pending.menu(), Style::new().fg(Color::Cyan)),
+            area,
+        );
+        return;
+    }
     let path = app.tree.breadcrumb().join(" › ");
     let hints = match (app.focus, app.pane) {
-        (Focus::Tree, _) => "j/k move · l open · h close · Tab panes · r reload · ? help · q quit",
-        (Focus::Pane, Pane::Row) => "j/k field · Enter follow link · Esc back · Tab next · ? help",
-        (Focus::Pane, Pane::Content) => "j/k scroll · Enter read more · s save · Esc back · ? help",
-        (Focus::Pane, _) => "j/k scroll · PgUp/PgDn · Esc back · Tab next · ? help",
+        (Focus::Tree, _) => {
+            "j/k move · l open · : jump/commands · / filter · t tenants · [ ] history · ? help · q quit"
+        }
+        (Focus::Pane, Pane::Row) => {
+            "j/k field · Enter follow link · [ back · R what points here · y copy · e export · Esc tree"
+        }
+        (Focus::Pane, Pane::Content) => {
+            "j/k scroll · Enter read more · s save · y copy · e export · Esc tree"
+        }
+        (Focus::Pane, _) => "j/k scroll · R what points here · y copy · e export · Esc tree",
     };
     let down: Vec<String> = ["PostgreSQL", "MongoDB", "S3"]
         .iter()
@@ -451,9 +496,110 @@ fn draw_status(frame: &mut Frame, app: &App, area: Rect) {
     frame.render_widget(Line::from(spans), area);
 }
 
+/// A box centred in `area`, at most `width` × `height`.
+fn centred(area: Rect, width: u16, height: u16) -> Rect {
+    let width = width.min(area.width);
+    let height = height.min(area.height);
+    Rect {
+        x: area.x + (area.width - width) / 2,
+        y: area.y + (area.height - height) / 2,
+        width,
+        height,
+    }
+}
+
+/// Lines with the selected one highlighted and kept in view.
+fn draw_list(frame: &mut Frame, area: Rect, title: String, lines: Vec<Line>, selected: usize) {
+    let popup = centred(area, area.width.saturating_sub(4).max(20), area.height);
+    let inner_height = usize::from(popup.height.saturating_sub(2)).max(1);
+    let offset = selected.saturating_sub(inner_height - 1);
+    let lines: Vec<Line> = lines
+        .into_iter()
+        .enumerate()
+        .skip(offset)
+        .take(inner_height)
+        .map(|(i, line)| {
+            if i == selected {
+                line.style(Style::new().add_modifier(Modifier::REVERSED))
+            } else {
+                line
+            }
+        })
+        .collect();
+    frame.render_widget(Clear, popup);
+    frame.render_widget(
+        Paragraph::new(lines).block(
+            Block::bordered()
+                .border_style(Style::new().fg(Color::Cyan))
+                .title(Line::from(title)),
+        ),
+        popup,
+    );
+}
+
+fn draw_results(frame: &mut Frame, results: &Results, area: Rect) {
+    let mut lines: Vec<Line> = results
+        .lines
+        .iter()
+        .map(|l| match l.target {
+            Some(_) => Line::raw(clean_line(&l.text, 400)),
+            None => Line::styled(
+                clean_line(&l.text, 400),
+                Style::new().add_modifier(Modifier::BOLD),
+            ),
+        })
+        .collect();
+    if results.loading {
+        lines.push(Line::styled("loading…", Style::new().fg(Color::Yellow)));
+    }
+    if let Some(error) = &results.error {
+        lines.push(Line::styled(
+            format!("✗ {}", clean_line(error, 400)),
+            Style::new().fg(Color::Red),
+        ));
+    }
+    let title = format!(
+        " {} ({} to jump to) · Enter jump · Esc close ",
+        clean_line(&results.title, 60),
+        results.targets().count()
+    );
+    draw_list(frame, area, title, lines, results.selected);
+}
+
+fn draw_picker(frame: &mut Frame, picker: &Picker, area: Rect) {
+    let mut lines = vec![Line::from(vec![
+        Span::styled("tenant: ", Style::new().fg(Color::Cyan)),
+        Span::raw(clean_line(&picker.query, 200)),
+        Span::styled("█", Style::new().fg(Color::Cyan)),
+    ])];
+    lines.extend(picker.matches.iter().filter_map(|&i| {
+        let t = picker.tenants.get(i as usize)?;
+        Some(Line::from(vec![
+            Span::raw(format!("{}  ", clean_line(&t.name, 60))),
+            Span::styled(
+                format!("{}  {}", clean_line(&t.slug, 40), t.id),
+                Style::new().fg(Color::DarkGray),
+            ),
+            Span::raw(" "),
+            status_span(&t.status),
+        ]))
+    }));
+    let state = match (&picker.error, picker.loading) {
+        (Some(e), _) => format!("✗ {}", clean_line(e, 100)),
+        (None, true) => format!("{} tenants so far…", thousands(picker.tenants.len() as u64)),
+        (None, false) => format!("{} tenants", thousands(picker.tenants.len() as u64)),
+    };
+    let title = format!(
+        " Tenants: {state} · {} shown · ↑↓ move · Enter open · Esc close ",
+        picker.matches.len()
+    );
+    // Line 0 is the query; the selection starts below it.
+    draw_list(frame, area, title, lines, picker.selected + 1);
+}
+
 fn draw_help(frame: &mut Frame, area: Rect) {
-    let width = 64.min(area.width);
-    let height = (HELP.len() as u16 + 4).min(area.height);
+    let width = 84.min(area.width);
+    let height = ((HELP.len() + COMMANDS.len()) as u16 + 5).min(area.height);
     let popup = Rect {
         x: area.x + (area.width - width) / 2,
         y: area.y + (area.height - height) / 2,
@@ -469,6 +615,16 @@ fn draw_help(frame: &mut Frame, area: Rect) {
             ])
         })
         .collect();
+    lines.push(Line::styled(
+        "Commands after :",
+        Style::new().add_modifier(Modifier::BOLD),
+    ));
+    lines.extend(COMMANDS.iter().map(|(name, what)| {
+        Line::from(vec![
+            Span::styled(format!(":{name:<17}"), Style::new().fg(Color::Cyan)),
+            Span::raw(*what),
+        ])
+    }));
     lines.push(Line::styled(
         "Esc or ? closes this help",
         Style::new().fg(Color::DarkGray),

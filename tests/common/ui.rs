@@ -69,9 +69,31 @@ impl Ui {
     }
 
     pub async fn key(&mut self, code: KeyCode) {
-        let command = command_for(KeyEvent::new(code, KeyModifiers::NONE)).expect("a mapped key");
-        self.driver.command(command);
+        let key = KeyEvent::new(code, KeyModifiers::NONE);
+        assert!(
+            self.driver.app.prompt.is_some()
+                || self.driver.app.pending.is_some()
+                || self.driver.app.picker.is_some()
+                || command_for(key).is_some(),
+            "{code:?} is not a mapped key"
+        );
+        self.driver.key(key);
         self.settle().await;
+    }
+
+    /// Types `text` as keys (into the prompt or the picker), without pressing Enter.
+    pub async fn type_text(&mut self, text: &str) {
+        for c in text.chars() {
+            self.driver.key(KeyEvent::new(KeyCode::Char(c), KeyModifiers::NONE));
+        }
+        self.settle().await;
+    }
+
+    /// `:` + `line` + Enter.
+    pub async fn palette(&mut self, line: &str) {
+        self.key(KeyCode::Char(':')).await;
+        self.type_text(line).await;
+        self.key(KeyCode::Enter).await;
     }
 
     /// Open, move, cycle panes, open and close help, show content: a quick tour that

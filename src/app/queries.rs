@@ -1,0 +1,200 @@
+//! The questions behind the result lists: what points at a row, where LLM money went,
+//! where an id was found. Each returns lines that lead to rows; nothing here draws.
+
+use futures::future::join_all;
+use uuid::Uuid;
+
+use super::results::ResultLine;
+use super::tree::{COUNT_CAP, thousands};
+use crate::find::{Found, Place};
+use crate::schema::{TABLES, Table};
+use crate::store::read::{Item, Listing};
+use crate::store::source::Source;
+
+/// Rows listed under each heading.
+const ROWS_PER_HEADING: u32 = 10;
+
+fn item_text(item: &Item) -> String {
+    match &item.status {
+        Some(status) => format!("  {} [{status}]", item.label),
+        None => format!("  {}", item.label),
+    }
+}
+
+/// Every row whose foreign key names `table`/`id`, grouped by `table.column` with a
+/// (capped) count and the newest rows of each.
+pub async fn referrers_of_row(
+    source: &Source,
+    table: &'static Table,
+    id: Uuid,
+) -> anyhow::Result<Vec<ResultLine>> {
+    let edges: Vec<(&'static Table, &'static str)> = TABLES
+        .iter()
+        .flat_map(|t| {
+            t.foreign_keys
+                .iter()
+                .filter(|fk| fk.target == table.name)
+                .map(move |fk| (t, fk.column))
+        })
+        .collect();
+    let listings: Vec<Listing> = edges
+        .iter()
+        .map(|(t, column)| Listing::Children {
+            table: t,
+            column,
+            parent: id,
+            null_column: None,
+        })
+        .collect();
+    let counted = join_all(listings.iter().map(|l| async move {
+        let count = source.count(l, COUNT_CAP).await?;
+        let page = if count.n > 0 {
+            source.list(l, None, ROWS_PER_HEADING).await?.items
+        } else {
+            Vec::new()
+        };
+        anyhow::Ok((count, page))
+    }))
+    .await;
+    let mut lines = Vec::new();
+    for ((child, column), result) in edges.iter().zip(counted) {
+        let (count, items) = result?;
+        if count.n == 0 {
+            continue;
+        }
+        let n = thousands(count.n) + if count.capped { "+" } else { "" };
+        lines.push(ResultLine::heading(format!("{}.{column} ({n})", child.name)));
+        for item in items {
+            lines.push(ResultLine::row(item_text(&item), child, item.id));
+        }
+        if count.n > u64::from(ROWS_PER_HEADING) {
+            lines.push(ResultLine::heading(
+                "  … the rest under the row's groups in the tree",
+            ));
+        }
+    }
+    if lines.is_empty() {
+        lines.push(ResultLine::heading(format!(
+            "no row points at {}/{id}",
+            table.name
+        )));
+    }
+    Ok(lines)
+}
+
+/// The places a search found, the rows pointing at them, and where it looked.
+pub fn found_lines(found: &Found) -> Vec<ResultLine> {
+    let mut lines = Vec::new();
+    for place in &found.places {
+        lines.push(match place {
+            Place::Row { table, item } => ResultLine::row(
+                format!("row {}/{}: {}", table.name, item.id, item.label),
+                table,
+                item.id,
+            ),
+            other => ResultLine::heading(other.to_string()),
+        });
+    }
+    if !found.referrers.is_empty() {
+        lines.push(ResultLine::heading("pointed at by:"));
+        for (table, column, item) in &found.referrers {
+            lines.push(ResultLine::row(
+                format!("  {}.{column}: {}", table.name, item.label),
+                table,
+                item.id,
+            ));
+        }
+    }
+    lines.push(ResultLine::heading(format!(
+        "looked in {}",
+        found.looked.join(", ")
+    )));
+    for error in &found.errors {
+        lines.push(ResultLine::heading(format!("could not search: {error}")));
+    }
+    lines
+}
+
+/// Roll-up levels of `:cost`: (grouping() value, heading, table).
+const COST_LEVELS: &[(i32, &str, &str)] = &[
+    (15, "Tenant total", "tenants"),
+    (7, "By strategy", "strategies"),
+    (11, "By goal", "goals"),
+    (13, "By deliverable", "deliverables"),
+    (14, "By run (the costliest)", "activity_runs"),
+];
+
+/// LLM tokens and cost of a tenant's calls, rolled up by strategy, goal, deliverable and
+/// run in one pass over its `llm_calls` (the ten costliest of each level).
+pub async fn cost(source: &Source, tenant: Uuid) -> anyhow::Result<Vec<ResultLine>> {
+    let Source::Live(live) = source else {
+        anyhow::bail!(":cost needs the live PostgreSQL (it sums llm_calls there)");
+    };
+    let pool = live
+        .pg
+        .as_ref()
+        .ok_or_else(|| anyhow::anyhow!("PostgreSQL is not connected"))?;
+    // grouping(s, g, d, r): a bit per column left out, s the highest.
+    let rows: Vec<(i32, Option<Uuid>, i64, i64, String)> = sqlx::query_as(
+        "with calls as (
+            select c.cost_usd, c.prompt_tokens + c.completion_tokens as tokens,
+                   g.strategy_id, a.goal_id, p.deliverable_id, c.activity_run_id
+            from llm_calls c
+            join activity_runs r on r.id = c.activity_run_id
+            join activities a on a.id = r.activity_id
+            left join deliverable_periods p on p.id = a.deliverable_period_id
+            left join goals g on g.id = a.goal_id
+            where c.tenant_id = $1),
+         rolled as (
+            select grouping(strategy_id, goal_id, deliverable_id, activity_run_id) as level,
+                   coalesce(activity_run_id, deliverable_id, goal_id, strategy_id) as id,
+                   count(*) as calls, sum(tokens)::bigint as tokens, sum(cost_usd) as cost
+            from calls
+            group by grouping sets ((), (strategy_id), (goal_id), (deliverable_id), (activity_run_id))),
+         ranked as (
+            select *, row_number() over (partition by level order by cost desc, id) as n from rolled)
+         select level, id, calls, tokens, to_char(cost, 'FM999999990.00') from ranked
+         where n <= 10 order by level desc, cost desc, id",
+    )
+    .bind(tenant)
+    .fetch_all(pool)
+    .await?;
+    let labels = join_all(rows.iter().map(|(level, id, ..)| async move {
+        let table = COST_LEVELS
+            .iter()
+            .find(|l| l.0 == *level)
+            .and_then(|l| crate::schema::table(l.2))?;
+        let item = source.item(table, (*id)?).await.ok()??;
+        Some((table, item))
+    }))
+    .await;
+    let mut lines = Vec::new();
+    for (level, heading, _) in COST_LEVELS {
+        let mut first = true;
+        for ((row_level, id, calls, tokens, cost), label) in rows.iter().zip(&labels) {
+            if row_level != level {
+                continue;
+            }
+            if first {
+                lines.push(ResultLine::heading(*heading));
+                first = false;
+            }
+            let figures = format!(
+                "  ${cost:>10}  {:>12} tokens  {:>7} calls  ",
+                thousands(*tokens as u64),
+                thousands(*calls as u64)
+            );
+            lines.push(match (label, id) {
+                (Some((table, item)), _) if *level != 15 => {
+                    ResultLine::row(figures + &item.label, table, item.id)
+                }
+                (_, None) if *level != 15 => ResultLine::heading(figures + "(none)"),
+                _ => ResultLine::heading(figures),
+            });
+        }
+    }
+    if lines.is_empty() {
+        lines.push(ResultLine::heading("no LLM calls for this tenant"));
+    }
+    Ok(lines)
+}

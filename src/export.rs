@@ -1,0 +1,122 @@
+//! A resolved row written out: the row, the reference chain, the documents and the
+//! content, as JSON (for scripts: `get --json`, `e` then `j`) or Markdown (for a ticket
+//! or a chat: `e` then `m`). Both are built from the same [`Detail`] the panes show.
+
+use mongodb::bson::Bson;
+use serde_json::{Value, json};
+
+use crate::app::detail::{Detail, HopState};
+use crate::app::tree::Load;
+
+fn state(state: &HopState) -> String {
+    match state {
+        HopState::Loading => "loading".into(),
+        HopState::Resolved => "resolved".into(),
+        HopState::NotFound => "not found (dangling)".into(),
+        HopState::Empty => "empty (NULL)".into(),
+        HopState::Invalid(why) => format!("invalid: {why}"),
+        HopState::Failed(why) => format!("failed: {why}"),
+    }
+}
+
+/// The content as text when it is UTF-8.
+fn text(detail: &Detail) -> Option<&str> {
+    let content = detail.content.as_ref()?;
+    std::str::from_utf8(&content.head.bytes).ok()
+}
+
+pub fn json(detail: &Detail) -> Value {
+    let row = match &detail.row {
+        Load::Loaded(Some(fields)) => Value::Object(
+            fields
+                .iter()
+                .map(|f| {
+                    (
+                        f.column.clone(),
+                        f.value.clone().map_or(Value::Null, Value::String),
+                    )
+                })
+                .collect(),
+        ),
+        Load::Loaded(None) => Value::Null,
+        Load::Failed(e) => json!({ "error": e }),
+        _ => Value::Null,
+    };
+    let references: Vec<Value> = detail
+        .hops
+        .iter()
+        .map(|h| json!({ "from": h.from, "to": h.to, "state": state(&h.state) }))
+        .collect();
+    let documents: Vec<Value> = detail
+        .documents
+        .iter()
+        .map(|(title, d)| {
+            json!({ "title": title, "document": Bson::Document(d.clone()).into_relaxed_extjson() })
+        })
+        .collect();
+    let content = detail.content.as_ref().map(|c| {
+        json!({
+            "key": c.key,
+            "size": c.head.meta.size,
+            "content_type": c.head.meta.content_type,
+            "etag": c.head.meta.etag,
+            "last_modified": c.head.meta.last_modified,
+            "bytes_read": c.head.bytes.len(),
+            "truncated": c.truncated(),
+            "text": text(detail),
+        })
+    });
+    json!({
+        "table": detail.table.name,
+        "id": detail.id.to_string(),
+        "row": row,
+        "references": references,
+        "documents": documents,
+        "content": content,
+    })
+}
+
+pub fn markdown(detail: &Detail) -> String {
+    let mut out = format!("# {}/{}\n\n## Row\n\n", detail.table.name, detail.id);
+    match &detail.row {
+        Load::Loaded(Some(fields)) => {
+            out.push_str("| column | value |\n|---|---|\n");
+            for f in fields {
+                let value = f.value.as_deref().unwrap_or("NULL");
+                let value: String = value.replace('|', "\\|").replace('\n', " ");
+                out.push_str(&format!("| {} | {value} |\n", f.column));
+            }
+        }
+        Load::Failed(e) => out.push_str(&format!("could not be read: {e}\n")),
+        _ => out.push_str("no such row\n"),
+    }
+    if !detail.hops.is_empty() {
+        out.push_str("\n## References\n\n");
+        for h in &detail.hops {
+            out.push_str(&format!("- {} → {}: {}\n", h.from, h.to, state(&h.state)));
+        }
+    }
+    for (title, d) in &detail.documents {
+        let pretty = serde_json::to_string_pretty(&Bson::Document(d.clone()).into_relaxed_extjson())
+            .unwrap_or_default();
+        out.push_str(&format!("\n## Document {title}\n\n```json\n{pretty}\n```\n"));
+    }
+    if let Some(c) = &detail.content {
+        out.push_str(&format!(
+            "\n## Content s3 {} ({} bytes{})\n\n",
+            c.key,
+            c.head.meta.size,
+            if c.truncated() {
+                format!(", first {} here", c.head.bytes.len())
+            } else {
+                String::new()
+            }
+        ));
+        match text(detail) {
+            Some(text) if c.key.ends_with(".md") => out.push_str(text),
+            Some(text) => out.push_str(&format!("```\n{text}\n```\n")),
+            None => out.push_str("(binary: not included; s saves the object)\n"),
+        }
+    }
+    out
+}

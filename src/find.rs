@@ -1,0 +1,340 @@
+//! Finding anything from a clue (an id in a log line, a key in a ticket): which table
+//! holds a UUID, which collection an ObjectId and which rows point at it, which rows and
+//! documents name an S3 key; and where a row sits in the tree, tenant first. The TUI's
+//! jump and the `get`/`path` commands both use this.
+
+use std::collections::HashSet;
+
+use anyhow::{Context, anyhow};
+use futures::future::join_all;
+use mongodb::bson::{Bson, oid::ObjectId};
+use uuid::Uuid;
+
+use crate::schema::{self, COLLECTIONS, ForeignKey, Reference, TABLES, Table};
+use crate::store::read::{Field, Item, ObjectMeta, label};
+use crate::store::source::Source;
+
+/// Rows listed per referring column.
+const REFERRING_LIMIT: u32 = 20;
+/// Deeper than any real tree; a longer chain is a cycle the seen-set missed.
+const MAX_DEPTH: usize = 64;
+
+/// What the user pasted, recognised by its shape.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Clue {
+    Row(Uuid),
+    Document(ObjectId),
+    Key(String),
+}
+
+impl Clue {
+    /// A UUID, a 24-hex ObjectId (also `ObjectId("…")`), or else an S3 key (an
+    /// `s3://bucket/` prefix is dropped). Quotes and spaces around it are ignored.
+    pub fn parse(text: &str) -> Option<Clue> {
+        let text = text.trim().trim_matches(|c| c == '"' || c == '\'' || c == '`');
+        let text = text
+            .strip_prefix("ObjectId(")
+            .and_then(|t| t.strip_suffix(')'))
+            .map(|t| t.trim_matches(|c| c == '"' || c == '\''))
+            .unwrap_or(text);
+        if text.is_empty() {
+            return None;
+        }
+        if let Ok(id) = Uuid::parse_str(text) {
+            return Some(Clue::Row(id));
+        }
+        if text.len() == 24
+            && let Ok(id) = ObjectId::parse_str(text)
+        {
+            return Some(Clue::Document(id));
+        }
+        let key = match text.strip_prefix("s3://") {
+            Some(rest) => rest.split_once('/').map_or(rest, |(_, key)| key),
+            None => text,
+        };
+        Some(Clue::Key(key.to_string()))
+    }
+}
+
+/// Where a clue was found.
+#[derive(Debug, Clone)]
+pub enum Place {
+    Row {
+        table: &'static Table,
+        item: Item,
+    },
+    Document {
+        collection: &'static str,
+        id: ObjectId,
+    },
+    Object(ObjectMeta),
+}
+
+impl std::fmt::Display for Place {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Place::Row { table, item } => write!(f, "{}/{} {}", table.name, item.id, item.label),
+            Place::Document { collection, id } => write!(f, "{collection}/{id}"),
+            Place::Object(meta) => write!(f, "s3 {} ({} bytes)", meta.key, meta.size),
+        }
+    }
+}
+
+/// What a search found and where it looked.
+#[derive(Debug, Clone, Default)]
+pub struct Found {
+    /// Where the clue itself is: the row, the document, the object.
+    pub places: Vec<Place>,
+    /// Rows that point at it (a document's or an object's referrers), by `table.column`.
+    pub referrers: Vec<(&'static Table, &'static str, Item)>,
+    /// Every place searched, for "not found" messages.
+    pub looked: Vec<String>,
+    /// Lookups that failed (a store down): the search is incomplete.
+    pub errors: Vec<String>,
+}
+
+impl Found {
+    /// The row to show for the clue: the row itself, or the first row pointing at it.
+    pub fn row(&self) -> Option<(&'static Table, Uuid)> {
+        self.places
+            .iter()
+            .find_map(|p| match p {
+                Place::Row { table, item } => Some((*table, item.id)),
+                _ => None,
+            })
+            .or_else(|| self.referrers.first().map(|(t, _, item)| (*t, item.id)))
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.places.is_empty() && self.referrers.is_empty()
+    }
+
+    /// "not found in …" with where it looked, and what could not be searched.
+    pub fn not_found_message(&self, clue: &str) -> String {
+        let mut message = format!("{clue} not found; looked in {}", self.looked.join(", "));
+        if !self.errors.is_empty() {
+            message.push_str(&format!(" (incomplete: {})", self.errors.join("; ")));
+        }
+        message
+    }
+}
+
+/// Searches every place the clue's shape can be, in parallel.
+pub async fn find(source: &Source, clue: &Clue) -> Found {
+    let mut found = Found::default();
+    match clue {
+        Clue::Row(id) => {
+            found.looked.push(format!(
+                "the primary keys of {} PostgreSQL tables",
+                TABLES.len()
+            ));
+            let lookups = join_all(TABLES.iter().map(|t| source.item(t, *id))).await;
+            for (table, result) in TABLES.iter().zip(lookups) {
+                match result {
+                    Ok(Some(item)) => found.places.push(Place::Row { table, item }),
+                    Ok(None) => {}
+                    Err(e) => found.errors.push(format!("{}: {e:#}", table.name)),
+                }
+            }
+        }
+        Clue::Document(id) => {
+            found.looked.push(format!(
+                "_id in MongoDB {}",
+                COLLECTIONS
+                    .iter()
+                    .map(|c| c.name)
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            ));
+            let lookups = join_all(COLLECTIONS.iter().map(|c| source.document(c.name, *id))).await;
+            for (collection, result) in COLLECTIONS.iter().zip(lookups) {
+                match result {
+                    Ok(Some(_)) => found.places.push(Place::Document {
+                        collection: collection.name,
+                        id: *id,
+                    }),
+                    Ok(None) => {}
+                    Err(e) => found.errors.push(format!("{}: {e:#}", collection.name)),
+                }
+            }
+            referrers(source, &id.to_hex(), true, &mut found).await;
+        }
+        Clue::Key(key) => {
+            found.looked.push("the S3 bucket".into());
+            match source.object_meta(key).await {
+                Ok(Some(meta)) => found.places.push(Place::Object(meta)),
+                Ok(None) => {}
+                Err(e) => found.errors.push(format!("S3: {e:#}")),
+            }
+            // Documents naming the key, and the rows pointing at those documents.
+            for collection in COLLECTIONS {
+                let Some(field) = collection.s3_key_field else {
+                    continue;
+                };
+                found.looked.push(format!("{}.{field}", collection.name));
+                let documents = source
+                    .documents_where(collection.name, field, Bson::String(key.clone()), 5)
+                    .await;
+                match documents {
+                    Ok(documents) => {
+                        for document in documents {
+                            if let Ok(id) = document.get_object_id("_id") {
+                                found.places.push(Place::Document {
+                                    collection: collection.name,
+                                    id,
+                                });
+                                referrers(source, &id.to_hex(), true, &mut found).await;
+                            }
+                        }
+                    }
+                    Err(e) => found.errors.push(format!("{}: {e:#}", collection.name)),
+                }
+            }
+            referrers(source, key, false, &mut found).await;
+        }
+    }
+    found
+}
+
+/// Rows whose reference columns (MongoDB ones when `mongo`, else S3 ones) hold `value`.
+async fn referrers(source: &Source, value: &str, mongo: bool, found: &mut Found) {
+    let columns: Vec<(&'static Table, &'static str)> = TABLES
+        .iter()
+        .flat_map(|t| {
+            t.references.iter().filter_map(move |r| {
+                let wanted = matches!(r, Reference::Mongo { .. }) == mongo;
+                wanted.then_some((t, r.column()))
+            })
+        })
+        .collect();
+    found.looked.extend(
+        columns
+            .iter()
+            .map(|(t, c)| format!("{}.{c}", t.name))
+            .filter(|l| !found.looked.contains(l))
+            .collect::<Vec<_>>(),
+    );
+    let lookups = join_all(
+        columns
+            .iter()
+            .map(|(t, c)| source.referring(t, c, value, REFERRING_LIMIT)),
+    )
+    .await;
+    for ((table, column), result) in columns.into_iter().zip(lookups) {
+        match result {
+            Ok(items) => found
+                .referrers
+                .extend(items.into_iter().map(|item| (table, column, item))),
+            Err(e) => found.errors.push(format!("{}.{column}: {e:#}", table.name)),
+        }
+    }
+}
+
+/// One level of a row's place in the tree.
+#[derive(Debug, Clone)]
+pub struct Step {
+    pub table: &'static Table,
+    /// The foreign key it hangs from (None for the tenant, which hangs from the root).
+    pub via: Option<&'static ForeignKey>,
+    pub item: Item,
+}
+
+/// The row as a tree node shows it, from its fields.
+pub fn item_of(table: &Table, id: Uuid, fields: &[Field]) -> Item {
+    let value = |column: &str| {
+        fields
+            .iter()
+            .find(|f| f.column == column)
+            .and_then(|f| f.value.clone())
+    };
+    let values: Vec<Option<String>> = table.label.iter().map(|c| value(c)).collect();
+    Item {
+        id,
+        created_at: value("created_at")
+            .and_then(|at| chrono::DateTime::parse_from_rfc3339(&at).ok())
+            .map(|at| at.with_timezone(&chrono::Utc))
+            .unwrap_or_default(),
+        label: label(table, &values),
+        status: table.status.and_then(value),
+    }
+}
+
+/// The row's ancestry, tenant first and the row last, following the edges the tree
+/// shows. Fails with the reason on a missing row, a parent cycle or a row that hangs
+/// from nothing.
+pub async fn ancestry(source: &Source, table: &'static Table, id: Uuid) -> anyhow::Result<Vec<Step>> {
+    let mut steps: Vec<Step> = Vec::new();
+    let mut seen = HashSet::new();
+    let (mut table, mut id) = (table, id);
+    loop {
+        if !seen.insert((table.name, id)) || steps.len() > MAX_DEPTH {
+            return Err(anyhow!(
+                "{}/{id} is in a cycle of parents: it has no place in the tree",
+                table.name
+            ));
+        }
+        let fields = source
+            .row(table, id)
+            .await?
+            .with_context(|| match steps.last() {
+                None => format!("{}/{id} does not exist", table.name),
+                Some(child) => format!(
+                    "{}/{id}, the parent of {}/{}, does not exist",
+                    table.name, child.table.name, child.item.id
+                ),
+            })?;
+        let value = |column: &str| {
+            fields
+                .iter()
+                .find(|f| f.column == column)
+                .and_then(|f| f.value.clone())
+        };
+        let via = schema::tree_parent(table, value);
+        let item = item_of(table, id, &fields);
+        steps.push(Step { table, via, item });
+        let Some(fk) = via else {
+            if table.name != "tenants" {
+                return Err(anyhow!(
+                    "{}/{id} hangs from no row the tree shows",
+                    table.name
+                ));
+            }
+            break;
+        };
+        let parent = value(fk.column)
+            .and_then(|v| v.parse().ok())
+            .with_context(|| format!("{}.{} is not a row id", table.name, fk.column))?;
+        table = schema::table(fk.target).context("the schema names its targets")?;
+        id = parent;
+    }
+    steps.reverse();
+    Ok(steps)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn clues_are_recognised_by_shape() {
+        let uuid = "0195d2a4-7b1c-7000-8000-000000000001";
+        assert_eq!(Clue::parse(uuid), Some(Clue::Row(uuid.parse().unwrap())));
+        assert_eq!(
+            Clue::parse(&format!(" \"{uuid}\" ")),
+            Some(Clue::Row(uuid.parse().unwrap()))
+        );
+        let oid = "6a5f0c2e9b1d4e7f8a9b0c1d";
+        let parsed = Some(Clue::Document(ObjectId::parse_str(oid).unwrap()));
+        assert_eq!(Clue::parse(oid), parsed);
+        assert_eq!(Clue::parse(&format!("ObjectId(\"{oid}\")")), parsed);
+        assert_eq!(
+            Clue::parse("s3://bucket/tenants/a/b.md"),
+            Some(Clue::Key("tenants/a/b.md".into()))
+        );
+        assert_eq!(
+            Clue::parse("tenants/a/b.md"),
+            Some(Clue::Key("tenants/a/b.md".into()))
+        );
+        assert_eq!(Clue::parse("   "), None);
+    }
+}
