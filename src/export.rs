@@ -97,9 +97,12 @@ pub fn markdown(detail: &Detail) -> String {
         }
     }
     for (title, d) in &detail.documents {
-        let pretty = serde_json::to_string_pretty(&Bson::Document(d.clone()).into_relaxed_extjson())
-            .unwrap_or_default();
-        out.push_str(&format!("\n## Document {title}\n\n```json\n{pretty}\n```\n"));
+        let pretty =
+            serde_json::to_string_pretty(&Bson::Document(d.clone()).into_relaxed_extjson())
+                .unwrap_or_default();
+        out.push_str(&format!(
+            "\n## Document {title}\n\n```json\n{pretty}\n```\n"
+        ));
     }
     if let Some(c) = &detail.content {
         out.push_str(&format!(

@@ -31,7 +31,9 @@ impl Clue {
     /// A UUID, a 24-hex ObjectId (also `ObjectId("…")`), or else an S3 key (an
     /// `s3://bucket/` prefix is dropped). Quotes and spaces around it are ignored.
     pub fn parse(text: &str) -> Option<Clue> {
-        let text = text.trim().trim_matches(|c| c == '"' || c == '\'' || c == '`');
+        let text = text
+            .trim()
+            .trim_matches(|c| c == '"' || c == '\'' || c == '`');
         let text = text
             .strip_prefix("ObjectId(")
             .and_then(|t| t.strip_suffix(')'))
@@ -262,7 +264,11 @@ pub fn item_of(table: &Table, id: Uuid, fields: &[Field]) -> Item {
 /// The row's ancestry, tenant first and the row last, following the edges the tree
 /// shows. Fails with the reason on a missing row, a parent cycle or a row that hangs
 /// from nothing.
-pub async fn ancestry(source: &Source, table: &'static Table, id: Uuid) -> anyhow::Result<Vec<Step>> {
+pub async fn ancestry(
+    source: &Source,
+    table: &'static Table,
+    id: Uuid,
+) -> anyhow::Result<Vec<Step>> {
     let mut steps: Vec<Step> = Vec::new();
     let mut seen = HashSet::new();
     let (mut table, mut id) = (table, id);

@@ -11,12 +11,12 @@ use uuid::Uuid;
 
 use super::detail::{Content, Hop, HopState, Resolved};
 use super::picker;
-use crate::store::read::TenantEntry;
 use super::queries;
 use super::results::ResultLine;
 use super::tree::{Path, Request, Ticket};
 use crate::find::{Clue, Found, Step, ancestry, find};
 use crate::schema::{self, Reference, Table};
+use crate::store::read::TenantEntry;
 use crate::store::read::{Count, Page};
 use crate::store::source::Source;
 
@@ -80,7 +80,10 @@ pub enum Msg {
         done: bool,
     },
     /// The picker's ranking for its query.
-    Ranked { ticket: Ticket, matches: Vec<u32> },
+    Ranked {
+        ticket: Ticket,
+        matches: Vec<u32>,
+    },
 }
 
 /// What a results list shows.
@@ -119,7 +122,10 @@ pub enum Effect {
     /// Check each store once (at start, and on reload).
     Ping,
     /// Search every store for a pasted id.
-    Find { ticket: Ticket, text: String },
+    Find {
+        ticket: Ticket,
+        text: String,
+    },
     /// Work out a row's ancestry, to open the tree down to it.
     Reveal {
         ticket: Ticket,
@@ -127,9 +133,14 @@ pub enum Effect {
         id: Uuid,
     },
     /// Answer a question in the results list.
-    Ask { ticket: Ticket, question: Question },
+    Ask {
+        ticket: Ticket,
+        question: Question,
+    },
     /// Load every tenant for the picker, page by page.
-    LoadTenants { ticket: Ticket },
+    LoadTenants {
+        ticket: Ticket,
+    },
     /// Rank the tenants for the picker's query (off the UI thread).
     Rank {
         ticket: Ticket,
@@ -139,7 +150,10 @@ pub enum Effect {
     /// Bytes for the terminal itself (an OSC 52 copy); the event loop writes them.
     Terminal(Vec<u8>),
     /// Write `contents` to a new file `path`.
-    Export { path: std::path::PathBuf, contents: String },
+    Export {
+        path: std::path::PathBuf,
+        contents: String,
+    },
 }
 
 /// Runs effects against the live stores.
@@ -260,13 +274,18 @@ impl Loader {
             Effect::Find { ticket, text } => {
                 tokio::spawn(async move {
                     let found = match Clue::parse(&text) {
-                        Some(clue) => match tokio::time::timeout(LOAD_TIMEOUT, find(&live, &clue)).await {
-                            Ok(found) => found,
-                            Err(_) => Found {
-                                errors: vec![format!("timed out after {} s", LOAD_TIMEOUT.as_secs())],
-                                ..Found::default()
-                            },
-                        },
+                        Some(clue) => {
+                            match tokio::time::timeout(LOAD_TIMEOUT, find(&live, &clue)).await {
+                                Ok(found) => found,
+                                Err(_) => Found {
+                                    errors: vec![format!(
+                                        "timed out after {} s",
+                                        LOAD_TIMEOUT.as_secs()
+                                    )],
+                                    ..Found::default()
+                                },
+                            }
+                        }
                         None => Found::default(),
                     };
                     let _ = tx.send(Msg::Found {
@@ -342,7 +361,9 @@ impl Loader {
                     }
                     .await;
                     let notice = match written {
-                        Ok(()) => format!("exported to {} ({} bytes)", path.display(), contents.len()),
+                        Ok(()) => {
+                            format!("exported to {} ({} bytes)", path.display(), contents.len())
+                        }
                         Err(e) => format!("exporting to {} failed: {e}", path.display()),
                     };
                     let _ = tx.send(Msg::Notice(notice));
@@ -364,7 +385,15 @@ async fn load_tenants(source: Arc<Source>, tx: UnboundedSender<Msg>, ticket: Tic
             }
             Err(e) => (Err(e), true),
         };
-        if tx.send(Msg::Tenants { ticket, result, done }).is_err() || done {
+        if tx
+            .send(Msg::Tenants {
+                ticket,
+                result,
+                done,
+            })
+            .is_err()
+            || done
+        {
             return;
         }
     }

@@ -23,14 +23,22 @@ use keymap::{Command, command_for};
 use loader::{Effect, Msg, Question, StoreKind};
 use picker::Picker;
 use prompt::{Palette, Prompt, PromptKind};
-use results::Results;
+use results::{ResultLine, Results, Target};
 use tree::{Selected, Tree};
 
 use crate::schema::{self, Table};
 use crate::store::read::{Filter, Listing};
 
-/// A row the panes can show: where jumps, marks and history lead.
+/// A row the panes can show: where jumps and marks lead.
 pub type Location = (&'static Table, Uuid);
+
+/// A place in the history: a row and the pane it was seen in.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Stop {
+    pub table: &'static Table,
+    pub id: Uuid,
+    pub pane: Pane,
+}
 
 /// A key that waits for a second one.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -78,6 +86,58 @@ impl Pane {
     }
 }
 
+/// Every value in the detail's documents that can be looked up: ObjectIds, UUID
+/// strings and S3 keys (the fields the schema says hold them), each with its field path.
+fn document_links(detail: &Detail) -> Vec<ResultLine> {
+    use mongodb::bson::Bson;
+    fn walk(value: &Bson, path: &str, key_field: Option<&str>, out: &mut Vec<ResultLine>) {
+        match value {
+            Bson::Document(d) => {
+                for (k, v) in d {
+                    let path = if path.is_empty() {
+                        k.clone()
+                    } else {
+                        format!("{path}.{k}")
+                    };
+                    walk(v, &path, key_field, out);
+                }
+            }
+            Bson::Array(items) => {
+                for (i, v) in items.iter().enumerate() {
+                    walk(v, &format!("{path}[{i}]"), key_field, out);
+                }
+            }
+            Bson::ObjectId(id) if path != "_id" => out.push(ResultLine::clue(
+                format!("{path}: ObjectId {id}"),
+                id.to_hex(),
+            )),
+            Bson::String(s) if Uuid::parse_str(s).is_ok() => {
+                out.push(ResultLine::clue(format!("{path}: {s}"), s.clone()))
+            }
+            Bson::String(s) if Some(path) == key_field => {
+                out.push(ResultLine::clue(format!("{path}: s3 {s}"), s.clone()))
+            }
+            Bson::Binary(b) if b.subtype == mongodb::bson::spec::BinarySubtype::Uuid => {
+                if let Ok(id) = Uuid::from_slice(&b.bytes) {
+                    out.push(ResultLine::clue(
+                        format!("{path}: UUID {id}"),
+                        id.to_string(),
+                    ));
+                }
+            }
+            _ => {}
+        }
+    }
+    let mut out = Vec::new();
+    for (title, document) in &detail.documents {
+        let collection = title.split('/').next().unwrap_or_default();
+        let key_field = schema::collection(collection).and_then(|c| c.s3_key_field);
+        out.push(ResultLine::heading(title.clone()));
+        walk(&Bson::Document(document.clone()), "", key_field, &mut out);
+    }
+    out
+}
+
 /// What a store last did.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Health {
@@ -89,9 +149,9 @@ pub enum Health {
 pub struct App {
     pub tree: Tree,
     pub detail: Option<Detail>,
-    /// Where `[` and `]` lead: rows left by jumps, and rows gone back from.
-    pub back: Vec<Location>,
-    pub forward: Vec<Location>,
+    /// Where `[` and `]` lead: places left by jumps, and places gone back from.
+    pub back: Vec<Stop>,
+    pub forward: Vec<Stop>,
     pub marks: HashMap<char, Location>,
     pub prompt: Option<Prompt>,
     /// Lines submitted at the `:` prompt, oldest first.
@@ -402,6 +462,19 @@ impl App {
             }
             (Pane::Row, Command::PageUp) => detail.field = detail.field.saturating_sub(page),
             (Pane::Row, Command::Open) => return self.follow_link(),
+            (Pane::Document, Command::Open) => {
+                let lines = document_links(detail);
+                let ticket = self.ticket();
+                let mut results = Results::new(ticket, "Links in the documents".into());
+                results.loading = false;
+                results.lines = if lines.is_empty() {
+                    vec![ResultLine::heading("no ids or keys in these documents")]
+                } else {
+                    lines
+                };
+                self.results = Some(results);
+                return Vec::new();
+            }
             (_, Command::Down) => *scroll += 1,
             (_, Command::Up) => *scroll = scroll.saturating_sub(1),
             (_, Command::Top) => *scroll = 0,
@@ -437,7 +510,7 @@ impl App {
             .iter()
             .any(|r| r.column() == field.column)
         {
-            self.pane = if matches!(
+            let pane = if matches!(
                 detail
                     .table
                     .references
@@ -449,6 +522,7 @@ impl App {
             } else {
                 Pane::Document
             };
+            self.hop_to_pane(pane);
             return Vec::new();
         }
         let fk = detail
@@ -594,13 +668,34 @@ impl App {
     /// Shows `table`/`id`, remembering where it came from for `[`, and opens the tree
     /// down to it.
     pub fn jump(&mut self, table: &'static Table, id: Uuid) -> Vec<Effect> {
-        if let Some(here) = self.here()
-            && here != (table, id)
+        if let Some(here) = self.stop()
+            && (here.table, here.id) != (table, id)
         {
             self.back.push(here);
             self.forward.clear();
         }
         self.go(table, id)
+    }
+
+    /// Where the history would return to: the row shown, in the pane shown.
+    fn stop(&self) -> Option<Stop> {
+        let (table, id) = self.here()?;
+        let pane = if self.focus == Focus::Pane {
+            self.pane
+        } else {
+            Pane::Row
+        };
+        Some(Stop { table, id, pane })
+    }
+
+    /// A hop to another pane of the same row (a reference followed), kept in the history.
+    fn hop_to_pane(&mut self, pane: Pane) {
+        if let Some(here) = self.stop() {
+            self.back.push(here);
+            self.forward.clear();
+        }
+        self.pane = pane;
+        self.focus = Focus::Pane;
     }
 
     /// The row the panes show.
@@ -623,19 +718,37 @@ impl App {
     }
 
     fn step_history(&mut self, back: bool) -> Vec<Effect> {
-        let (from, to) = if back {
-            (&mut self.back, &mut self.forward)
+        let popped = if back {
+            self.back.pop()
         } else {
-            (&mut self.forward, &mut self.back)
+            self.forward.pop()
         };
-        let Some(target) = from.pop() else {
-            self.notice = Some(if back { "nothing to go back to" } else { "nothing to go forward to" }.into());
+        let Some(target) = popped else {
+            self.notice = Some(
+                if back {
+                    "nothing to go back to"
+                } else {
+                    "nothing to go forward to"
+                }
+                .into(),
+            );
             return Vec::new();
         };
-        if let Some(here) = self.detail.as_ref().map(|d| (d.table, d.id)) {
-            to.push(here);
+        if let Some(here) = self.stop() {
+            if back {
+                self.forward.push(here);
+            } else {
+                self.back.push(here);
+            }
         }
-        self.go(target.0, target.1)
+        self.pane = target.pane;
+        if target.pane != Pane::Row {
+            self.focus = Focus::Pane;
+        }
+        if self.here() == Some((target.table, target.id)) {
+            return Vec::new();
+        }
+        self.go(target.table, target.id)
     }
 
     /// The tenant of what is shown or selected.
@@ -669,11 +782,8 @@ impl App {
             KeyCode::Esc => self.prompt = None,
             KeyCode::Char('c') if ctrl => self.prompt = None,
             KeyCode::Char('u') if ctrl => prompt.input.clear(),
-            KeyCode::Backspace => {
-                if prompt.input.pop().is_none() {
-                    self.prompt = None;
-                }
-            }
+            // Backspace on an empty prompt closes it, as in vim.
+            KeyCode::Backspace if prompt.input.pop().is_none() => self.prompt = None,
             KeyCode::Up => prompt.browse(&self.palette_history, true),
             KeyCode::Down => prompt.browse(&self.palette_history, false),
             KeyCode::Tab => {
@@ -773,16 +883,17 @@ impl App {
             null_column: None,
         }
         .with_filter(filter);
-        let name = self.tree.label_of("tenants", tenant).unwrap_or_else(|| tenant.to_string());
+        let name = self
+            .tree
+            .label_of("tenants", tenant)
+            .unwrap_or_else(|| tenant.to_string());
         self.focus = Focus::Tree;
         self.revealing = None;
-        let effects = self
-            .tree
+        self.tree
             .add_root(format!("{title} · {name}"), listing)
             .map(Effect::Tree)
             .into_iter()
-            .collect();
-        effects
+            .collect()
     }
 
     fn filter(&mut self, line: &str) -> Vec<Effect> {
@@ -798,7 +909,11 @@ impl App {
         }
         self.focus = Focus::Tree;
         self.revealing = None;
-        self.tree.filter_selected(filter).map(Effect::Tree).into_iter().collect()
+        self.tree
+            .filter_selected(filter)
+            .map(Effect::Tree)
+            .into_iter()
+            .collect()
     }
 
     /// Opens a results list answering `question`.
@@ -860,8 +975,16 @@ impl App {
                     format!("found {text} in {}", table.name)
                 });
                 // A document or object found: show it in its pane.
-                if !found.places.iter().any(|p| matches!(p, crate::find::Place::Row { .. })) {
-                    self.pane = if found.places.iter().any(|p| matches!(p, crate::find::Place::Object(_))) {
+                if !found
+                    .places
+                    .iter()
+                    .any(|p| matches!(p, crate::find::Place::Row { .. }))
+                {
+                    self.pane = if found
+                        .places
+                        .iter()
+                        .any(|p| matches!(p, crate::find::Place::Object(_)))
+                    {
                         Pane::Content
                     } else {
                         Pane::Document
@@ -886,13 +1009,18 @@ impl App {
             Command::PageUp => results.step(-page),
             Command::Top => results.selected = 0,
             Command::Bottom => results.step(isize::MAX / 2),
-            Command::Open => {
-                if let Some((table, id)) = results.target() {
+            Command::Open => match results.target().cloned() {
+                Some(Target::Row(table, id)) => {
                     self.last_results = self.results.take();
                     self.focus = Focus::Tree;
                     return self.jump(table, id);
                 }
-            }
+                Some(Target::Clue(clue)) => {
+                    self.last_results = self.results.take();
+                    return self.palette(Palette::Find(clue));
+                }
+                None => {}
+            },
             Command::Escape | Command::Close | Command::Quit => {
                 self.last_results = self.results.take();
             }
@@ -1150,7 +1278,12 @@ mod tests {
         assert_eq!(app.back.len(), 1, "the way back is kept");
         // Nothing further forward: a notice, no effect.
         assert!(app.command(Command::Forward).is_empty());
-        assert!(app.notice.as_deref().unwrap().contains("nothing to go forward"));
+        assert!(
+            app.notice
+                .as_deref()
+                .unwrap()
+                .contains("nothing to go forward")
+        );
     }
 
     #[test]

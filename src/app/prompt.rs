@@ -28,14 +28,32 @@ pub struct Prompt {
 
 /// The palette's commands, with what they take, for completion and `:help`.
 pub const COMMANDS: &[(&str, &str)] = &[
-    ("id", "ID: jump to a row, document or object by UUID, ObjectId or S3 key"),
+    (
+        "id",
+        "ID: jump to a row, document or object by UUID, ObjectId or S3 key",
+    ),
     ("tenant", "NAME: pick a tenant (fuzzy)"),
-    ("failed", "failed or timed-out runs of the current tenant, newest first"),
-    ("stuck", "[MINUTES]: runs still running after MINUTES (default 60)"),
-    ("cost", "LLM tokens and cost by strategy, goal, deliverable and run"),
+    (
+        "failed",
+        "failed or timed-out runs of the current tenant, newest first",
+    ),
+    (
+        "stuck",
+        "[MINUTES]: runs still running after MINUTES (default 60)",
+    ),
+    (
+        "cost",
+        "LLM tokens and cost by strategy, goal, deliverable and run",
+    ),
     ("broken", "every dangling reference of the current tenant"),
-    ("refs", "what points at the selected row, document or object"),
-    ("filter", "TEXT status:S: narrow the selected group (the same as /)"),
+    (
+        "refs",
+        "what points at the selected row, document or object",
+    ),
+    (
+        "filter",
+        "TEXT status:S: narrow the selected group (the same as /)",
+    ),
     ("help", "the keys and these commands"),
 ];
 
@@ -46,7 +64,9 @@ pub enum Palette {
     Find(String),
     Tenant(String),
     Failed,
-    Stuck { minutes: u32 },
+    Stuck {
+        minutes: u32,
+    },
     Cost,
     Broken,
     Refs,
@@ -154,15 +174,9 @@ mod tests {
             Palette::parse("stuck 15"),
             Ok(Palette::Stuck { minutes: 15 })
         );
-        assert_eq!(
-            Palette::parse("stuck"),
-            Ok(Palette::Stuck { minutes: 60 })
-        );
+        assert_eq!(Palette::parse("stuck"), Ok(Palette::Stuck { minutes: 60 }));
         assert!(Palette::parse("stuck soon").is_err());
-        assert_eq!(
-            Palette::parse(" id  abc "),
-            Ok(Palette::Find("abc".into()))
-        );
+        assert_eq!(Palette::parse(" id  abc "), Ok(Palette::Find("abc".into())));
         assert_eq!(
             Palette::parse("6a5f0c2e9b1d4e7f8a9b0c1d"),
             Ok(Palette::Find("6a5f0c2e9b1d4e7f8a9b0c1d".into()))

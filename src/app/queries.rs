@@ -63,7 +63,10 @@ pub async fn referrers_of_row(
             continue;
         }
         let n = thousands(count.n) + if count.capped { "+" } else { "" };
-        lines.push(ResultLine::heading(format!("{}.{column} ({n})", child.name)));
+        lines.push(ResultLine::heading(format!(
+            "{}.{column} ({n})",
+            child.name
+        )));
         for item in items {
             lines.push(ResultLine::row(item_text(&item), child, item.id));
         }

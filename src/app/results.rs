@@ -6,11 +6,19 @@ use uuid::Uuid;
 use super::tree::Ticket;
 use crate::schema::Table;
 
-/// One line of results, and the row it leads to, if any.
+/// Where a line leads.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Target {
+    Row(&'static Table, Uuid),
+    /// An id or key still to be looked up (a link inside a document).
+    Clue(String),
+}
+
+/// One line of results, and where it leads, if anywhere.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ResultLine {
     pub text: String,
-    pub target: Option<(&'static Table, Uuid)>,
+    pub target: Option<Target>,
 }
 
 impl ResultLine {
@@ -24,7 +32,14 @@ impl ResultLine {
     pub fn row(text: impl Into<String>, table: &'static Table, id: Uuid) -> ResultLine {
         ResultLine {
             text: text.into(),
-            target: Some((table, id)),
+            target: Some(Target::Row(table, id)),
+        }
+    }
+
+    pub fn clue(text: impl Into<String>, clue: String) -> ResultLine {
+        ResultLine {
+            text: text.into(),
+            target: Some(Target::Clue(clue)),
         }
     }
 }
@@ -52,9 +67,9 @@ impl Results {
         }
     }
 
-    /// Lines whose target is a row, the ones Enter can jump to.
-    pub fn targets(&self) -> impl Iterator<Item = (&'static Table, Uuid)> + '_ {
-        self.lines.iter().filter_map(|l| l.target)
+    /// Lines Enter can jump from.
+    pub fn targets(&self) -> impl Iterator<Item = &Target> + '_ {
+        self.lines.iter().filter_map(|l| l.target.as_ref())
     }
 
     /// Moves the selection by `delta` lines, staying in bounds.
@@ -63,8 +78,10 @@ impl Results {
         self.selected = self.selected.saturating_add_signed(delta).min(last);
     }
 
-    /// The row the selected line leads to, if any.
-    pub fn target(&self) -> Option<(&'static Table, Uuid)> {
-        self.lines.get(self.selected).and_then(|l| l.target)
+    /// Where the selected line leads, if anywhere.
+    pub fn target(&self) -> Option<&Target> {
+        self.lines
+            .get(self.selected)
+            .and_then(|l| l.target.as_ref())
     }
 }

@@ -10,8 +10,8 @@ use ratatui::text::{Line, Span};
 use tui_tree_widget::{TreeItem, TreeState};
 use uuid::Uuid;
 
-use crate::schema::{Shown, TABLES, Table};
 use crate::find::Step;
+use crate::schema::{Shown, TABLES, Table};
 use crate::store::read::{Count, Cursor, Filter, Item, Listing, Page};
 use crate::ui::sanitize::clean_line;
 
@@ -243,6 +243,16 @@ impl Tree {
     /// Whether the model has a row or group at `path`.
     pub fn contains(&self, path: &[NodeId]) -> bool {
         self.rows.contains_key(path) || self.groups.contains_key(path)
+    }
+
+    /// The rows loaded so far in the group at `path`.
+    pub fn group_items(&self, path: &[NodeId]) -> Option<&[Item]> {
+        self.groups.get(path).map(|g| g.items.as_slice())
+    }
+
+    /// The paths of the top-level groups (query results first, then the tenants).
+    pub fn roots(&self) -> &[Path] {
+        &self.roots
     }
 
     /// Rows loaded so far in the group at `path`, and whether there are more.
@@ -477,7 +487,11 @@ impl Tree {
 
     /// Rebuilds the widget items from the model (after every change, not every frame).
     pub fn rebuild(&mut self) {
-        self.items = self.roots.iter().map(|root| self.group_item(root)).collect();
+        self.items = self
+            .roots
+            .iter()
+            .map(|root| self.group_item(root))
+            .collect();
     }
 
     /// Adds a top-level group listing `listing` (a query's results) above the tenants,
@@ -535,7 +549,8 @@ impl Tree {
         group.items.clear();
         group.next = None;
         group.more = None;
-        self.groups.retain(|p, _| p == &path || !p.starts_with(&path));
+        self.groups
+            .retain(|p, _| p == &path || !p.starts_with(&path));
         self.rows.retain(|p, _| !p.starts_with(&path));
         self.state.open(path.clone());
         self.state.select(path.clone());

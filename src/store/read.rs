@@ -430,7 +430,12 @@ impl Live {
             .await
             .context("listing tenants")?;
         let next = (rows.len() == TENANT_PAGE as usize)
-            .then(|| rows.last().map(|r| Cursor { created_at: r.1, id: r.0 }))
+            .then(|| {
+                rows.last().map(|r| Cursor {
+                    created_at: r.1,
+                    id: r.0,
+                })
+            })
             .flatten();
         let entries = rows
             .into_iter()

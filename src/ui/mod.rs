@@ -434,7 +434,9 @@ fn draw_status(frame: &mut Frame, app: &App, area: Rect) {
             Span::styled(
                 match prompt.kind {
                     PromptKind::Command => "   Enter run · Tab complete · ↑↓ history · Esc cancel",
-                    PromptKind::Filter => "   text and/or status:failed,timed_out · empty clears · Esc cancel",
+                    PromptKind::Filter => {
+                        "   text and/or status:failed,timed_out · empty clears · Esc cancel"
+                    }
                 },
                 Style::new().fg(Color::DarkGray),
             ),

@@ -84,7 +84,8 @@ impl Ui {
     /// Types `text` as keys (into the prompt or the picker), without pressing Enter.
     pub async fn type_text(&mut self, text: &str) {
         for c in text.chars() {
-            self.driver.key(KeyEvent::new(KeyCode::Char(c), KeyModifiers::NONE));
+            self.driver
+                .key(KeyEvent::new(KeyCode::Char(c), KeyModifiers::NONE));
         }
         self.settle().await;
     }
