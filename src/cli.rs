@@ -49,6 +49,24 @@ pub enum Command {
         #[arg(long)]
         redact_pii: bool,
     },
+    /// Find an id (a row's UUID, a document's ObjectId, an S3 key) and print it with every
+    /// reference resolved. Exit 0 found, 1 not found, 2 on errors.
+    Get {
+        id: String,
+        /// JSON instead of text.
+        #[arg(long)]
+        json: bool,
+        /// Include the object's text (all of it).
+        #[arg(long)]
+        content: bool,
+    },
+    /// Print where an id sits in the tree: tenant first, one line per level.
+    Path {
+        id: String,
+        /// JSON instead of text.
+        #[arg(long)]
+        json: bool,
+    },
     /// Development commands. These WRITE to the configured stores.
     #[command(subcommand)]
     Dev(DevCommand),
@@ -125,8 +143,34 @@ pub async fn run(mut cli: Cli) -> anyhow::Result<ExitCode> {
             }
             Ok(ExitCode::SUCCESS)
         }
+        Some(Command::Get { id, json, content }) => {
+            let source = read_source(&cli.stores, cli.snapshot.as_deref()).await?;
+            crate::get::get(source, &id, json, content).await
+        }
+        Some(Command::Path { id, json }) => {
+            let source = read_source(&cli.stores, cli.snapshot.as_deref()).await?;
+            crate::get::path(source, &id, json).await
+        }
         Some(Command::Dev(command)) => dev_command(&cli.stores, command).await,
     }
+}
+
+/// The stores a reading command uses: the snapshot when `--snapshot` is given, else the
+/// live stores, refusing when none is configured.
+async fn read_source(
+    stores: &StoreArgs,
+    snapshot: Option<&std::path::Path>,
+) -> anyhow::Result<crate::store::source::Source> {
+    crate::logging::init(stores.log.clone());
+    if let Some(path) = snapshot {
+        let snapshot = crate::store::snapshot::Snapshot::open(path).await?;
+        return Ok(crate::store::source::Source::Snapshot(snapshot));
+    }
+    let (source, problems) = crate::explore::connect(stores.clone()).await;
+    if problems.len() == 3 {
+        anyhow::bail!("no store configured (--pg, --mongo, --bucket or a config file)");
+    }
+    Ok(source)
 }
 
 async fn dev_command(stores: &StoreArgs, command: DevCommand) -> anyhow::Result<ExitCode> {

@@ -8,7 +8,8 @@ use serde_json::{Value, json};
 use crate::app::detail::{Detail, HopState};
 use crate::app::tree::Load;
 
-fn state(state: &HopState) -> String {
+/// A hop's state in words.
+pub fn hop_state(state: &HopState) -> String {
     match state {
         HopState::Loading => "loading".into(),
         HopState::Resolved => "resolved".into(),
@@ -45,7 +46,7 @@ pub fn json(detail: &Detail) -> Value {
     let references: Vec<Value> = detail
         .hops
         .iter()
-        .map(|h| json!({ "from": h.from, "to": h.to, "state": state(&h.state) }))
+        .map(|h| json!({ "from": h.from, "to": h.to, "state": hop_state(&h.state) }))
         .collect();
     let documents: Vec<Value> = detail
         .documents
@@ -93,7 +94,12 @@ pub fn markdown(detail: &Detail) -> String {
     if !detail.hops.is_empty() {
         out.push_str("\n## References\n\n");
         for h in &detail.hops {
-            out.push_str(&format!("- {} → {}: {}\n", h.from, h.to, state(&h.state)));
+            out.push_str(&format!(
+                "- {} → {}: {}\n",
+                h.from,
+                h.to,
+                hop_state(&h.state)
+            ));
         }
     }
     for (title, d) in &detail.documents {

@@ -9,6 +9,7 @@ pub mod dev;
 pub mod explore;
 pub mod export;
 pub mod find;
+pub mod get;
 pub mod logging;
 pub mod schema;
 pub mod seed;

@@ -9,7 +9,7 @@ use tokio::sync::mpsc::UnboundedSender;
 use tokio::task::JoinHandle;
 use uuid::Uuid;
 
-use super::detail::{Content, Hop, HopState, Resolved};
+use super::detail::{Content, Detail, Hop, HopState, Resolved};
 use super::picker;
 use super::queries;
 use super::results::ResultLine;
@@ -451,6 +451,19 @@ async fn ping(source: Arc<Source>, tx: UnboundedSender<Msg>) {
             health(&tx, store, &result);
         }
     }
+}
+
+/// Resolves a row completely (the same steps the panes show), for the command line.
+pub async fn resolve_detail(source: Arc<Source>, table: &'static Table, id: Uuid) -> Detail {
+    let (tx, mut rx) = tokio::sync::mpsc::unbounded_channel();
+    resolve(source, tx, 1, table, id).await;
+    let mut detail = Detail::new(1, table, id);
+    while let Ok(msg) = rx.try_recv() {
+        if let Msg::Detail { update, .. } = msg {
+            detail.apply(update);
+        }
+    }
+    detail
 }
 
 /// Reads a row and follows every reference the schema declares for its table, reporting
