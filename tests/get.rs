@@ -169,7 +169,7 @@ async fn get_resolves_every_reference_of_a_row_a_document_or_a_key() {
     // Text: the row's columns, the chain, the document, the object.
     let run = tenantscope(s, &["get", &activity.to_string()]);
     assert!(run.stdout.starts_with(&format!("activities/{activity}\n")));
-    assert!(run.stdout.contains(&format!("  output_ref")));
+    assert!(run.stdout.contains("  output_ref"));
     assert!(run.stdout.contains(&format!(
         "activities.output_ref → activity_outputs/{output_ref}: resolved"
     )));
