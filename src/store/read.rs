@@ -160,32 +160,42 @@ impl Listing {
         }
     }
 
-    /// The WHERE clause (without keyset) for PostgreSQL, with its binds from `$1`.
-    fn predicate(&self) -> (String, Vec<Bind>) {
+    /// The WHERE clause (without keyset) for PostgreSQL, its binds appended to `binds`
+    /// (placeholders continue from there).
+    fn predicate(&self, binds: &mut Vec<Bind>) -> String {
         let (base, filter) = self.parts();
-        let (mut clause, mut binds) = match base {
+        let mut clause = match base {
             Listing::Children {
                 column,
                 null_column,
                 parent,
                 ..
             } => {
-                let mut clause = format!("{column} = $1");
+                binds.push(Bind::Id(*parent));
+                let mut clause = format!("{column} = ${}", binds.len());
                 if let Some(null_column) = null_column {
                     clause.push_str(&format!(" and {null_column} is null"));
                 }
-                (clause, vec![Bind::Id(*parent)])
+                clause
             }
-            _ => ("true".to_string(), Vec::new()),
+            _ => "true".to_string(),
         };
         let table = self.table();
         if let Some(filter) = filter {
             if !filter.statuses.is_empty() {
                 match table.status {
-                    Some(status) => {
-                        binds.push(Bind::Texts(filter.statuses.clone()));
-                        clause.push_str(&format!(" and {status}::text = any(${})", binds.len()));
-                    }
+                    // One status is an equality the index serves in order; `any` is not.
+                    Some(status) => match filter.statuses.as_slice() {
+                        [one] => {
+                            binds.push(Bind::Text(one.clone()));
+                            clause.push_str(&format!(" and {status}::text = ${}", binds.len()));
+                        }
+                        many => {
+                            binds.push(Bind::Texts(many.to_vec()));
+                            clause
+                                .push_str(&format!(" and {status}::text = any(${})", binds.len()));
+                        }
+                    },
                     None => clause.push_str(" and false"),
                 }
             }
@@ -207,7 +217,28 @@ impl Listing {
                 clause.push_str(&format!(" and started_at < ${}", binds.len()));
             }
         }
-        (clause, binds)
+        clause
+    }
+
+    /// The listing as listings of one status each when it filters on several: each is
+    /// then read in order along a `(parent, status, created_at, id)` index and merged,
+    /// where `status = any(…)` would sort every match before the first page.
+    fn per_status(&self) -> Vec<Listing> {
+        match self.parts() {
+            (base, Some(filter)) if filter.statuses.len() > 1 && self.table().status.is_some() => {
+                filter
+                    .statuses
+                    .iter()
+                    .map(|status| {
+                        base.with_filter(Filter {
+                            statuses: vec![status.clone()],
+                            ..filter.clone()
+                        })
+                    })
+                    .collect()
+            }
+            _ => vec![self.clone()],
+        }
     }
 }
 
@@ -370,23 +401,38 @@ impl Live {
         let status = table
             .status
             .map_or("null".to_string(), |c| format!("{c}::text"));
-        let (mut predicate, mut binds) = listing.predicate();
-        if let Some(cursor) = after {
-            predicate.push_str(&format!(
-                " and (created_at, id) < (${}, ${})",
-                binds.len() + 1,
-                binds.len() + 2
-            ));
-            binds.push(Bind::Time(cursor.created_at));
-            binds.push(Bind::Id(cursor.id));
-        }
-        let sql = format!(
-            "select id, created_at, {}, {status} \
-             from {} where {predicate} order by created_at desc, id desc limit {}",
-            label_array(table),
-            table.name,
-            limit + 1
-        );
+        let mut binds = Vec::new();
+        let selects: Vec<String> = listing
+            .per_status()
+            .iter()
+            .map(|branch| {
+                let mut predicate = branch.predicate(&mut binds);
+                if let Some(cursor) = after {
+                    binds.push(Bind::Time(cursor.created_at));
+                    binds.push(Bind::Id(cursor.id));
+                    predicate.push_str(&format!(
+                        " and (created_at, id) < (${}, ${})",
+                        binds.len() - 1,
+                        binds.len()
+                    ));
+                }
+                format!(
+                    "(select id, created_at, {} as labels, {status} as status from {} where {predicate} \
+                     order by created_at desc, id desc limit {})",
+                    label_array(table),
+                    table.name,
+                    limit + 1
+                )
+            })
+            .collect();
+        let sql = match selects.as_slice() {
+            [one] => one.clone(),
+            many => format!(
+                "select * from ({}) merged order by created_at desc, id desc limit {}",
+                many.join(" union all "),
+                limit + 1
+            ),
+        };
         type Listed = (Uuid, DateTime<Utc>, Vec<Option<String>>, Option<String>);
         let query = bind_all!(sqlx::query_as::<_, Listed>(AssertSqlSafe(sql)), binds);
         let rows = query
@@ -506,7 +552,8 @@ impl Live {
     /// How many rows `listing` has, counting at most `cap` + 1 of them.
     pub async fn count(&self, listing: &Listing, cap: u64) -> anyhow::Result<Count> {
         let table = listing.table();
-        let (predicate, binds) = listing.predicate();
+        let mut binds = Vec::new();
+        let predicate = listing.predicate(&mut binds);
         let sql = format!(
             "select count(*) from (select 1 from {} where {predicate} limit {}) capped",
             table.name,
