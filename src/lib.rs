@@ -2,12 +2,15 @@
 //! MongoDB and S3.
 
 pub mod app;
+pub mod check;
 pub mod cli;
 pub mod config;
 pub mod dev;
 pub mod explore;
 pub mod logging;
+pub mod outline;
 pub mod schema;
+pub mod scriptable;
 pub mod seed;
 pub mod snapshot;
 pub mod store;
