@@ -167,30 +167,6 @@ pub async fn check(
     Ok(summary)
 }
 
-/// Asks each store one cheap question, so an unreachable one fails first with its name.
-pub async fn reachable(live: &Live) -> anyhow::Result<()> {
-    let pg = live.pg.as_ref().context("check needs PostgreSQL (--pg)")?;
-    sqlx::query("select 1")
-        .execute(pg)
-        .await
-        .context("cannot reach PostgreSQL")?;
-    let db = live
-        .mongo
-        .as_ref()
-        .context("check needs MongoDB (--mongo)")?;
-    db.run_command(doc! { "ping": 1 })
-        .await
-        .context("cannot reach MongoDB")?;
-    let (s3, bucket) = live.s3.as_ref().context("check needs S3 (--bucket)")?;
-    s3.head_bucket()
-        .bucket(bucket)
-        .send()
-        .await
-        .map_err(aws_sdk_s3::Error::from)
-        .with_context(|| format!("cannot reach S3 bucket {bucket}"))?;
-    Ok(())
-}
-
 struct Checker<'a, F> {
     live: &'a Live,
     pg: &'a PgPool,

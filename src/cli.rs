@@ -149,9 +149,7 @@ pub async fn run(mut cli: Cli) -> anyhow::Result<ExitCode> {
         Some(Command::Check { tenant, json }) => {
             crate::logging::init(cli.stores.log.clone());
             let live = live_stores(&cli.stores).await?;
-            crate::check::reachable(&live)
-                .await
-                .with_context(|| crate::explore::describe(&cli.stores))?;
+            crate::scriptable::reachable(&live, &cli.stores, false).await?;
             let tenant = match tenant {
                 Some(t) => Some(resolve_tenant(&Source::Live(live.clone()), &t).await?.id),
                 None => None,
@@ -175,7 +173,10 @@ pub async fn run(mut cli: Cli) -> anyhow::Result<ExitCode> {
                         _ => None,
                     });
                     if let Some(reason) = pg_problem {
-                        anyhow::bail!("PostgreSQL {reason}");
+                        anyhow::bail!("{}", store_problem(StoreKind::Postgres, &reason));
+                    }
+                    if let Source::Live(live) = &source {
+                        crate::scriptable::reachable(live, &cli.stores, true).await?;
                     }
                     source
                 }
@@ -193,12 +194,26 @@ pub async fn run(mut cli: Cli) -> anyhow::Result<ExitCode> {
 /// The live stores, all three configured (a store that is not is a one-line error).
 async fn live_stores(stores: &StoreArgs) -> anyhow::Result<Live> {
     let (source, problems) = crate::explore::connect(stores.clone()).await;
-    if let Some(Msg::Health(_, Some(reason))) = problems.first() {
-        anyhow::bail!("{reason}");
+    if let Some(Msg::Health(store, Some(reason))) = problems.first() {
+        anyhow::bail!("{}", store_problem(*store, reason));
     }
     match source {
         Source::Live(live) => Ok(live),
         Source::Snapshot(_) => anyhow::bail!("this command reads live stores"),
+    }
+}
+
+/// A store's configuration problem as one line that names the store.
+fn store_problem(store: StoreKind, reason: &str) -> String {
+    let name = match store {
+        StoreKind::Postgres => "PostgreSQL",
+        StoreKind::Mongo => "MongoDB",
+        StoreKind::S3 => "S3",
+    };
+    if reason.starts_with("not configured") {
+        format!("{name} is {reason}")
+    } else {
+        reason.to_string()
     }
 }
 

@@ -5,11 +5,13 @@ use std::io::Write;
 use std::process::ExitCode;
 
 use anyhow::Context;
+use mongodb::bson::doc;
 use serde::Serialize;
 use uuid::Uuid;
 
 use crate::app::tree::thousands;
 use crate::check::{self, Problem, Summary};
+use crate::config::{StoreArgs, redact_url};
 use crate::outline;
 use crate::store::read::{Live, TenantRef};
 use crate::store::source::Source;
@@ -20,6 +22,41 @@ use crate::store::source::Source;
 enum Line<'a> {
     Problem(&'a Problem),
     Summary(&'a Summary),
+}
+
+/// Asks each store `check` needs (only PostgreSQL when `pg_only`) one cheap question,
+/// so an unreachable one fails first, named with its address (secrets masked).
+pub async fn reachable(live: &Live, stores: &StoreArgs, pg_only: bool) -> anyhow::Result<()> {
+    let shown = |url: &Option<String>| url.as_deref().map(redact_url).unwrap_or_default();
+    let pg = live
+        .pg
+        .as_ref()
+        .context("PostgreSQL is not configured (--pg)")?;
+    sqlx::query("select 1")
+        .execute(pg)
+        .await
+        .with_context(|| format!("cannot reach PostgreSQL at {}", shown(&stores.pg)))?;
+    if pg_only {
+        return Ok(());
+    }
+    let db = live
+        .mongo
+        .as_ref()
+        .context("MongoDB is not configured (--mongo)")?;
+    db.run_command(doc! { "ping": 1 })
+        .await
+        .with_context(|| format!("cannot reach MongoDB at {}", shown(&stores.mongo)))?;
+    let (s3, bucket) = live
+        .s3
+        .as_ref()
+        .context("S3 is not configured (--bucket)")?;
+    s3.head_bucket()
+        .bucket(bucket)
+        .send()
+        .await
+        .map_err(aws_sdk_s3::Error::from)
+        .with_context(|| format!("cannot reach S3 bucket {bucket}"))?;
+    Ok(())
 }
 
 /// Runs the check, printing each problem as it is found and the summary last. Exit
