@@ -19,8 +19,12 @@ use crate::schema::{COLLECTIONS, Collection, Reference, TABLES, Table};
 use crate::seed::BrokenKind;
 use crate::store::read::Live;
 
-/// Rows per keyset page (and ObjectIds per `$in` lookup).
+/// Rows per keyset page.
 pub const ROW_PAGE: i64 = 1000;
+/// ObjectIds per `$in` lookup. Larger than a page because FerretDB 1.24 scans the
+/// whole collection for each `$in` (see `Checker::documents`): ten pages per scan make
+/// a large check ten times cheaper there, and MongoDB takes 10,000 ids (170 KB) easily.
+pub const LOOKUP_BATCH: usize = 10_000;
 /// HEAD requests in flight at once.
 pub const HEAD_CONCURRENCY: usize = 16;
 /// Documents per cursor batch.
@@ -284,6 +288,8 @@ impl<F: FnMut(&Problem)> Checker<'_, F> {
         }
         let (first_sql, next_sql) = (self.page_sql(table, true), self.page_sql(table, false));
         let mut after: Option<(DateTime<Utc>, Uuid)> = None;
+        // ObjectIds waiting for their lookup, per reference of the table.
+        let mut waiting: Vec<Vec<Pending>> = table.references.iter().map(|_| Vec::new()).collect();
         loop {
             let sql = if after.is_some() {
                 &next_sql
@@ -306,14 +312,22 @@ impl<F: FnMut(&Problem)> Checker<'_, F> {
                 .with_context(|| format!("reading {}", table.name))?;
             let full = rows.len() as i64 == ROW_PAGE;
             after = rows.last().map(|r| (r.1, r.0));
-            self.page(table, rows).await?;
+            self.page(table, rows, &mut waiting, !full).await?;
             if !full {
                 return Ok(());
             }
         }
     }
 
-    async fn page(&mut self, table: &'static Table, rows: Vec<PageRow>) -> anyhow::Result<()> {
+    /// Checks one page: its orphans at once, its S3 keys by HEAD, its ObjectIds once
+    /// `LOOKUP_BATCH` of them wait (or at the `last` page).
+    async fn page(
+        &mut self,
+        table: &'static Table,
+        rows: Vec<PageRow>,
+        waiting: &mut [Vec<Pending>],
+        last: bool,
+    ) -> anyhow::Result<()> {
         self.summary.rows += rows.len() as u64;
         // Per reference of the table, the values to look up.
         let mut pending: Vec<Vec<Pending>> = table.references.iter().map(|_| Vec::new()).collect();
@@ -342,9 +356,14 @@ impl<F: FnMut(&Problem)> Checker<'_, F> {
                 }
             }
         }
-        for (reference, list) in table.references.iter().zip(pending) {
+        for ((reference, list), waiting) in table.references.iter().zip(pending).zip(waiting) {
             match reference {
-                Reference::Mongo { collection, .. } => self.documents(collection, list).await?,
+                Reference::Mongo { collection, .. } => {
+                    waiting.extend(list);
+                    if last || waiting.len() >= LOOKUP_BATCH {
+                        self.documents(collection, std::mem::take(waiting)).await?;
+                    }
+                }
                 Reference::S3 { .. } => self.objects(list).await?,
             }
         }
