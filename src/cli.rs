@@ -5,7 +5,10 @@ use std::process::ExitCode;
 use anyhow::Context;
 use clap::{Parser, Subcommand};
 
+use crate::app::loader::{Msg, StoreKind};
 use crate::config::StoreArgs;
+use crate::store::read::{Live, TenantRef};
+use crate::store::source::Source;
 use crate::store::{Access, mongo, postgres, s3};
 use crate::{dev, seed};
 
@@ -67,6 +70,30 @@ pub enum Command {
         #[arg(long)]
         json: bool,
     },
+    /// Check every foreign key and every PostgreSQL → MongoDB, PostgreSQL → S3 and
+    /// MongoDB → S3 reference; print each broken one as it is found, then a summary.
+    /// Exit status 1 when anything is broken, 0 when nothing is. Reads only.
+    Check {
+        /// Only this tenant (id or slug); all tenants without it.
+        #[arg(long, value_name = "ID|SLUG")]
+        tenant: Option<String>,
+        /// One JSON object per line: each problem, then the summary.
+        #[arg(long)]
+        json: bool,
+    },
+    /// Print the explorer's tree: a tenant's child groups with their counts and first
+    /// page of rows, or (without --tenant) the first page of tenants. Reads only.
+    Tree {
+        /// The tenant (id or slug) at the root.
+        #[arg(long, value_name = "ID|SLUG")]
+        tenant: Option<String>,
+        /// Levels of groups to open [default: 2 with --tenant, 1 without].
+        #[arg(long, value_name = "N")]
+        depth: Option<u32>,
+        /// One nested JSON object instead of indented text.
+        #[arg(long)]
+        json: bool,
+    },
     /// Development commands. These WRITE to the configured stores.
     #[command(subcommand)]
     Dev(DevCommand),
@@ -111,13 +138,7 @@ pub async fn run(mut cli: Cli) -> anyhow::Result<ExitCode> {
             redact_pii,
         }) => {
             crate::logging::init(cli.stores.log.clone());
-            let (source, problems) = crate::explore::connect(cli.stores.clone()).await;
-            if let Some(crate::app::loader::Msg::Health(_, Some(reason))) = problems.first() {
-                anyhow::bail!("{reason}");
-            }
-            let crate::store::source::Source::Live(live) = source else {
-                anyhow::bail!("snapshot reads live stores");
-            };
+            let live = live_stores(&cli.stores).await?;
             let options = crate::snapshot::ExportOptions {
                 max_object_bytes: max_object_mb * 1_000_000,
                 redact_pii,
@@ -151,6 +172,47 @@ pub async fn run(mut cli: Cli) -> anyhow::Result<ExitCode> {
             let source = read_source(&cli.stores, cli.snapshot.as_deref()).await?;
             crate::get::path(source, &id, json).await
         }
+        Some(Command::Check { tenant, json }) => {
+            crate::logging::init(cli.stores.log.clone());
+            let live = live_stores(&cli.stores).await?;
+            crate::scriptable::reachable(&live, &cli.stores, false).await?;
+            let tenant = match tenant {
+                Some(t) => Some(resolve_tenant(&Source::Live(live.clone()), &t).await?.id),
+                None => None,
+            };
+            crate::scriptable::check(&live, tenant, json).await
+        }
+        Some(Command::Tree {
+            tenant,
+            depth,
+            json,
+        }) => {
+            crate::logging::init(cli.stores.log.clone());
+            let source = match cli.snapshot.or(cli.file) {
+                Some(path) => {
+                    Source::Snapshot(crate::store::snapshot::Snapshot::open(&path).await?)
+                }
+                None => {
+                    let (source, problems) = crate::explore::connect(cli.stores.clone()).await;
+                    let pg_problem = problems.into_iter().find_map(|p| match p {
+                        Msg::Health(StoreKind::Postgres, Some(reason)) => Some(reason),
+                        _ => None,
+                    });
+                    if let Some(reason) = pg_problem {
+                        anyhow::bail!("{}", store_problem(StoreKind::Postgres, &reason));
+                    }
+                    if let Source::Live(live) = &source {
+                        crate::scriptable::reachable(live, &cli.stores, true).await?;
+                    }
+                    source
+                }
+            };
+            let tenant = match tenant {
+                Some(t) => Some(resolve_tenant(&source, &t).await?),
+                None => None,
+            };
+            crate::scriptable::tree(&source, tenant.as_ref(), depth, json).await
+        }
         Some(Command::Dev(command)) => dev_command(&cli.stores, command).await,
     }
 }
@@ -171,6 +233,40 @@ async fn read_source(
         anyhow::bail!("no store configured (--pg, --mongo, --bucket or a config file)");
     }
     Ok(source)
+}
+
+/// The live stores, all three configured (a store that is not is a one-line error).
+async fn live_stores(stores: &StoreArgs) -> anyhow::Result<Live> {
+    let (source, problems) = crate::explore::connect(stores.clone()).await;
+    if let Some(Msg::Health(store, Some(reason))) = problems.first() {
+        anyhow::bail!("{}", store_problem(*store, reason));
+    }
+    match source {
+        Source::Live(live) => Ok(live),
+        Source::Snapshot(_) => anyhow::bail!("this command reads live stores"),
+    }
+}
+
+/// A store's configuration problem as one line that names the store.
+fn store_problem(store: StoreKind, reason: &str) -> String {
+    let name = match store {
+        StoreKind::Postgres => "PostgreSQL",
+        StoreKind::Mongo => "MongoDB",
+        StoreKind::S3 => "S3",
+    };
+    if reason.starts_with("not configured") {
+        format!("{name} is {reason}")
+    } else {
+        reason.to_string()
+    }
+}
+
+/// `--tenant ID|SLUG`, or a one-line error naming what was not found.
+async fn resolve_tenant(source: &Source, id_or_slug: &str) -> anyhow::Result<TenantRef> {
+    source
+        .tenant(id_or_slug)
+        .await?
+        .with_context(|| format!("no tenant with id or slug {id_or_slug:?}"))
 }
 
 async fn dev_command(stores: &StoreArgs, command: DevCommand) -> anyhow::Result<ExitCode> {

@@ -2,6 +2,7 @@
 //! MongoDB and S3.
 
 pub mod app;
+pub mod check;
 pub mod cli;
 pub mod clipboard;
 pub mod config;
@@ -11,7 +12,9 @@ pub mod export;
 pub mod find;
 pub mod get;
 pub mod logging;
+pub mod outline;
 pub mod schema;
+pub mod scriptable;
 pub mod seed;
 pub mod snapshot;
 pub mod store;

@@ -132,22 +132,14 @@ pub async fn export(
         .as_ref()
         .context("snapshot needs MongoDB (--mongo)")?;
     let (s3, bucket) = live.s3.as_ref().context("snapshot needs S3 (--bucket)")?;
-    let found: Option<(Uuid, String, String)> = match tenant.parse::<Uuid>() {
-        Ok(id) => {
-            sqlx::query_as("select id, slug, name from tenants where id = $1")
-                .bind(id)
-                .fetch_optional(pg)
-                .await?
-        }
-        Err(_) => {
-            sqlx::query_as("select id, slug, name from tenants where slug = $1")
-                .bind(tenant)
-                .fetch_optional(pg)
-                .await?
-        }
-    };
-    let (tenant_id, slug, name) =
-        found.with_context(|| format!("no tenant with id or slug {tenant:?}"))?;
+    let crate::store::read::TenantRef {
+        id: tenant_id,
+        slug,
+        name,
+    } = live
+        .tenant(tenant)
+        .await?
+        .with_context(|| format!("no tenant with id or slug {tenant:?}"))?;
 
     let mut writer = Writer::create(path).await?;
     let mut report = ExportReport::default();

@@ -522,3 +522,57 @@ async fn the_tenant_picker_finds_a_tenant_by_slug_and_opens_it() {
         vec!["#tenants".to_string(), format!("tenants:{id}")]
     );
 }
+
+#[tokio::test]
+async fn broken_lists_exactly_the_tenants_seeded_broken_references() {
+    let s = seeded();
+    let mut ui = Ui::open(&s.stores).await;
+    let tenant: Uuid = ui.driver.app.detail.as_ref().unwrap().id;
+    ui.palette("broken").await;
+    let results = ui.driver.app.results.as_ref().expect("a results list");
+    assert!(results.error.is_none(), "{:?}", results.error);
+    // Every line but the summary is one problem: location and reference, as seeded.
+    let (problems, summary) = results.lines.split_at(results.lines.len() - 1);
+    let found: BTreeSet<(String, String)> = problems
+        .iter()
+        .map(|l| {
+            let (location, rest) = l.text.split_once(' ').unwrap().1.split_once('.').unwrap();
+            let reference = rest.rsplit('/').next().unwrap().to_string();
+            (location.to_string(), reference)
+        })
+        .collect();
+    let seeded: BTreeSet<(String, String)> = s
+        .report
+        .broken
+        .iter()
+        .filter(|b| b.tenant_id == tenant)
+        .map(|b| {
+            let reference = b.reference.rsplit('/').next().unwrap().to_string();
+            (b.location.clone(), reference)
+        })
+        .collect();
+    assert!(!seeded.is_empty());
+    assert_eq!(found, seeded);
+    assert!(summary[0].text.contains("problems"), "{}", summary[0].text);
+    // Every problem leads somewhere; Enter on the first jumps to the row holding it.
+    assert!(problems.iter().all(|l| l.target.is_some()));
+    let first = problems
+        .iter()
+        .position(|l| matches!(l.target, Some(tenantscope::app::results::Target::Row(..))))
+        .unwrap();
+    let expected = problems[first]
+        .text
+        .split(' ')
+        .nth(1)
+        .unwrap()
+        .split('.')
+        .next()
+        .unwrap()
+        .to_string();
+    for _ in 0..first {
+        ui.key(KeyCode::Char('j')).await;
+    }
+    ui.key(KeyCode::Enter).await;
+    let detail = ui.driver.app.detail.as_ref().unwrap();
+    assert_eq!(format!("{}/{}", detail.table.name, detail.id), expected);
+}

@@ -24,6 +24,8 @@ use crate::store::source::Source;
 pub const CONTENT_CHUNK: u64 = 256 * 1024;
 /// No load waits longer than this, whatever the store does.
 pub const LOAD_TIMEOUT: Duration = Duration::from_secs(20);
+/// `:broken` checks a whole tenant, streaming what it finds; it stops after this.
+pub const CHECK_TIMEOUT: Duration = Duration::from_secs(300);
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum StoreKind {
@@ -165,11 +167,18 @@ pub struct Loader {
 
 /// Awaits `future` for at most [`LOAD_TIMEOUT`], turning errors into one-line strings.
 async fn bounded<T>(future: impl Future<Output = anyhow::Result<T>>) -> Result<T, String> {
+    bounded_for(LOAD_TIMEOUT, future).await
+}
+
+async fn bounded_for<T>(
+    limit: Duration,
+    future: impl Future<Output = anyhow::Result<T>>,
+) -> Result<T, String> {
     let started = std::time::Instant::now();
-    let result = match tokio::time::timeout(LOAD_TIMEOUT, future).await {
+    let result = match tokio::time::timeout(limit, future).await {
         Ok(Ok(value)) => Ok(value),
         Ok(Err(e)) => Err(format!("{e:#}")),
-        Err(_) => Err(format!("timed out after {} s", LOAD_TIMEOUT.as_secs())),
+        Err(_) => Err(format!("timed out after {} s", limit.as_secs())),
     };
     let ms = started.elapsed().as_secs_f64() * 1e3;
     match &result {
@@ -308,7 +317,12 @@ impl Loader {
             }
             Effect::Ask { ticket, question } => {
                 tokio::spawn(async move {
-                    let result = bounded(async {
+                    // A whole tenant's check streams its lines; it may take minutes.
+                    let limit = match question {
+                        Question::Broken { .. } => CHECK_TIMEOUT,
+                        _ => LOAD_TIMEOUT,
+                    };
+                    let result = bounded_for(limit, async {
                         match question {
                             Question::RowReferrers { table, id } => {
                                 queries::referrers_of_row(&live, table, id).await
@@ -319,7 +333,25 @@ impl Loader {
                                 Ok(queries::found_lines(&find(&live, &clue).await))
                             }
                             Question::Cost { tenant } => queries::cost(&live, tenant).await,
-                            Question::Broken { .. } => anyhow::bail!("TODO check module"),
+                            Question::Broken { tenant } => {
+                                let Source::Live(stores) = live.as_ref() else {
+                                    anyhow::bail!(
+                                        ":broken needs the live stores (it asks each one)"
+                                    );
+                                };
+                                let summary = crate::check::check(stores, Some(tenant), |p| {
+                                    let _ = tx.send(Msg::Results {
+                                        ticket,
+                                        lines: vec![queries::problem_line(p)],
+                                        done: false,
+                                        error: None,
+                                    });
+                                })
+                                .await?;
+                                Ok(vec![ResultLine::heading(crate::scriptable::summary_line(
+                                    &summary,
+                                ))])
+                            }
                         }
                     })
                     .await;

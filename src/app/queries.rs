@@ -118,6 +118,20 @@ pub fn found_lines(found: &Found) -> Vec<ResultLine> {
     lines
 }
 
+/// A broken reference as a line leading to what holds it: the row, or (for a document)
+/// the row pointing at the document, found by looking its ObjectId up.
+pub fn problem_line(problem: &crate::check::Problem) -> ResultLine {
+    let text = problem.to_string();
+    let (holder, id) = problem
+        .location
+        .split_once('/')
+        .unwrap_or((problem.location.as_str(), ""));
+    match (crate::schema::table(holder), id.parse::<Uuid>()) {
+        (Some(table), Ok(id)) => ResultLine::row(text, table, id),
+        _ => ResultLine::clue(text, id.to_string()),
+    }
+}
+
 /// Roll-up levels of `:cost`: (grouping() value, heading, table).
 const COST_LEVELS: &[(i32, &str, &str)] = &[
     (15, "Tenant total", "tenants"),

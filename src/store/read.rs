@@ -314,6 +314,35 @@ pub struct ObjectHead {
     pub bytes: Vec<u8>,
 }
 
+/// A tenant as `--tenant ID|SLUG` finds it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct TenantRef {
+    pub id: Uuid,
+    pub slug: String,
+    pub name: String,
+}
+
+/// Which tenant `id_or_slug` names among `tenants` (id, slug, name): by id when it
+/// parses as a UUID, else by slug. Shared by the live stores and snapshots.
+pub fn find_tenant<'a>(
+    tenants: impl IntoIterator<Item = (&'a str, &'a str, &'a str)>,
+    id_or_slug: &str,
+) -> Option<TenantRef> {
+    let id = id_or_slug.parse::<Uuid>().ok();
+    tenants.into_iter().find_map(|(t_id, slug, name)| {
+        let t_id = t_id.parse::<Uuid>().ok()?;
+        let hit = match id {
+            Some(id) => t_id == id,
+            None => slug == id_or_slug,
+        };
+        hit.then(|| TenantRef {
+            id: t_id,
+            slug: slug.to_string(),
+            name: name.to_string(),
+        })
+    })
+}
+
 /// The live stores. Each is optional: the explorer opens with whatever is reachable.
 #[derive(Debug, Clone, Default)]
 pub struct Live {
@@ -388,6 +417,20 @@ impl Live {
             .as_ref()
             .map(|(c, b)| (c, b.as_str()))
             .ok_or_else(|| anyhow!("S3 is not configured"))
+    }
+
+    /// The tenant `id_or_slug` names (a UUID is looked up as an id, anything else as a slug).
+    pub async fn tenant(&self, id_or_slug: &str) -> anyhow::Result<Option<TenantRef>> {
+        let sql = match id_or_slug.parse::<Uuid>() {
+            Ok(_) => "select id, slug, name from tenants where id = $1::uuid",
+            Err(_) => "select id, slug, name from tenants where slug = $1",
+        };
+        let found: Option<(Uuid, String, String)> = sqlx::query_as(sql)
+            .bind(id_or_slug)
+            .fetch_optional(self.pg()?)
+            .await
+            .context("looking up the tenant")?;
+        Ok(found.map(|(id, slug, name)| TenantRef { id, slug, name }))
     }
 
     /// One page of `listing`, newest first, after `after`.

@@ -7,6 +7,7 @@ use uuid::Uuid;
 
 use super::read::{
     Count, Cursor, Field, Item, Listing, Live, ObjectHead, ObjectMeta, Page, TenantEntry,
+    TenantRef, find_tenant,
 };
 use super::snapshot::Snapshot;
 use crate::schema::Table;
@@ -120,6 +121,20 @@ impl Source {
         match self {
             Source::Live(s) => s.object_range(key, start, len).await,
             Source::Snapshot(s) => s.object_range(key, start, len).await,
+        }
+    }
+
+    /// The tenant `id_or_slug` names (`--tenant ID|SLUG`).
+    pub async fn tenant(&self, id_or_slug: &str) -> anyhow::Result<Option<TenantRef>> {
+        match self {
+            Source::Live(s) => s.tenant(id_or_slug).await,
+            Source::Snapshot(s) => Ok(find_tenant(
+                s.header
+                    .tenants
+                    .iter()
+                    .map(|(id, slug, name)| (id.as_str(), slug.as_str(), name.as_str())),
+                id_or_slug,
+            )),
         }
     }
 

@@ -1,0 +1,390 @@
+//! `tenantscope check` and `tenantscope tree`, run as the binary against the real
+//! servers: the check finds exactly the references the generator broke on purpose (and
+//! nothing on a clean seed), orphans in a database without its constraint, invalid
+//! ObjectIds; the tree's counts are the database's; bad input is one line and exit 2.
+
+mod common;
+
+use std::collections::BTreeSet;
+use std::process::Command;
+
+use common::{Seeded, Stores, seeded_once};
+use serde_json::Value;
+use sqlx::{AssertSqlSafe, PgPool};
+use tenantscope::app::tree::{COUNT_CAP, PAGE_SIZE, groups_of};
+use tenantscope::check::ProblemKind;
+use tenantscope::schema;
+use tenantscope::seed::Options;
+use tenantscope::store::Access;
+use uuid::Uuid;
+
+fn seeded() -> &'static Seeded {
+    seeded_once("check")
+}
+
+struct Run {
+    code: i32,
+    stdout: String,
+    stderr: String,
+}
+
+/// The binary on `stores`, with no config file or profile in the way.
+fn tenantscope(stores: &Stores, args: &[&str], env: &[(&str, &str)]) -> Run {
+    let mut command = Command::new(env!("CARGO_BIN_EXE_tenantscope"));
+    command.args(args);
+    for name in ["TENANTSCOPE_PROFILE", "TENANTSCOPE_CONFIG"] {
+        command.env_remove(name);
+    }
+    command
+        .env(
+            "XDG_CONFIG_HOME",
+            std::env::temp_dir().join("tenantscope-no-config"),
+        )
+        .env("TENANTSCOPE_PG", &stores.pg_url)
+        .env("TENANTSCOPE_MONGO", &stores.mongo_uri)
+        .env("TENANTSCOPE_BUCKET", &stores.bucket);
+    for (name, value) in env {
+        command.env(name, value);
+    }
+    let out = command.output().expect("run the binary");
+    Run {
+        code: out.status.code().unwrap_or(-1),
+        stdout: String::from_utf8(out.stdout).expect("UTF-8 output"),
+        stderr: String::from_utf8_lossy(&out.stderr).into_owned(),
+    }
+}
+
+type Found = BTreeSet<(String, String, String, String)>;
+
+/// (kind, tenant, location, reference) of each problem line of `check --json`, and the summary.
+fn parse_json(stdout: &str) -> (Found, Value) {
+    let mut lines: Vec<Value> = stdout
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap_or_else(|e| panic!("{e}: {l}")))
+        .collect();
+    let summary = lines.pop().expect("a summary line");
+    assert_eq!(summary["type"], "summary", "{summary}");
+    let found = lines
+        .iter()
+        .map(|p| {
+            assert_eq!(p["type"], "problem", "{p}");
+            let s = |k: &str| {
+                p[k].as_str()
+                    .unwrap_or_else(|| panic!("{k} in {p}"))
+                    .to_string()
+            };
+            (s("kind"), s("tenant_id"), s("location"), s("reference"))
+        })
+        .collect();
+    (found, summary)
+}
+
+fn kind_name(kind: ProblemKind) -> String {
+    kind.name().to_string()
+}
+
+/// What the generator broke, as the check names it, for one tenant or all.
+fn expected(s: &Seeded, tenant: Option<Uuid>) -> Found {
+    s.report
+        .broken
+        .iter()
+        .filter(|b| tenant.is_none_or(|t| b.tenant_id == t))
+        .map(|b| {
+            (
+                kind_name(b.kind.into()),
+                b.tenant_id.to_string(),
+                b.location.clone(),
+                b.reference.clone(),
+            )
+        })
+        .collect()
+}
+
+#[test]
+fn check_finds_exactly_the_references_broken_on_purpose() {
+    let s = seeded();
+    let expected = expected(s, None);
+    assert!(expected.len() >= 9, "{expected:?}");
+
+    let text = tenantscope(&s.stores, &["check"], &[]);
+    assert_eq!(text.code, 1, "{}", text.stderr);
+    let lines: Vec<&str> = text.stdout.lines().collect();
+    assert_eq!(lines.len(), expected.len() + 1, "{}", text.stdout);
+    let last = lines.last().unwrap();
+    assert!(
+        last.starts_with("checked ") && last.contains(&format!("{} problems", expected.len())),
+        "{last}"
+    );
+    // Each text line names the kind, the location and the reference of one problem.
+    for (kind, _, location, reference) in &expected {
+        assert!(
+            lines
+                .iter()
+                .any(|l| l.starts_with(&format!("{kind} {location}."))
+                    && l.ends_with(&format!("/{reference}"))),
+            "no line for {kind} {location} {reference}"
+        );
+    }
+
+    let json = tenantscope(&s.stores, &["check", "--json"], &[]);
+    assert_eq!(json.code, 1, "{}", json.stderr);
+    let (found, summary) = parse_json(&json.stdout);
+    assert_eq!(found, expected);
+    assert_eq!(summary["problems"], expected.len() as u64);
+    assert_eq!(
+        summary["rows"],
+        s.report.total_rows() - 3,
+        "every row but the tenants'"
+    );
+    assert!(summary["objects"].as_u64().unwrap() > 100, "{summary}");
+}
+
+#[tokio::test]
+async fn check_of_one_tenant_finds_only_its_references() {
+    let s = seeded();
+    let pg = s.stores.pg(Access::ReadOnly).await;
+    let (id, slug): (Uuid, String) =
+        sqlx::query_as("select id, slug from tenants order by slug limit 1")
+            .fetch_one(&pg)
+            .await
+            .unwrap();
+    let run = tenantscope(&s.stores, &["check", "--tenant", &slug, "--json"], &[]);
+    assert_eq!(run.code, 1, "{}", run.stderr);
+    let (found, summary) = parse_json(&run.stdout);
+    assert_eq!(found, expected(s, Some(id)));
+    assert_eq!(summary["tenant_id"], id.to_string());
+    let rows: i64 = tenant_rows(&pg, id).await;
+    assert_eq!(summary["rows"], rows, "{summary}");
+}
+
+/// Rows of every table but `tenants` that belong to `tenant`.
+async fn tenant_rows(pg: &PgPool, tenant: Uuid) -> i64 {
+    let mut total = 0;
+    for table in schema::TABLES.iter().filter(|t| t.name != "tenants") {
+        let n: i64 = sqlx::query_scalar(AssertSqlSafe(format!(
+            "select count(*) from {} where tenant_id = $1",
+            table.name
+        )))
+        .bind(tenant)
+        .fetch_one(pg)
+        .await
+        .unwrap();
+        total += n;
+    }
+    total
+}
+
+#[tokio::test]
+async fn a_clean_seed_passes_and_orphans_and_invalid_ids_are_reported() {
+    let stores = Stores::create("check_clean").await;
+    let report = stores
+        .seed(Options {
+            seed: 11,
+            tenants: 1,
+            broken_rate: 0.0,
+            ..Options::default()
+        })
+        .await;
+    assert!(report.broken.is_empty());
+    let run = tenantscope(&stores, &["check"], &[]);
+    assert_eq!(run.code, 0, "{}{}", run.stdout, run.stderr);
+    assert_eq!(run.stdout.lines().count(), 1, "{}", run.stdout);
+    assert!(run.stdout.contains(": no problems"), "{}", run.stdout);
+
+    // A production database may lack the constraint: a goal pointing at no strategy.
+    let admin = stores.pg(Access::ReadWrite).await;
+    sqlx::query("alter table goals drop constraint goals_strategy_id_fkey")
+        .execute(&admin)
+        .await
+        .unwrap();
+    let missing = Uuid::new_v4();
+    let (goal, tenant): (Uuid, Uuid) = sqlx::query_as(
+        "update goals set strategy_id = $1 where id = (select id from goals order by id limit 1) \
+         returning id, tenant_id",
+    )
+    .bind(missing)
+    .fetch_one(&admin)
+    .await
+    .unwrap();
+    // And an ObjectId column holding something that is not one.
+    let activity: Uuid = sqlx::query_scalar(
+        "update activities set output_ref = 'not-an-objectid' \
+         where id = (select id from activities order by id limit 1) returning id",
+    )
+    .fetch_one(&admin)
+    .await
+    .unwrap();
+    admin.close().await;
+
+    let expected: Found = [
+        (
+            "orphan_row".to_string(),
+            tenant.to_string(),
+            format!("goals/{goal}"),
+            missing.to_string(),
+        ),
+        (
+            "invalid_reference".to_string(),
+            tenant.to_string(),
+            format!("activities/{activity}"),
+            "not-an-objectid".to_string(),
+        ),
+    ]
+    .into();
+    for args in [
+        &["check", "--json"][..],
+        &["check", "--json", "--tenant", &tenant.to_string()],
+    ] {
+        let run = tenantscope(&stores, args, &[]);
+        assert_eq!(run.code, 1, "{}", run.stderr);
+        let (found, _) = parse_json(&run.stdout);
+        assert_eq!(found, expected, "{args:?}");
+    }
+    let text = tenantscope(&stores, &["check"], &[]);
+    assert!(
+        text.stdout.contains(&format!(
+            "orphan_row goals/{goal}.strategy_id → strategies/{missing}"
+        )),
+        "{}",
+        text.stdout
+    );
+}
+
+#[test]
+fn unknown_tenants_and_unreachable_stores_are_one_line_and_exit_2() {
+    let s = seeded();
+    for command in ["check", "tree"] {
+        let run = tenantscope(&s.stores, &[command, "--tenant", "no-such-tenant"], &[]);
+        assert_eq!(run.code, 2, "{command}: {}", run.stderr);
+        assert_eq!(
+            run.stderr.trim(),
+            "tenantscope: no tenant with id or slug \"no-such-tenant\"",
+            "{command}"
+        );
+        assert!(run.stdout.is_empty(), "{command}: {}", run.stdout);
+    }
+
+    let down = "postgres://reader:secret@127.0.0.1:9/platform";
+    for command in ["check", "tree"] {
+        let run = tenantscope(&s.stores, &[command, "--pg", down], &[]);
+        assert_eq!(run.code, 2, "{command}: {}", run.stderr);
+        assert_eq!(run.stderr.trim().lines().count(), 1, "{}", run.stderr);
+        assert!(
+            !run.stderr.contains("panicked") && !run.stderr.contains("secret"),
+            "{}",
+            run.stderr
+        );
+    }
+    let run = tenantscope(&s.stores, &["check", "--pg", down], &[]);
+    assert!(
+        run.stderr.contains("cannot reach PostgreSQL"),
+        "{}",
+        run.stderr
+    );
+
+    let run = tenantscope(
+        &s.stores,
+        &["check"],
+        &[("AWS_ENDPOINT_URL_S3", "http://127.0.0.1:9")],
+    );
+    assert_eq!(run.code, 2, "{}", run.stderr);
+    assert_eq!(run.stderr.trim().lines().count(), 1, "{}", run.stderr);
+    assert!(run.stderr.contains("cannot reach S3"), "{}", run.stderr);
+}
+
+#[tokio::test]
+async fn tree_shows_the_tenants_groups_with_the_databases_counts() {
+    let s = seeded();
+    let pg = s.stores.pg(Access::ReadOnly).await;
+    let (id, slug): (Uuid, String) =
+        sqlx::query_as("select id, slug from tenants order by slug limit 1")
+            .fetch_one(&pg)
+            .await
+            .unwrap();
+
+    let json = tenantscope(
+        &s.stores,
+        &["tree", "--tenant", &slug, "--depth", "3", "--json"],
+        &[],
+    );
+    assert_eq!(json.code, 0, "{}", json.stderr);
+    let root: Value = serde_json::from_str(&json.stdout).expect("one JSON document");
+    assert_eq!(root["id"], id.to_string());
+    let mut groups = 0;
+    check_row(&pg, &root, 0, 3, &mut groups).await;
+    assert!(groups > 20, "only {groups} groups");
+
+    let text = tenantscope(&s.stores, &["tree", "--tenant", &slug, "--depth", "3"], &[]);
+    assert_eq!(text.code, 0, "{}", text.stderr);
+    let lines: Vec<&str> = text.stdout.lines().collect();
+    assert!(lines[0].ends_with(&id.to_string()), "{}", lines[0]);
+    let users: i64 = sqlx::query_scalar("select count(*) from users where tenant_id = $1")
+        .bind(id)
+        .fetch_one(&pg)
+        .await
+        .unwrap();
+    assert!(
+        lines.contains(&format!("  Users ({users})").as_str()),
+        "{}",
+        text.stdout
+    );
+
+    let tenants = tenantscope(&s.stores, &["tree"], &[]);
+    assert_eq!(tenants.code, 0, "{}", tenants.stderr);
+    assert_eq!(tenants.stdout.lines().next(), Some("Tenants (3)"));
+    assert_eq!(tenants.stdout.lines().count(), 4, "{}", tenants.stdout);
+}
+
+/// Checks a row node against the database: every non-empty group of its table is there
+/// (when it is within `depth`), with the capped count, its first page and `more`.
+async fn check_row(pg: &PgPool, row: &Value, level: u32, depth: u32, groups: &mut usize) {
+    let table = schema::table(row["table"].as_str().unwrap()).unwrap();
+    let id: Uuid = row["id"].as_str().unwrap().parse().unwrap();
+    let shown = row["groups"].as_array().unwrap();
+    if level == depth {
+        assert!(shown.is_empty(), "{row}");
+        return;
+    }
+    let mut expected = Vec::new();
+    for spec in groups_of(table) {
+        let null = spec
+            .null_column
+            .map_or(String::new(), |c| format!(" and {c} is null"));
+        let n: i64 = sqlx::query_scalar(AssertSqlSafe(format!(
+            "select count(*) from {} where {} = $1{null}",
+            spec.table.name, spec.column
+        )))
+        .bind(id)
+        .fetch_one(pg)
+        .await
+        .unwrap();
+        if n > 0 {
+            expected.push((spec.table.name, spec.column, n as u64));
+        }
+    }
+    let got: Vec<_> = shown
+        .iter()
+        .map(|g| {
+            (
+                g["table"].as_str().unwrap(),
+                g["column"].as_str().unwrap(),
+                g["count"].as_u64().unwrap(),
+            )
+        })
+        .collect();
+    let capped: Vec<_> = expected
+        .iter()
+        .map(|&(t, c, n)| (t, c, n.min(COUNT_CAP)))
+        .collect();
+    assert_eq!(got, capped, "groups of {}/{id}", table.name);
+    for (group, (_, _, n)) in shown.iter().zip(&expected) {
+        *groups += 1;
+        let rows = group["rows"].as_array().unwrap();
+        assert_eq!(rows.len() as u64, (*n).min(u64::from(PAGE_SIZE)));
+        assert_eq!(group["more"], *n > u64::from(PAGE_SIZE));
+        assert_eq!(group["capped"], *n > COUNT_CAP);
+        for child in rows {
+            Box::pin(check_row(pg, child, level + 1, depth, groups)).await;
+        }
+    }
+}
