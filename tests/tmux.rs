@@ -1,5 +1,6 @@
 //! The real binary in a real terminal: tmux runs it, send-keys types, capture-pane reads
-//! the screen. One journey from a tenant to rendered Markdown and back, then SIGTERM,
+//! the screen. One journey from a tenant to rendered Markdown (and a copy of its id through
+//! OSC 52 into a tmux buffer) and back, then SIGTERM,
 //! after which the terminal must be back on the main screen with the cursor shown.
 
 mod common;
@@ -61,6 +62,17 @@ impl Tmux {
             );
             std::thread::sleep(Duration::from_millis(100));
         }
+    }
+
+    /// The newest paste buffer, if any.
+    fn buffer(&self) -> Option<String> {
+        let out = Command::new("tmux")
+            .args(["-L", &self.socket, "show-buffer"])
+            .output()
+            .ok()?;
+        out.status
+            .success()
+            .then(|| String::from_utf8_lossy(&out.stdout).into_owned())
     }
 
     /// The line the tree highlights.
@@ -222,6 +234,20 @@ async fn journey_to_rendered_markdown_and_back_then_sigterm_restores_the_termina
     let screen = tmux.wait_for("rendered Markdown", |s| s.contains(&format!("# {short}")));
     assert!(screen.contains("## "), "{screen}");
     assert!(screen.contains("✓ resolved"), "{screen}");
+    // y i: the id goes out as OSC 52, which tmux (set-clipboard on) turns into a buffer.
+    tmux.run(&["set-option", "-s", "set-clipboard", "on"]);
+    tmux.keys("y", 1);
+    tmux.keys("i", 1);
+    let start = Instant::now();
+    while tmux.buffer().as_deref() != Some(activity.to_string().as_str()) {
+        assert!(
+            start.elapsed() < Duration::from_secs(10),
+            "no copy: buffer {:?}\n{}",
+            tmux.buffer(),
+            tmux.screen()
+        );
+        std::thread::sleep(Duration::from_millis(100));
+    }
     // And back: Esc to the tree, h to the parent group.
     tmux.keys("Escape", 1);
     tmux.keys("h", 1);
