@@ -121,6 +121,10 @@ pub enum DevCommand {
         /// Print the report as JSON.
         #[arg(long)]
         json: bool,
+        /// Then add one very large tenant (colossal-media: 10M runs, about 40M rows, 1M
+        /// documents, 100,000 objects) for the benchmarks. Takes tens of minutes and GBs.
+        #[arg(long)]
+        large: bool,
     },
 }
 
@@ -289,6 +293,7 @@ async fn dev_command(stores: &StoreArgs, command: DevCommand) -> anyhow::Result<
             scale,
             broken_rate,
             json,
+            large,
         } => {
             anyhow::ensure!(scale > 0.0, "--scale must be above 0");
             anyhow::ensure!(
@@ -309,6 +314,19 @@ async fn dev_command(stores: &StoreArgs, command: DevCommand) -> anyhow::Result<
             };
             let interactive = std::io::IsTerminal::is_terminal(&std::io::stderr());
             let report = seed::run(options, &targets, interactive && !json).await?;
+            if large {
+                let started = std::time::Instant::now();
+                let large = seed::large::run(&targets).await?;
+                println!(
+                    "large tenant {} ({}): {} rows, {} documents, {} objects in {:.0} s",
+                    seed::large::TENANT_SLUG,
+                    large.tenant,
+                    large.rows,
+                    large.documents,
+                    large.objects,
+                    started.elapsed().as_secs_f64()
+                );
+            }
             if json {
                 println!(
                     "{}",

@@ -141,19 +141,9 @@ const COST_LEVELS: &[(i32, &str, &str)] = &[
     (14, "By run (the costliest)", "activity_runs"),
 ];
 
-/// LLM tokens and cost of a tenant's calls, rolled up by strategy, goal, deliverable and
-/// run in one pass over its `llm_calls` (the ten costliest of each level).
-pub async fn cost(source: &Source, tenant: Uuid) -> anyhow::Result<Vec<ResultLine>> {
-    let Source::Live(live) = source else {
-        anyhow::bail!(":cost needs the live PostgreSQL (it sums llm_calls there)");
-    };
-    let pool = live
-        .pg
-        .as_ref()
-        .ok_or_else(|| anyhow::anyhow!("PostgreSQL is not connected"))?;
-    // grouping(s, g, d, r): a bit per column left out, s the highest.
-    let rows: Vec<(i32, Option<Uuid>, i64, i64, String)> = sqlx::query_as(
-        "with calls as (
+/// The roll-up of `:cost` (`$1` is the tenant): one pass over the tenant's `llm_calls`,
+/// `grouping()` giving a bit per column left out, the strategy the highest.
+pub const COST_SQL: &str = "with calls as (
             select c.cost_usd, c.prompt_tokens + c.completion_tokens as tokens,
                    g.strategy_id, a.goal_id, p.deliverable_id, c.activity_run_id
             from llm_calls c
@@ -171,11 +161,22 @@ pub async fn cost(source: &Source, tenant: Uuid) -> anyhow::Result<Vec<ResultLin
          ranked as (
             select *, row_number() over (partition by level order by cost desc, id) as n from rolled)
          select level, id, calls, tokens, to_char(cost, 'FM999999990.00') from ranked
-         where n <= 10 order by level desc, cost desc, id",
-    )
-    .bind(tenant)
-    .fetch_all(pool)
-    .await?;
+         where n <= 10 order by level desc, cost desc, id";
+
+/// LLM tokens and cost of a tenant's calls, rolled up by strategy, goal, deliverable and
+/// run in one pass over its `llm_calls` (the ten costliest of each level).
+pub async fn cost(source: &Source, tenant: Uuid) -> anyhow::Result<Vec<ResultLine>> {
+    let Source::Live(live) = source else {
+        anyhow::bail!(":cost needs the live PostgreSQL (it sums llm_calls there)");
+    };
+    let pool = live
+        .pg
+        .as_ref()
+        .ok_or_else(|| anyhow::anyhow!("PostgreSQL is not connected"))?;
+    let rows: Vec<(i32, Option<Uuid>, i64, i64, String)> = sqlx::query_as(COST_SQL)
+        .bind(tenant)
+        .fetch_all(pool)
+        .await?;
     let labels = join_all(rows.iter().map(|(level, id, ..)| async move {
         let table = COST_LEVELS
             .iter()

@@ -4,6 +4,7 @@
 pub mod content;
 pub mod corpus;
 mod generate;
+pub mod large;
 pub mod pdf;
 pub mod sink;
 pub mod write;

@@ -124,6 +124,32 @@ macro_rules! bind_all {
     }};
 }
 
+/// A generated query and its binds: what the reader runs, and what the plan test
+/// (`tests/plans.rs`) asks PostgreSQL to EXPLAIN.
+#[derive(Debug, Clone)]
+pub struct Statement {
+    pub sql: String,
+    binds: Vec<Bind>,
+}
+
+impl Statement {
+    /// The plan PostgreSQL chooses for it on `conn`, as EXPLAIN's JSON.
+    pub async fn explain(
+        &self,
+        conn: &mut sqlx::PgConnection,
+    ) -> anyhow::Result<serde_json::Value> {
+        let sql = format!("explain (format json) {}", self.sql);
+        let plan: serde_json::Value = bind_all!(
+            sqlx::query_scalar::<_, serde_json::Value>(AssertSqlSafe(sql)),
+            self.binds.clone()
+        )
+        .fetch_one(conn)
+        .await
+        .with_context(|| format!("explaining {}", self.sql))?;
+        Ok(plan)
+    }
+}
+
 /// `text` as a LIKE pattern matching it anywhere, with its wildcards escaped.
 pub fn like_pattern(text: &str) -> String {
     let escaped = text
@@ -399,6 +425,99 @@ fn label_array(table: &Table) -> String {
     format!("array(select j.value from json_each_text(json_build_object({values})) j)")
 }
 
+/// The page query of `listing`: one index-ordered branch per status when it filters on
+/// several (see [`Listing::per_status`]), `limit + 1` rows to know whether more follow.
+pub fn list_statement(listing: &Listing, after: Option<Cursor>, limit: u32) -> Statement {
+    let table = listing.table();
+    let status = table
+        .status
+        .map_or("null".to_string(), |c| format!("{c}::text"));
+    let mut binds = Vec::new();
+    let selects: Vec<String> = listing
+            .per_status()
+            .iter()
+            .map(|branch| {
+                let mut predicate = branch.predicate(&mut binds);
+                if let Some(cursor) = after {
+                    binds.push(Bind::Time(cursor.created_at));
+                    binds.push(Bind::Id(cursor.id));
+                    predicate.push_str(&format!(
+                        " and (created_at, id) < (${}, ${})",
+                        binds.len() - 1,
+                        binds.len()
+                    ));
+                }
+                format!(
+                    "(select id, created_at, {} as labels, {status} as status from {} where {predicate} \
+                     order by created_at desc, id desc limit {})",
+                    label_array(table),
+                    table.name,
+                    limit + 1
+                )
+            })
+            .collect();
+    let sql = match selects.as_slice() {
+        [one] => one.clone(),
+        many => format!(
+            "select * from ({}) merged order by created_at desc, id desc limit {}",
+            many.join(" union all "),
+            limit + 1
+        ),
+    };
+    Statement { sql, binds }
+}
+
+/// A page of tenants for the picker, along `tenants_created_idx`.
+pub fn tenants_statement(after: Option<Cursor>) -> Statement {
+    let mut binds = Vec::new();
+    let keyset = match after {
+        Some(cursor) => {
+            binds.push(Bind::Time(cursor.created_at));
+            binds.push(Bind::Id(cursor.id));
+            "where (created_at, id) < ($1, $2)"
+        }
+        None => "",
+    };
+    let sql = format!(
+        "select id, created_at, name, slug, status::text from tenants {keyset} \
+         order by created_at desc, id desc limit {TENANT_PAGE}"
+    );
+    Statement { sql, binds }
+}
+
+/// The capped count of `listing`.
+pub fn count_statement(listing: &Listing, cap: u64) -> Statement {
+    let mut binds = Vec::new();
+    let predicate = listing.predicate(&mut binds);
+    let sql = format!(
+        "select count(*) from (select 1 from {} where {predicate} limit {}) capped",
+        listing.table().name,
+        cap + 1
+    );
+    Statement { sql, binds }
+}
+
+/// Rows of `table` whose `column` equals a value (`id`, or a reference column).
+pub fn items_statement(table: &Table, column: &str, value: &str, limit: u32) -> Statement {
+    let status = table
+        .status
+        .map_or("null".to_string(), |c| format!("{c}::text"));
+    let sql = format!(
+        "select id, created_at, {}, {status} from {} where {column} = $1 \
+         order by created_at desc, id desc limit {limit}",
+        label_array(table),
+        table.name,
+    );
+    let bind = match (column, Uuid::parse_str(value)) {
+        ("id", Ok(id)) => Bind::Id(id),
+        _ => Bind::Text(value.to_string()),
+    };
+    Statement {
+        sql,
+        binds: vec![bind],
+    }
+}
+
 impl Live {
     fn pg(&self) -> anyhow::Result<&PgPool> {
         self.pg
@@ -441,41 +560,7 @@ impl Live {
         limit: u32,
     ) -> anyhow::Result<Page> {
         let table = listing.table();
-        let status = table
-            .status
-            .map_or("null".to_string(), |c| format!("{c}::text"));
-        let mut binds = Vec::new();
-        let selects: Vec<String> = listing
-            .per_status()
-            .iter()
-            .map(|branch| {
-                let mut predicate = branch.predicate(&mut binds);
-                if let Some(cursor) = after {
-                    binds.push(Bind::Time(cursor.created_at));
-                    binds.push(Bind::Id(cursor.id));
-                    predicate.push_str(&format!(
-                        " and (created_at, id) < (${}, ${})",
-                        binds.len() - 1,
-                        binds.len()
-                    ));
-                }
-                format!(
-                    "(select id, created_at, {} as labels, {status} as status from {} where {predicate} \
-                     order by created_at desc, id desc limit {})",
-                    label_array(table),
-                    table.name,
-                    limit + 1
-                )
-            })
-            .collect();
-        let sql = match selects.as_slice() {
-            [one] => one.clone(),
-            many => format!(
-                "select * from ({}) merged order by created_at desc, id desc limit {}",
-                many.join(" union all "),
-                limit + 1
-            ),
-        };
+        let Statement { sql, binds } = list_statement(listing, after, limit);
         type Listed = (Uuid, DateTime<Utc>, Vec<Option<String>>, Option<String>);
         let query = bind_all!(sqlx::query_as::<_, Listed>(AssertSqlSafe(sql)), binds);
         let rows = query
@@ -501,19 +586,8 @@ impl Live {
         after: Option<Cursor>,
     ) -> anyhow::Result<(Vec<TenantEntry>, Option<Cursor>)> {
         type Row = (Uuid, DateTime<Utc>, String, String, String);
-        let sql = format!(
-            "select id, created_at, name, slug, status::text from tenants {} \
-             order by created_at desc, id desc limit {TENANT_PAGE}",
-            if after.is_some() {
-                "where (created_at, id) < ($1, $2)"
-            } else {
-                ""
-            },
-        );
-        let mut query = sqlx::query_as::<_, Row>(AssertSqlSafe(sql));
-        if let Some(cursor) = after {
-            query = query.bind(cursor.created_at).bind(cursor.id);
-        }
+        let Statement { sql, binds } = tenants_statement(after);
+        let query = bind_all!(sqlx::query_as::<_, Row>(AssertSqlSafe(sql)), binds);
         let rows = query
             .fetch_all(self.pg()?)
             .await
@@ -541,7 +615,7 @@ impl Live {
     /// The row `id` of `table` as a tree node shows it, or None when there is none.
     pub async fn item(&self, table: &Table, id: Uuid) -> anyhow::Result<Option<Item>> {
         Ok(self
-            .items_where(table, "id", Bind::Id(id), 1)
+            .items_where(table, "id", &id.to_string(), 1)
             .await?
             .into_iter()
             .next())
@@ -556,28 +630,19 @@ impl Live {
         value: &str,
         limit: u32,
     ) -> anyhow::Result<Vec<Item>> {
-        self.items_where(table, column, Bind::Text(value.to_string()), limit)
-            .await
+        self.items_where(table, column, value, limit).await
     }
 
     async fn items_where(
         &self,
         table: &Table,
         column: &str,
-        value: Bind,
+        value: &str,
         limit: u32,
     ) -> anyhow::Result<Vec<Item>> {
-        let status = table
-            .status
-            .map_or("null".to_string(), |c| format!("{c}::text"));
-        let sql = format!(
-            "select id, created_at, {}, {status} from {} where {column} = $1 \
-             order by created_at desc, id desc limit {limit}",
-            label_array(table),
-            table.name,
-        );
+        let Statement { sql, binds } = items_statement(table, column, value, limit);
         type Listed = (Uuid, DateTime<Utc>, Vec<Option<String>>, Option<String>);
-        let rows = bind_all!(sqlx::query_as::<_, Listed>(AssertSqlSafe(sql)), [value])
+        let rows = bind_all!(sqlx::query_as::<_, Listed>(AssertSqlSafe(sql)), binds)
             .fetch_all(self.pg()?)
             .await
             .with_context(|| format!("reading {} by {column}", table.name))?;
@@ -595,13 +660,7 @@ impl Live {
     /// How many rows `listing` has, counting at most `cap` + 1 of them.
     pub async fn count(&self, listing: &Listing, cap: u64) -> anyhow::Result<Count> {
         let table = listing.table();
-        let mut binds = Vec::new();
-        let predicate = listing.predicate(&mut binds);
-        let sql = format!(
-            "select count(*) from (select 1 from {} where {predicate} limit {}) capped",
-            table.name,
-            cap + 1
-        );
+        let Statement { sql, binds } = count_statement(listing, cap);
         let n = bind_all!(sqlx::query_scalar::<_, i64>(AssertSqlSafe(sql)), binds)
             .fetch_one(self.pg()?)
             .await

@@ -1,0 +1,197 @@
+//! Every query shape the explorer issues uses an index: for each one the schema
+//! declaration generates (every child group's pages, first and later, with and without
+//! status and text filters; groups' capped counts; rows by id; rows by reference; the tenant
+//! picker; the `:cost` roll-up), PostgreSQL's plan is read with `enable_seqscan = off`,
+//! which leaves a sequential scan only where no index can serve the query. Any Seq Scan
+//! fails the test: on a large table it would read the whole table.
+
+mod common;
+
+use common::{Seeded, seeded_once};
+use serde_json::Value;
+use tenantscope::app::queries::COST_SQL;
+use tenantscope::app::tree::{COUNT_CAP, PAGE_SIZE, groups_of};
+use tenantscope::schema::TABLES;
+use tenantscope::store::Access;
+use tenantscope::store::read::{
+    Cursor, Filter, Listing, Statement, count_statement, items_statement, list_statement,
+    tenants_statement,
+};
+use uuid::Uuid;
+
+fn seeded() -> &'static Seeded {
+    seeded_once("plans")
+}
+
+/// Every `Seq Scan` node of a plan, with its relation.
+fn seq_scans(plan: &Value, out: &mut Vec<String>) {
+    match plan {
+        Value::Object(node) => {
+            if node.get("Node Type").and_then(Value::as_str) == Some("Seq Scan") {
+                out.push(
+                    node.get("Relation Name")
+                        .and_then(Value::as_str)
+                        .unwrap_or("?")
+                        .to_string(),
+                );
+            }
+            node.values().for_each(|v| seq_scans(v, out));
+        }
+        Value::Array(items) => items.iter().for_each(|v| seq_scans(v, out)),
+        _ => {}
+    }
+}
+
+/// The statements of every listing the tree and the triage queries can ask for.
+fn statements(parent: Uuid, tenant: Uuid) -> Vec<(String, Statement)> {
+    let cursor = Some(Cursor {
+        created_at: chrono::Utc::now(),
+        id: Uuid::nil(),
+    });
+    let mut out = Vec::new();
+    let mut listings = vec![("tenants".to_string(), Listing::Tenants)];
+    for table in TABLES {
+        for spec in groups_of(table) {
+            listings.push((
+                format!("{} under {}", spec.table.name, table.name),
+                spec.listing(parent),
+            ));
+        }
+    }
+    // `:failed` and `:stuck`: a tenant's runs by status.
+    let runs = tenantscope::schema::table("activity_runs").unwrap();
+    listings.push((
+        "runs of a tenant".into(),
+        Listing::Children {
+            table: runs,
+            column: "tenant_id",
+            parent: tenant,
+            null_column: None,
+        },
+    ));
+    for (name, listing) in listings {
+        let table = listing.table();
+        let mut variants = vec![(name.clone(), listing.clone())];
+        if table.status.is_some() {
+            let one = Filter::parse("status:failed");
+            let two = Filter::parse("status:failed,timed_out");
+            let mut stuck = Filter::parse("status:running");
+            if table.name == "activity_runs" {
+                stuck.started_before = Some(chrono::Utc::now());
+            }
+            variants.push((format!("{name} /status:failed"), listing.with_filter(one)));
+            variants.push((format!("{name} /status:a,b"), listing.with_filter(two)));
+            variants.push((
+                format!("{name} /status:running+time"),
+                listing.with_filter(stuck),
+            ));
+        }
+        variants.push((
+            format!("{name} /text"),
+            listing.with_filter(Filter::parse("acme")),
+        ));
+        // Groups are counted unfiltered (a filtered group shows no count).
+        out.push((
+            format!("{name}: count"),
+            count_statement(&listing, COUNT_CAP),
+        ));
+        for (name, listing) in variants {
+            out.push((
+                format!("{name}: first page"),
+                list_statement(&listing, None, PAGE_SIZE),
+            ));
+            out.push((
+                format!("{name}: later page"),
+                list_statement(&listing, cursor, PAGE_SIZE),
+            ));
+        }
+    }
+    for table in TABLES {
+        out.push((
+            format!("{} by id", table.name),
+            items_statement(table, "id", &Uuid::nil().to_string(), 1),
+        ));
+        for reference in table.references {
+            out.push((
+                format!("{} by {}", table.name, reference.column()),
+                items_statement(table, reference.column(), "6a5f0c2e9b1d4e7f8a9b0c1d", 20),
+            ));
+        }
+    }
+    out.push(("tenant picker: first page".into(), tenants_statement(None)));
+    out.push((
+        "tenant picker: later page".into(),
+        tenants_statement(cursor),
+    ));
+    out
+}
+
+#[tokio::test]
+async fn every_generated_query_uses_an_index() {
+    let s = seeded();
+    let pg = s.stores.pg(Access::ReadOnly).await;
+    let tenant: Uuid = sqlx::query_scalar("select id from tenants limit 1")
+        .fetch_one(&pg)
+        .await
+        .unwrap();
+    let mut conn = pg.acquire().await.unwrap();
+    sqlx::query("set enable_seqscan = off")
+        .execute(&mut *conn)
+        .await
+        .unwrap();
+    let mut failures = Vec::new();
+    let statements = statements(tenant, tenant);
+    assert!(statements.len() > 250, "{} shapes", statements.len());
+    for (name, statement) in &statements {
+        let plan = statement.explain(&mut conn).await.unwrap();
+        let mut scans = Vec::new();
+        seq_scans(&plan, &mut scans);
+        if !scans.is_empty() {
+            failures.push(format!(
+                "{name}: Seq Scan on {scans:?}\n  {}",
+                statement.sql
+            ));
+        }
+    }
+    // The :cost roll-up reads the tenant's llm_calls through its index, and joins by key.
+    let plan: Value = sqlx::query_scalar(sqlx::AssertSqlSafe(format!(
+        "explain (format json) {COST_SQL}"
+    )))
+    .bind(tenant)
+    .fetch_one(&mut *conn)
+    .await
+    .unwrap();
+    let mut scans = Vec::new();
+    seq_scans(&plan, &mut scans);
+    if !scans.is_empty() {
+        failures.push(format!(":cost: Seq Scan on {scans:?}"));
+    }
+    assert!(
+        failures.is_empty(),
+        "{} of {} query shapes scan a table:\n{}",
+        failures.len(),
+        statements.len() + 1,
+        failures.join("\n")
+    );
+}
+
+#[tokio::test]
+async fn the_test_sees_a_seq_scan_when_there_is_one() {
+    // The detector is not blind: a query no index serves shows its Seq Scan.
+    let s = seeded();
+    let pg = s.stores.pg(Access::ReadOnly).await;
+    let mut conn = pg.acquire().await.unwrap();
+    sqlx::query("set enable_seqscan = off")
+        .execute(&mut *conn)
+        .await
+        .unwrap();
+    let plan: Value = sqlx::query_scalar(
+        "explain (format json) select id from activity_runs where error_message = 'x'",
+    )
+    .fetch_one(&mut *conn)
+    .await
+    .unwrap();
+    let mut scans = Vec::new();
+    seq_scans(&plan, &mut scans);
+    assert_eq!(scans, vec!["activity_runs".to_string()]);
+}
