@@ -26,17 +26,34 @@ fn text(detail: &Detail) -> Option<&str> {
     std::str::from_utf8(&content.head.bytes).ok()
 }
 
+/// A column's value as JSON of its type: numbers, booleans and JSON as themselves, the
+/// rest (text, uuid, timestamps) as strings.
+fn typed(field: &crate::store::read::Field) -> Value {
+    let Some(value) = field.value.as_deref() else {
+        return Value::Null;
+    };
+    let numeric = ["integer", "bigint", "smallint", "double precision", "real"]
+        .contains(&field.pg_type.as_str())
+        || field.pg_type.starts_with("numeric");
+    let parsed = match field.pg_type.as_str() {
+        _ if numeric => serde_json::from_str::<Value>(value)
+            .ok()
+            .filter(Value::is_number),
+        "boolean" => serde_json::from_str::<Value>(value)
+            .ok()
+            .filter(Value::is_boolean),
+        "json" | "jsonb" => serde_json::from_str::<Value>(value).ok(),
+        _ => None,
+    };
+    parsed.unwrap_or_else(|| Value::String(value.to_string()))
+}
+
 pub fn json(detail: &Detail) -> Value {
     let row = match &detail.row {
         Load::Loaded(Some(fields)) => Value::Object(
             fields
                 .iter()
-                .map(|f| {
-                    (
-                        f.column.clone(),
-                        f.value.clone().map_or(Value::Null, Value::String),
-                    )
-                })
+                .map(|f| (f.column.clone(), typed(f)))
                 .collect(),
         ),
         Load::Loaded(None) => Value::Null,

@@ -24,7 +24,8 @@ const MAX_DEPTH: usize = 64;
 pub enum Clue {
     Row(Uuid),
     Document(ObjectId),
-    Key(String),
+    /// An S3 key, and the bucket an `s3://bucket/key` named.
+    Key(String, Option<String>),
 }
 
 impl Clue {
@@ -50,11 +51,13 @@ impl Clue {
         {
             return Some(Clue::Document(id));
         }
-        let key = match text.strip_prefix("s3://") {
-            Some(rest) => rest.split_once('/').map_or(rest, |(_, key)| key),
-            None => text,
-        };
-        Some(Clue::Key(key.to_string()))
+        Some(match text.strip_prefix("s3://") {
+            Some(rest) => match rest.split_once('/') {
+                Some((bucket, key)) => Clue::Key(key.to_string(), Some(bucket.to_string())),
+                None => Clue::Key(rest.to_string(), None),
+            },
+            None => Clue::Key(text.to_string(), None),
+        })
     }
 }
 
@@ -115,9 +118,33 @@ impl Found {
     pub fn not_found_message(&self, clue: &str) -> String {
         let mut message = format!("{clue} not found; looked in {}", self.looked.join(", "));
         if !self.errors.is_empty() {
-            message.push_str(&format!(" (incomplete: {})", self.errors.join("; ")));
+            message.push_str(&format!(" (incomplete: {})", self.error_summary()));
         }
         message
+    }
+
+    /// The lookups that failed, each distinct reason once: 31 tables behind one
+    /// unreachable server are one problem, not 31.
+    pub fn error_summary(&self) -> String {
+        let mut reasons: Vec<(String, usize)> = Vec::new();
+        for error in &self.errors {
+            let reason = error.split_once(": ").map_or(error.as_str(), |(_, r)| r);
+            match reasons.iter_mut().find(|(r, _)| r == reason) {
+                Some((_, n)) => *n += 1,
+                None => reasons.push((reason.to_string(), 1)),
+            }
+        }
+        reasons
+            .into_iter()
+            .map(|(reason, n)| {
+                if n > 1 {
+                    format!("{reason} ({n} lookups)")
+                } else {
+                    reason
+                }
+            })
+            .collect::<Vec<_>>()
+            .join("; ")
     }
 }
 
@@ -141,7 +168,7 @@ pub async fn find(source: &Source, clue: &Clue) -> Found {
         }
         Clue::Document(id) => {
             found.looked.push(format!(
-                "_id in MongoDB {}",
+                "_id in MongoDB collections {}",
                 COLLECTIONS
                     .iter()
                     .map(|c| c.name)
@@ -161,8 +188,15 @@ pub async fn find(source: &Source, clue: &Clue) -> Found {
             }
             referrers(source, &id.to_hex(), true, &mut found).await;
         }
-        Clue::Key(key) => {
-            found.looked.push("the S3 bucket".into());
+        Clue::Key(key, bucket) => {
+            let ours = source.bucket().unwrap_or("?").to_string();
+            if let Some(bucket) = bucket.as_deref().filter(|b| *b != ours) {
+                found.looked.push(format!(
+                    "nothing: it names bucket {bucket}, and tenantscope reads bucket {ours}"
+                ));
+                return found;
+            }
+            found.looked.push(format!("S3 bucket {ours}"));
             match source.object_meta(key).await {
                 Ok(Some(meta)) => found.places.push(Place::Object(meta)),
                 Ok(None) => {}
@@ -335,11 +369,11 @@ mod tests {
         assert_eq!(Clue::parse(&format!("ObjectId(\"{oid}\")")), parsed);
         assert_eq!(
             Clue::parse("s3://bucket/tenants/a/b.md"),
-            Some(Clue::Key("tenants/a/b.md".into()))
+            Some(Clue::Key("tenants/a/b.md".into(), Some("bucket".into())))
         );
         assert_eq!(
             Clue::parse("tenants/a/b.md"),
-            Some(Clue::Key("tenants/a/b.md".into()))
+            Some(Clue::Key("tenants/a/b.md".into(), None))
         );
         assert_eq!(Clue::parse("   "), None);
     }

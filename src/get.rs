@@ -1,7 +1,8 @@
 //! `tenantscope get ID` and `tenantscope path ID`: the explorer's jump, for scripts.
 //! Same stores, same settings, same lookups and resolution as the TUI; plain text by
 //! default (control characters from the data shown as visible stand-ins), JSON with
-//! `--json`. Exit 0 when found, 1 when not found, 2 on errors.
+//! `--json`. Exit 0 when found, 1 when not found, 2 on errors (a store that failed a
+//! lookup included: the answer would be incomplete).
 
 use std::process::ExitCode;
 use std::sync::Arc;
@@ -15,6 +16,15 @@ use crate::export::hop_state;
 use crate::find::{Clue, Found, Place, Step, ancestry, find};
 use crate::store::source::Source;
 use crate::ui::sanitize::{clean_block, clean_line};
+
+/// Prints a line; a reader that went away (`| head`) ends the output quietly instead of
+/// a panic, as `check` and `tree` do.
+macro_rules! out {
+    ($($arg:tt)*) => {{
+        use std::io::Write;
+        let _ = writeln!(std::io::stdout().lock(), $($arg)*);
+    }};
+}
 
 /// Not found: exit status 1, with where it looked.
 fn not_found(text: &str, found: &Found) -> ExitCode {
@@ -48,12 +58,12 @@ pub async fn get(
         }
         let places: Vec<String> = found.places.iter().map(Place::to_string).collect();
         if as_json {
-            println!("{}", json!({ "found": places, "row": Value::Null }));
+            out!("{}", json!({ "found": places, "row": Value::Null }));
         } else {
             for place in places {
-                println!("{}", clean_line(&place, usize::MAX));
+                out!("{}", clean_line(&place, usize::MAX));
             }
-            println!("(no row points at it)");
+            out!("(no row points at it)");
         }
         return Ok(ExitCode::SUCCESS);
     };
@@ -72,6 +82,16 @@ pub async fn get(
             c.head.bytes.extend_from_slice(&bytes);
         }
     }
+    // A hop that failed (a store erred or timed out) makes the answer incomplete: exit 2.
+    let failed = detail
+        .hops
+        .iter()
+        .any(|h| matches!(h.state, crate::app::detail::HopState::Failed(_)));
+    let code = if failed {
+        ExitCode::from(2)
+    } else {
+        ExitCode::SUCCESS
+    };
     if as_json {
         let mut value = crate::export::json(&detail);
         if !content && let Some(c) = value.get_mut("content").and_then(Value::as_object_mut) {
@@ -84,19 +104,19 @@ pub async fn get(
                 .map(Place::to_string)
                 .collect::<Vec<_>>()
         );
-        println!("{}", serde_json::to_string_pretty(&value)?);
-        return Ok(ExitCode::SUCCESS);
+        out!("{}", serde_json::to_string_pretty(&value)?);
+        return Ok(code);
     }
-    println!("{}/{}", table.name, id);
+    out!("{}/{}", table.name, id);
     for field in detail.fields() {
-        println!(
+        out!(
             "  {:<24} {}",
             field.column,
             clean_line(field.value.as_deref().unwrap_or("NULL"), usize::MAX)
         );
     }
     for hop in &detail.hops {
-        println!(
+        out!(
             "{} → {}: {}",
             hop.from,
             clean_line(&hop.to, usize::MAX),
@@ -106,10 +126,10 @@ pub async fn get(
     for (title, document) in &detail.documents {
         let pretty =
             serde_json::to_string_pretty(&Bson::Document(document.clone()).into_relaxed_extjson())?;
-        println!("document {title}\n{pretty}");
+        out!("document {title}\n{pretty}");
     }
     if let Some(c) = &detail.content {
-        println!(
+        out!(
             "object {} ({} bytes, {})",
             clean_line(&c.key, usize::MAX),
             c.head.meta.size,
@@ -121,12 +141,12 @@ pub async fn get(
         );
         if content {
             match std::str::from_utf8(&c.head.bytes) {
-                Ok(text) => println!("{}", clean_block(text)),
-                Err(_) => println!("(binary content not printed)"),
+                Ok(text) => out!("{}", clean_block(text)),
+                Err(_) => out!("(binary content not printed)"),
             }
         }
     }
-    Ok(ExitCode::SUCCESS)
+    Ok(code)
 }
 
 fn step_json(step: &Step) -> Value {
@@ -148,10 +168,10 @@ pub async fn path(source: Source, text: &str, as_json: bool) -> anyhow::Result<E
     let steps = ancestry(&source, table, id).await?;
     if as_json {
         let steps: Vec<Value> = steps.iter().map(step_json).collect();
-        println!("{}", serde_json::to_string_pretty(&steps)?);
+        out!("{}", serde_json::to_string_pretty(&steps)?);
     } else {
         for (depth, step) in steps.iter().enumerate() {
-            println!(
+            out!(
                 "{}{}/{} {}{}",
                 "  ".repeat(depth),
                 step.table.name,

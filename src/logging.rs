@@ -7,6 +7,18 @@ use std::sync::Mutex;
 
 use tracing_subscriber::EnvFilter;
 
+/// When the process started (set first thing in `main`), for "time to first frame".
+pub static PROCESS_START: std::sync::OnceLock<std::time::Instant> = std::sync::OnceLock::new();
+
+/// Milliseconds since [`PROCESS_START`] (since first asked, if `main` did not set it).
+pub fn since_process_start_ms() -> f64 {
+    PROCESS_START
+        .get_or_init(std::time::Instant::now)
+        .elapsed()
+        .as_secs_f64()
+        * 1e3
+}
+
 /// The default log file.
 pub fn default_path() -> Option<PathBuf> {
     let base = std::env::var_os("XDG_STATE_HOME")

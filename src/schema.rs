@@ -211,7 +211,8 @@ pub static TABLES: &[Table] = &[
     Table {
         name: "activity_runs",
         title: "Runs",
-        label: &["run_number", "started_at"],
+        // The error, when there is one: what triage looks for first.
+        label: &["run_number", "started_at", "error_message"],
         status: Some("status"),
         foreign_keys: &[
             TENANT_LINK,

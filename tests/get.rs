@@ -234,3 +234,43 @@ async fn not_found_exits_1_and_says_where_it_looked_and_no_store_exits_2() {
     let stderr = String::from_utf8_lossy(&out.stderr);
     assert!(stderr.contains("no store configured"), "{stderr}");
 }
+
+#[tokio::test]
+async fn typed_json_other_buckets_and_a_closed_pipe() {
+    let s = seeded();
+    let pg = s.stores.pg(Access::ReadOnly).await;
+    let (call, key): (Uuid, String) = sqlx::query_as(
+        "select t.id, c.pdf_s3_key from tool_calls t, contracts c order by t.id, c.id limit 1",
+    )
+    .fetch_one(&pg)
+    .await
+    .unwrap();
+    // Numbers stay numbers.
+    let run = tenantscope(s, &["get", &call.to_string(), "--json"]);
+    let got: serde_json::Value = serde_json::from_str(&run.stdout).unwrap();
+    assert!(got["row"]["latency_ms"].is_number(), "{}", got["row"]);
+    assert!(got["row"]["tool_name"].is_string());
+    // Another bucket's key is not ours.
+    let run = tenantscope(s, &["get", &format!("s3://another-bucket/{key}")]);
+    assert_eq!(run.code, 1);
+    assert!(
+        run.stderr.contains("names bucket another-bucket"),
+        "{}",
+        run.stderr
+    );
+    let run = tenantscope(s, &["get", &format!("s3://{}/{key}", s.stores.bucket)]);
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    // A reader that stops early (| head -1) ends the output without a panic.
+    let mut child = Command::new(env!("CARGO_BIN_EXE_tenantscope"))
+        .args(["--pg", &s.stores.pg_url, "--mongo", &s.stores.mongo_uri])
+        .args(["--bucket", &s.stores.bucket, "get", &call.to_string()])
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    drop(child.stdout.take());
+    let out = child.wait_with_output().unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(!stderr.contains("panicked"), "{stderr}");
+    assert_ne!(out.status.code(), Some(101));
+}

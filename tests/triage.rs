@@ -132,6 +132,10 @@ async fn an_id_found_nowhere_says_where_it_looked() {
     assert!(notice.contains("not found"), "{notice}");
     assert!(notice.contains("31 PostgreSQL tables"), "{notice}");
     assert_eq!(ui.selected(), before, "the tree did not move");
+    // A mistyped command is not looked up as an S3 key.
+    ui.palette("faild").await;
+    let notice = ui.driver.app.notice.clone().unwrap_or_default();
+    assert!(notice.contains("unknown command"), "{notice}");
     ui.palette("000000000000000000000000").await;
     let notice = ui.driver.app.notice.clone().unwrap_or_default();
     assert!(notice.contains("activity_outputs"), "{notice}");

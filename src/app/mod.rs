@@ -167,6 +167,10 @@ pub struct App {
     pub revealing: Option<tree::Ticket>,
     /// The search for a pasted id that is running.
     pub finding: Option<tree::Ticket>,
+    /// Open the row the running jump lands on (the picker's tenant).
+    open_revealed: bool,
+    /// Lines the help popup is scrolled by.
+    pub help_scroll: usize,
     pub focus: Focus,
     pub pane: Pane,
     pub help: bool,
@@ -211,6 +215,8 @@ impl App {
             last_picker: None,
             revealing: None,
             finding: None,
+            open_revealed: false,
+            help_scroll: 0,
             focus: Focus::Tree,
             pane: Pane::Row,
             help: false,
@@ -248,6 +254,8 @@ impl App {
     /// through the key map.
     pub fn key(&mut self, key: KeyEvent) -> Vec<Effect> {
         self.dirty = true;
+        // A notice is about the last thing done; the next key starts something else.
+        self.notice = None;
         if self.prompt.is_some() {
             return self.prompt_key(key);
         }
@@ -272,8 +280,16 @@ impl App {
     pub fn command(&mut self, command: Command) -> Vec<Effect> {
         self.dirty = true;
         if self.help {
-            if matches!(command, Command::Escape | Command::Help | Command::Quit) {
-                self.help = false;
+            match command {
+                Command::Escape | Command::Help | Command::Quit => {
+                    self.help = false;
+                    self.help_scroll = 0;
+                }
+                Command::Down | Command::PageDown => self.help_scroll += 1,
+                Command::Up | Command::PageUp => {
+                    self.help_scroll = self.help_scroll.saturating_sub(1)
+                }
+                _ => {}
             }
             return Vec::new();
         }
@@ -609,7 +625,12 @@ impl App {
                     match result {
                         Ok(steps) => {
                             let (_, requests) = self.tree.reveal(&steps);
-                            return requests.into_iter().map(Effect::Tree).collect();
+                            let mut effects: Vec<Effect> =
+                                requests.into_iter().map(Effect::Tree).collect();
+                            if std::mem::take(&mut self.open_revealed) {
+                                effects.extend(self.tree.open_selected().map(Effect::Tree));
+                            }
+                            return effects;
                         }
                         Err(e) => {
                             self.notice = Some(format!(
@@ -788,9 +809,11 @@ impl App {
             KeyCode::Down => prompt.browse(&self.palette_history, false),
             KeyCode::Tab => {
                 let matches = prompt.complete();
-                if matches.len() > 1 {
-                    self.notice = Some(matches.join(" · "));
-                }
+                prompt.hint = match matches.len() {
+                    0 => Some("no command starts so".into()),
+                    1 => None,
+                    _ => Some(matches.join(" · ")),
+                };
             }
             KeyCode::Enter => {
                 let prompt = self.prompt.take().expect("checked above");
@@ -957,9 +980,13 @@ impl App {
             return Vec::new();
         }
         let mut effects = Vec::new();
-        let several = found.places.len() + found.referrers.len() > 1
-            || found.row().is_none()
-            || !found.errors.is_empty();
+        let rows = found
+            .places
+            .iter()
+            .filter(|p| matches!(p, crate::find::Place::Row { .. }))
+            .count()
+            + found.referrers.len();
+        let several = rows > 1 || found.row().is_none() || !found.errors.is_empty();
         if several {
             let ticket = self.ticket();
             let mut results = Results::new(ticket, format!("Found {text}"));
@@ -1047,7 +1074,7 @@ impl App {
             },
             Pending::Copy => return self.copy(c),
             Pending::Export => return self.export(c),
-            _ => {}
+            Pending::Mark => self.notice = Some(format!("marks are letters, not {c:?}")),
         }
         Vec::new()
     }
@@ -1066,7 +1093,7 @@ impl App {
                 )
                 .ok()
             }),
-            'p' => Some(self.tree.breadcrumb().join(" › ")).filter(|p| !p.is_empty()),
+            'p' => Some(self.tree.full_path().join("\n")).filter(|p| !p.is_empty()),
             'k' => detail.content.as_ref().map(|c| c.key.clone()),
             'c' => detail
                 .content
@@ -1170,6 +1197,7 @@ impl App {
                     self.last_picker = self.picker.take();
                     let tenants = schema::table("tenants").expect("tenants is declared");
                     self.focus = Focus::Tree;
+                    self.open_revealed = true;
                     return self.jump(tenants, id);
                 }
             }

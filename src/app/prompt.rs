@@ -24,6 +24,8 @@ pub struct Prompt {
     pub input: String,
     /// Position in the history while browsing it with Up/Down.
     history_at: Option<usize>,
+    /// What Tab found (the candidates when several commands match).
+    pub hint: Option<String>,
 }
 
 /// The palette's commands, with what they take, for completion and `:help`.
@@ -99,11 +101,19 @@ impl Palette {
             "refs" => Palette::Refs,
             "filter" => Palette::Filter(rest.to_string()),
             "help" | "h" | "?" => Palette::Help,
-            // Anything else that is one word is taken for an id or a key.
-            _ if rest.is_empty() => Palette::Find(word.to_string()),
+            // One word that can be an id or a key (ids have their shapes, keys a slash).
+            _ if rest.is_empty() && looks_like_a_clue(word) => Palette::Find(word.to_string()),
             _ => return Err(format!("unknown command {word:?} (:help lists them)")),
         })
     }
+}
+
+/// Whether `word` can be something to look up rather than a mistyped command.
+fn looks_like_a_clue(word: &str) -> bool {
+    matches!(
+        crate::find::Clue::parse(word),
+        Some(crate::find::Clue::Row(_) | crate::find::Clue::Document(_))
+    ) || word.contains('/')
 }
 
 impl Prompt {
@@ -112,6 +122,7 @@ impl Prompt {
             kind,
             input,
             history_at: None,
+            hint: None,
         }
     }
 
@@ -186,6 +197,11 @@ mod tests {
             Ok(Palette::Tenant("acme co".into()))
         );
         assert!(Palette::parse("frobnicate now").is_err());
+        assert!(Palette::parse("faild").is_err(), "a typo is not an S3 key");
+        assert_eq!(
+            Palette::parse("tenants/a/b.md"),
+            Ok(Palette::Find("tenants/a/b.md".into()))
+        );
         assert!(Palette::parse("").is_err());
     }
 

@@ -153,6 +153,7 @@ pub async fn event_loop<B: Backend>(
     driver.draw(terminal)?;
     tracing::info!(
         elapsed_ms = started.elapsed().as_secs_f64() * 1e3,
+        since_process_start_ms = crate::logging::since_process_start_ms(),
         "first frame drawn"
     );
     let mut terminate = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate())?;

@@ -271,6 +271,25 @@ impl Tree {
             .map(|i| clean_line(&i.label, 40))
     }
 
+    /// The selection and its ancestors as `table/id label`, whole, for copying.
+    pub fn full_path(&self) -> Vec<String> {
+        let path = self.state.selected();
+        (1..=path.len())
+            .filter_map(|n| {
+                let row = self.rows.get(&path[..n])?;
+                let label = self
+                    .groups
+                    .get(&path[..n - 1])?
+                    .items
+                    .iter()
+                    .find(|i| i.id == row.id)
+                    .map(|i| clean_line(&i.label, usize::MAX))
+                    .unwrap_or_default();
+                Some(format!("{}/{} {label}", row.table.name, row.id))
+            })
+            .collect()
+    }
+
     /// Labels of the selection and its ancestors, for the status bar.
     pub fn breadcrumb(&self) -> Vec<String> {
         let path = self.state.selected();
@@ -431,6 +450,10 @@ impl Tree {
                 group
                     .items
                     .extend(page.items.into_iter().filter(|i| !known.contains(&i.id)));
+                // A revealed row keeps its place: newest first, as the pages are.
+                group
+                    .items
+                    .sort_by_key(|i| std::cmp::Reverse((i.created_at, i.id)));
                 group.next = page.next;
                 group.load = Load::Loaded(());
                 group.more = None;
@@ -498,8 +521,17 @@ impl Tree {
     /// selects it and loads its first page. The same query again replaces the old one.
     pub fn add_root(&mut self, title: String, listing: Listing) -> Option<Request> {
         let path = vec![format!("#q:{title}")];
-        self.remove_under(&path);
-        self.roots.retain(|r| r != &path);
+        // One query's results at a time: the new one replaces the last.
+        let old: Vec<Path> = self
+            .roots
+            .iter()
+            .filter(|r| r[0].starts_with("#q:"))
+            .cloned()
+            .collect();
+        for root in &old {
+            self.remove_under(root);
+        }
+        self.roots.retain(|r| !r[0].starts_with("#q:"));
         self.roots.insert(0, path.clone());
         self.groups.insert(
             path.clone(),
@@ -617,6 +649,7 @@ impl Tree {
         }
         self.state.select(row_path.clone());
         self.rebuild();
+        self.state.scroll_selected_into_view();
         (row_path, requests)
     }
 

@@ -67,7 +67,7 @@ pub fn draw(frame: &mut Frame, app: &mut App) {
         draw_picker(frame, picker, main);
     }
     if app.help {
-        draw_help(frame, area);
+        draw_help(frame, area, app.help_scroll);
     }
     if app.no_color {
         for cell in frame.buffer_mut().content.iter_mut() {
@@ -96,9 +96,8 @@ fn draw_title(frame: &mut Frame, app: &App, area: Rect) {
             Style::new().add_modifier(Modifier::BOLD | Modifier::REVERSED),
         ),
         Span::raw(" "),
-        Span::raw(clean_line(&app.source, 60)),
-        Span::raw("  "),
     ];
+    // The stores' states first: on a narrow screen the source text is what gets cut.
     for (name, health) in ["PG", "Mongo", "S3"].iter().zip(&app.health) {
         let (mark, color) = match health {
             Health::Up => ("✓", Color::Green),
@@ -110,6 +109,7 @@ fn draw_title(frame: &mut Frame, app: &App, area: Rect) {
             Style::new().fg(color),
         ));
     }
+    spans.push(Span::raw(clean_line(&app.source, 200)));
     frame.render_widget(Line::from(spans), area);
 }
 
@@ -168,7 +168,7 @@ fn draw_right(frame: &mut Frame, app: &mut App, area: Rect) {
     }
     if !app.back.is_empty() {
         tab_spans.push(Span::styled(
-            format!("  ← {} back (Esc)", app.back.len()),
+            format!("  ← {} back ([)", app.back.len()),
             Style::new().fg(Color::DarkGray),
         ));
     }
@@ -431,20 +431,26 @@ fn draw_status(frame: &mut Frame, app: &App, area: Rect) {
             ),
             Span::raw(clean_line(&prompt.input, 500)),
             Span::styled("█", Style::new().fg(Color::Cyan)),
-            Span::styled(
-                match prompt.kind {
-                    PromptKind::Command => "   Enter run · Tab complete · ↑↓ history · Esc cancel",
-                    PromptKind::Filter => {
-                        "   text and/or status:failed,timed_out · empty clears · Esc cancel"
-                    }
-                },
-                Style::new().fg(Color::DarkGray),
-            ),
         ]);
-        // Keep the end of a long input in view.
+        let hint = prompt.hint.clone().unwrap_or_else(|| {
+            match prompt.kind {
+                PromptKind::Command => "Enter run · Tab complete · ↑↓ history · Esc cancel",
+                PromptKind::Filter => {
+                    "text and/or status:failed,timed_out · empty clears · Esc cancel"
+                }
+            }
+            .to_string()
+        });
+        // The input always shows, its end kept in view; the hint only where it fits.
         let width = usize::from(area.width);
-        let used = line.width();
-        let scroll = u16::try_from(used.saturating_sub(width)).unwrap_or(0);
+        let mut line = line;
+        if line.width() + 3 + unicode_width::UnicodeWidthStr::width(hint.as_str()) <= width {
+            line.spans.push(Span::styled(
+                format!("   {hint}"),
+                Style::new().fg(Color::DarkGray),
+            ));
+        }
+        let scroll = u16::try_from(line.width().saturating_sub(width)).unwrap_or(0);
         frame.render_widget(Paragraph::new(line).scroll((0, scroll)), area);
         return;
     }
@@ -599,7 +605,7 @@ fn draw_picker(frame: &mut Frame, picker: &Picker, area: Rect) {
     draw_list(frame, area, title, lines, picker.selected + 1);
 }
 
-fn draw_help(frame: &mut Frame, area: Rect) {
+fn draw_help(frame: &mut Frame, area: Rect, scroll: usize) {
     let width = 84.min(area.width);
     let height = ((HELP.len() + COMMANDS.len()) as u16 + 5).min(area.height);
     let popup = Rect {
@@ -631,9 +637,19 @@ fn draw_help(frame: &mut Frame, area: Rect) {
         "Esc or ? closes this help",
         Style::new().fg(Color::DarkGray),
     ));
+    // Scrolled with j/k when it does not fit (80×24).
+    let inner = usize::from(popup.height.saturating_sub(2));
+    let scroll = scroll.min(lines.len().saturating_sub(inner));
+    let title = if lines.len() > inner {
+        " Keys (j/k scroll) "
+    } else {
+        " Keys "
+    };
     frame.render_widget(Clear, popup);
     frame.render_widget(
-        Paragraph::new(lines).block(Block::bordered().title(" Keys ")),
+        Paragraph::new(lines)
+            .scroll((u16::try_from(scroll).unwrap_or(u16::MAX), 0))
+            .block(Block::bordered().title(title)),
         popup,
     );
 }

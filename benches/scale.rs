@@ -1,0 +1,438 @@
+//! The scale benchmarks (BENCHMARKS.md), run by `scripts/bench` against stores seeded with
+//! `dev seed --large`: child pages on the large tenant against the small one, a full
+//! resolve against the raw round trips it is made of, and the UI's key-to-frame time with
+//! 100,000 nodes loaded. Each figure is a median over repeated runs, with min–max.
+//! Reads TENANTSCOPE_PG, TENANTSCOPE_MONGO, TENANTSCOPE_BUCKET and the AWS_* variables.
+
+use std::future::Future;
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
+use mongodb::bson::{Document, doc, oid::ObjectId};
+use ratatui::Terminal;
+use ratatui::backend::TestBackend;
+use sqlx::Row;
+use tenantscope::app::loader::resolve_detail;
+use tenantscope::app::run::Driver;
+use tenantscope::config::StoreArgs;
+use tenantscope::schema::{self, Table};
+use tenantscope::store::read::{Cursor, Listing, Live};
+use tenantscope::store::source::Source;
+use uuid::Uuid;
+
+/// Median, min and max of a series, in milliseconds.
+struct Stats {
+    median: f64,
+    min: f64,
+    max: f64,
+    p99: f64,
+}
+
+impl Stats {
+    fn of(mut ms: Vec<f64>) -> Stats {
+        ms.sort_by(f64::total_cmp);
+        let at = |q: f64| ms[((ms.len() - 1) as f64 * q).round() as usize];
+        Stats {
+            median: at(0.5),
+            min: ms[0],
+            max: ms[ms.len() - 1],
+            p99: at(0.99),
+        }
+    }
+}
+
+impl std::fmt::Display for Stats {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{:.2} ms ({:.2}–{:.2})", self.median, self.min, self.max)
+    }
+}
+
+async fn measure<T, F, Fut>(runs: usize, mut f: F) -> Stats
+where
+    F: FnMut() -> Fut,
+    Fut: Future<Output = T>,
+{
+    f().await; // warm-up: connections, caches
+    let mut ms = Vec::with_capacity(runs);
+    for _ in 0..runs {
+        let started = Instant::now();
+        std::hint::black_box(f().await);
+        ms.push(started.elapsed().as_secs_f64() * 1e3);
+    }
+    Stats::of(ms)
+}
+
+fn table(name: &str) -> &'static Table {
+    schema::table(name).expect("declared")
+}
+
+fn children(child: &str, column: &'static str, parent: Uuid) -> Listing {
+    let null_column = (child == "activities" && column == "deliverable_period_id")
+        .then_some("parent_activity_id");
+    Listing::Children {
+        table: table(child),
+        column,
+        parent,
+        null_column,
+    }
+}
+
+/// The cursor of the `n`-th page (1-based) of `listing`, walking the pages before it.
+async fn cursor_before_page(live: &Live, listing: &Listing, n: usize) -> Option<Cursor> {
+    let mut after = None;
+    for _ in 1..n {
+        after = Some(live.list(listing, after, 50).await.unwrap().next?);
+    }
+    after
+}
+
+async fn one(pg: &sqlx::PgPool, sql: &str, tenant: Uuid) -> Uuid {
+    sqlx::query_scalar(sqlx::AssertSqlSafe(sql.to_string()))
+        .bind(tenant)
+        .fetch_one(pg)
+        .await
+        .unwrap_or_else(|e| panic!("{sql}: {e}"))
+}
+
+async fn pages(live: &Live, large: Uuid, small: Uuid) {
+    let pg = live.pg.as_ref().unwrap();
+    println!("## 1. Child page fetch (50 rows; 30 runs each)\n");
+    println!(
+        "| group | large: page 1 | large: page 50 | small: page 1 | ratio p1 | ratio p50/small p1 |"
+    );
+    println!("|---|---|---|---|---|---|");
+    // The same shapes in both tenants: the biggest period, activity and run of each.
+    let shapes = [
+        (
+            "activities of a period",
+            "activities",
+            "deliverable_period_id",
+            "select deliverable_period_id from activities where tenant_id = $1 and parent_activity_id is null
+             and deliverable_period_id is not null group by 1 order by count(*) desc limit 1",
+        ),
+        (
+            "runs of an activity",
+            "activity_runs",
+            "activity_id",
+            "select activity_id from activity_runs where tenant_id = $1 group by 1 order by count(*) desc limit 1",
+        ),
+        (
+            "LLM calls of a run",
+            "llm_calls",
+            "activity_run_id",
+            "select activity_run_id from llm_calls where tenant_id = $1 group by 1 order by count(*) desc limit 1",
+        ),
+    ];
+    for (name, child, column, biggest) in shapes {
+        let big_parent = match child {
+            // The known biggest parents of the large tenant (aggregating 20M rows to find
+            // them would take minutes): period 0, activity 0, run 0.
+            "activities" => one(pg, "select id from deliverable_periods where tenant_id = $1 order by created_at limit 1", large).await,
+            "activity_runs" => one(pg, "select id from activities where tenant_id = $1 and title = 'Article 0'", large).await,
+            _ => one(pg, "select md5('run:0')::uuid where $1 is not null", large).await,
+        };
+        let small_parent = one(pg, biggest, small).await;
+        let big = children(child, column, big_parent);
+        let little = children(child, column, small_parent);
+        let total: i64 = sqlx::query_scalar(sqlx::AssertSqlSafe(format!(
+            "select count(*) from {child} where {column} = $1"
+        )))
+        .bind(big_parent)
+        .fetch_one(pg)
+        .await
+        .unwrap();
+        let small_total: i64 = sqlx::query_scalar(sqlx::AssertSqlSafe(format!(
+            "select count(*) from {child} where {column} = $1"
+        )))
+        .bind(small_parent)
+        .fetch_one(pg)
+        .await
+        .unwrap();
+        let p50 = cursor_before_page(live, &big, 50).await;
+        let large_first = measure(30, || live.list(&big, None, 50)).await;
+        let large_fifty = measure(30, || live.list(&big, p50, 50)).await;
+        let small_first = measure(30, || live.list(&little, None, 50)).await;
+        println!(
+            "| {name} ({} vs {} rows) | {large_first} | {large_fifty} | {small_first} | {:.2} | {:.2} |",
+            tenantscope::app::tree::thousands(total as u64),
+            tenantscope::app::tree::thousands(small_total as u64),
+            large_first.median / small_first.median,
+            large_fifty.median / small_first.median,
+        );
+    }
+    println!();
+}
+
+async fn resolve(source: Arc<Source>, live: &Live, large: Uuid) -> Uuid {
+    let pg = live.pg.as_ref().unwrap();
+    let activity = one(
+        pg,
+        "select id from activities where tenant_id = $1 and title = 'Article 0'",
+        large,
+    )
+    .await;
+    let activities = table("activities");
+    println!("## 3. Full resolve of an activity (row → document → 50 KB Markdown; 10 runs each)\n");
+    let ours = measure(10, || {
+        let source = Arc::clone(&source);
+        async move {
+            let detail = resolve_detail(source, activities, activity).await;
+            let content = detail.content.expect("the article");
+            let text = String::from_utf8(content.head.bytes).unwrap();
+            tenantscope::ui::markdown::render(&text).len()
+        }
+    })
+    .await;
+    // The same three reads by bare clients.
+    let (output_ref,): (String,) =
+        sqlx::query_as("select output_ref from activities where id = $1")
+            .bind(activity)
+            .fetch_one(pg)
+            .await
+            .unwrap();
+    let oid = ObjectId::parse_str(&output_ref).unwrap();
+    let db = live.mongo.as_ref().unwrap();
+    let key = db
+        .collection::<Document>("activity_outputs")
+        .find_one(doc! { "_id": oid })
+        .await
+        .unwrap()
+        .unwrap()
+        .get_str("s3Key")
+        .unwrap()
+        .to_string();
+    let (s3, bucket) = live.s3.clone().unwrap();
+    let sql = measure(10, || async {
+        sqlx::query("select * from activities where id = $1")
+            .bind(activity)
+            .fetch_one(pg)
+            .await
+            .unwrap()
+            .len()
+    })
+    .await;
+    let mongo = measure(10, || async {
+        db.collection::<Document>("activity_outputs")
+            .find_one(doc! { "_id": oid })
+            .await
+            .unwrap()
+    })
+    .await;
+    let object = measure(10, || async {
+        s3.get_object()
+            .bucket(&bucket)
+            .key(&key)
+            .send()
+            .await
+            .unwrap()
+            .body
+            .collect()
+            .await
+            .unwrap()
+            .into_bytes()
+            .len()
+    })
+    .await;
+    let raw = sql.median + mongo.median + object.median;
+    println!("| what | time |\n|---|---|");
+    println!("| tenantscope: resolve + parse the Markdown | {ours} |");
+    println!("| bare sqlx row by id | {sql} |");
+    println!("| bare driver find_one by _id | {mongo} |");
+    println!("| bare get_object (whole object) | {object} |");
+    println!(
+        "| sum of the three bare medians | {raw:.2} ms |\n| **ratio tenantscope / bare** | **{:.2}** |\n",
+        ours.median / raw
+    );
+    // What a person does today: three programs, one after the other.
+    let pg_url = std::env::var("TENANTSCOPE_PG").unwrap();
+    let mongo_url = std::env::var("TENANTSCOPE_MONGO").unwrap();
+    let script = format!(
+        "psql '{pg_url}' -Atc \"select row_to_json(a) from activities a where id = '{activity}'\" >/dev/null && \
+         python3 -c \"import pymongo,bson; c=pymongo.MongoClient('{mongo_url}'); print(c.get_default_database()['activity_outputs'].find_one({{'_id': bson.ObjectId('{output_ref}')}})['s3Key'])\" >/dev/null && \
+         python3 -c \"import boto3; print(len(boto3.client('s3').get_object(Bucket='{bucket}', Key='{key}')['Body'].read()))\" >/dev/null"
+    );
+    let manual = measure(5, || async {
+        let status = tokio::process::Command::new("bash")
+            .args(["-c", &script])
+            .status()
+            .await
+            .unwrap();
+        assert!(status.success(), "the manual pipeline failed: {script}");
+    })
+    .await;
+    println!(
+        "Today's way (psql, then python3 + pymongo, then python3 + boto3, as separate processes; 5 runs): {manual}; tenantscope is {:.1}× faster.\n",
+        manual.median / ours.median
+    );
+    activity
+}
+
+fn key(driver: &mut Driver, code: KeyCode) {
+    driver.key(KeyEvent::new(code, KeyModifiers::NONE));
+}
+
+async fn ui(source: Source, live: &Live, large: Uuid, activity: Uuid) {
+    let pg = live.pg.as_ref().unwrap();
+    let period = one(
+        pg,
+        "select id from deliverable_periods where tenant_id = $1 order by created_at limit 1",
+        large,
+    )
+    .await;
+    let mut driver = Driver::new("bench".into());
+    driver.attach(source, Vec::new());
+    driver.settle(Duration::from_secs(60)).await;
+    // The period, opened at its place; then all 2,000 pages of its 100,000 activities.
+    let mut terminal = Terminal::new(TestBackend::new(200, 50)).unwrap();
+    key(&mut driver, KeyCode::Char(':'));
+    for c in period.to_string().chars() {
+        key(&mut driver, KeyCode::Char(c));
+    }
+    key(&mut driver, KeyCode::Enter);
+    let started = Instant::now();
+    open_every_page(&mut driver, period).await;
+    let nodes = driver.app.tree.state.flatten(&driver.app.tree.items).len();
+    println!(
+        "## 4. UI: key to finished frame ({nodes} nodes in the tree, loaded in {:.1} s; 200×50)\n",
+        started.elapsed().as_secs_f64()
+    );
+    // The 5,000-word article in the content pane.
+    let mut path = driver.app.tree.state.selected().to_vec();
+    path.pop();
+    path.push(format!("activities:{activity}"));
+    driver.select(path);
+    driver.settle(Duration::from_secs(60)).await;
+    key(&mut driver, KeyCode::Char('3'));
+    driver.settle(Duration::from_secs(60)).await;
+    let words = driver
+        .app
+        .detail
+        .as_ref()
+        .and_then(|d| d.content.as_ref())
+        .map(|c| {
+            String::from_utf8_lossy(&c.head.bytes)
+                .split_whitespace()
+                .count()
+        })
+        .unwrap_or(0);
+    let mut frame = |driver: &mut Driver, code: KeyCode| {
+        let started = Instant::now();
+        key(driver, code);
+        driver.app.dirty = true;
+        driver.draw(&mut terminal).unwrap();
+        started.elapsed().as_secs_f64() * 1e3
+    };
+    let scroll: Vec<f64> = (0..1000)
+        .map(|i| {
+            frame(
+                &mut driver,
+                if i % 50 < 25 {
+                    KeyCode::Char('j')
+                } else {
+                    KeyCode::Char('k')
+                },
+            )
+        })
+        .collect();
+    let scroll = Stats::of(scroll);
+    key(&mut driver, KeyCode::Esc);
+    let moves: Vec<f64> = (0..1000)
+        .map(|i| {
+            frame(
+                &mut driver,
+                if i % 50 < 25 {
+                    KeyCode::Char('j')
+                } else {
+                    KeyCode::Char('k')
+                },
+            )
+        })
+        .collect();
+    let moves = Stats::of(moves);
+    println!("| keys (1,000 each) | p50 | p99 | max |\n|---|---|---|---|");
+    println!(
+        "| j/k scrolling the Markdown pane ({words}-word article) | {:.2} ms | {:.2} ms | {:.2} ms |",
+        scroll.median, scroll.p99, scroll.max
+    );
+    println!(
+        "| j/k moving in the tree | {:.2} ms | {:.2} ms | {:.2} ms |\n",
+        moves.median, moves.p99, moves.max
+    );
+}
+
+/// Opens the period's activities group and loads every page of it.
+async fn open_every_page(driver: &mut Driver, period: Uuid) {
+    driver.settle(Duration::from_secs(60)).await;
+    let mut group = driver.app.tree.state.selected().to_vec();
+    assert!(
+        group.last().unwrap().ends_with(&period.to_string()),
+        "{group:?}"
+    );
+    key(driver, KeyCode::Char('l'));
+    driver.settle(Duration::from_secs(60)).await;
+    group.push("#activities.deliverable_period_id".into());
+    driver.select(group.clone());
+    key(driver, KeyCode::Char('l'));
+    driver.settle(Duration::from_secs(60)).await;
+    let mut more = group.clone();
+    more.push("+more".into());
+    while driver
+        .app
+        .tree
+        .group_progress(&group)
+        .is_some_and(|(_, more)| more)
+    {
+        driver.select(more.clone());
+        key(driver, KeyCode::Enter);
+        driver.settle(Duration::from_secs(60)).await;
+    }
+}
+
+fn main() {
+    tokio::runtime::Runtime::new().unwrap().block_on(async {
+        let stores = StoreArgs {
+            pg: std::env::var("TENANTSCOPE_PG").ok(),
+            mongo: std::env::var("TENANTSCOPE_MONGO").ok(),
+            bucket: std::env::var("TENANTSCOPE_BUCKET").ok(),
+            ..StoreArgs::default()
+        };
+        let (source, problems) = tenantscope::explore::connect(stores).await;
+        assert!(problems.is_empty(), "stores: {problems:?}");
+        let Source::Live(live) = source.clone() else {
+            unreachable!()
+        };
+        let pg = live.pg.clone().unwrap();
+        let large: Uuid =
+            sqlx::query_scalar("select id from tenants where slug = 'colossal-media'")
+                .fetch_one(&pg)
+                .await
+                .expect("the large tenant (dev seed --large)");
+        let small: Uuid = sqlx::query_scalar(
+            "select id from tenants where slug <> 'colossal-media' order by slug limit 1",
+        )
+        .fetch_one(&pg)
+        .await
+        .unwrap();
+        let only = std::env::args()
+            .skip(1)
+            .find(|a| !a.is_empty() && !a.starts_with('-'));
+        let wants = |part: &str| only.as_deref().is_none_or(|o| o == part);
+        if wants("pages") {
+            pages(&live, large, small).await;
+        }
+        let activity = if wants("resolve") {
+            resolve(Arc::new(source.clone()), &live, large).await
+        } else {
+            sqlx::query("select id from activities where tenant_id = $1 and title = 'Article 0'")
+                .bind(large)
+                .fetch_one(&pg)
+                .await
+                .unwrap()
+                .get(0)
+        };
+        if wants("ui") {
+            ui(source, &live, large, activity).await;
+        }
+    });
+}
