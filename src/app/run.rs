@@ -181,8 +181,12 @@ pub async fn event_loop<B: Backend>(
                 driver.attach(live, problems);
             }
             _ = spinner.tick(), if driver.app.is_loading() => {
-                driver.app.tree.spinner += 1;
-                driver.app.tree.rebuild();
+                // Only the tree's own placeholders spin: rebuilding a tree of 100,000
+                // nodes because a pane is loading would cost the UI thread every tick.
+                if driver.app.tree.is_loading() {
+                    driver.app.tree.spinner += 1;
+                    driver.app.tree.rebuild();
+                }
                 driver.app.dirty = true;
             }
             _ = terminate.recv() => {
