@@ -150,11 +150,15 @@ async fn pages(live: &Live, large: Uuid, small: Uuid) {
         .await
         .unwrap();
         let p50 = cursor_before_page(live, &big, 50).await;
-        let large_first = measure(30, || live.list(&big, None, 50)).await;
-        let large_fifty = measure(30, || live.list(&big, p50, 50)).await;
-        let small_first = measure(30, || live.list(&little, None, 50)).await;
+        let ui_first = measure(30, || live.list(&big, None, 50)).await;
+        let ui_fifty = measure(30, || live.list(&big, p50, 50)).await;
+        // Pages of the small group's size from both (the page-50 cursor stays 49×50 rows in).
+        let rows = (small_total as u32).clamp(1, 50);
+        let large_first = measure(30, || live.list(&big, None, rows)).await;
+        let large_fifty = measure(30, || live.list(&big, p50, rows)).await;
+        let small_first = measure(30, || live.list(&little, None, rows)).await;
         println!(
-            "| {name} ({} vs {} rows) | {large_first} | {large_fifty} | {small_first} | {:.2} | {:.2} |",
+            "| {name} ({} vs {} rows) | {ui_first} | {ui_fifty} | {rows} | {large_first} | {large_fifty} | {small_first} | {:.2} | {:.2} |",
             tenantscope::app::tree::thousands(total as u64),
             tenantscope::app::tree::thousands(small_total as u64),
             large_first.median / small_first.median,

@@ -421,6 +421,7 @@ impl App {
             Command::Close => self.tree.close_selected(),
             _ => {}
         }
+        self.tree.cross_window_edge();
         effects.extend(self.reselect(false));
         effects
     }

@@ -26,6 +26,13 @@ pub type Ticket = u64;
 
 const LOAD_MORE: &str = "+more";
 const PLACEHOLDER: &str = "…";
+/// Stand-ins for the rows of a large group outside its window.
+const NEWER: &str = "^newer";
+const OLDER: &str = "volder";
+/// Rows of one group handed to the widget at a time. The widget rebuilds and flattens
+/// every item it is given on each change and each frame, so a group of 100,000 loaded
+/// rows shows a window of them, moved as the selection reaches its edges.
+pub const WINDOW: usize = 500;
 
 /// Where a load stands.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -91,6 +98,18 @@ pub struct Group {
     pub next: Option<Cursor>,
     /// A next page is on its way.
     pub more: Option<Ticket>,
+    /// Index of the first row shown when the group has more than [`WINDOW`] rows.
+    pub window: usize,
+    /// A reveal added rows ahead of their pages: pages are merged into them, not appended.
+    pub revealed: bool,
+}
+
+impl Group {
+    /// The range of `items` handed to the widget.
+    fn shown(&self) -> (usize, usize) {
+        let start = self.window.min(self.items.len().saturating_sub(WINDOW));
+        (start, (start + WINDOW).min(self.items.len()))
+    }
 }
 
 /// A row node; its groups come from the schema, their counts from the store.
@@ -184,6 +203,8 @@ impl Tree {
                 items: Vec::new(),
                 next: None,
                 more: None,
+                window: 0,
+                revealed: false,
             },
         );
         let mut tree = Tree {
@@ -354,6 +375,8 @@ impl Tree {
             group.items.clear();
             group.next = None;
             group.more = None;
+            group.window = 0;
+            group.revealed = false;
             self.load_group(&target, false)
         } else {
             self.load_counts(&target)
@@ -444,16 +467,20 @@ impl Tree {
                     self.state.select(first_path);
                 }
                 let group = self.groups.get_mut(path).expect("checked above");
-                // Rows added by a reveal come again with their page: keep one of each.
-                let known: std::collections::HashSet<Uuid> =
-                    group.items.iter().map(|i| i.id).collect();
-                group
-                    .items
-                    .extend(page.items.into_iter().filter(|i| !known.contains(&i.id)));
-                // A revealed row keeps its place: newest first, as the pages are.
-                group
-                    .items
-                    .sort_by_key(|i| std::cmp::Reverse((i.created_at, i.id)));
+                if group.revealed {
+                    // Rows added by a reveal come again with their page: keep one of each,
+                    // in its place, newest first as the pages are.
+                    let known: std::collections::HashSet<Uuid> =
+                        group.items.iter().map(|i| i.id).collect();
+                    group
+                        .items
+                        .extend(page.items.into_iter().filter(|i| !known.contains(&i.id)));
+                    group
+                        .items
+                        .sort_by_key(|i| std::cmp::Reverse((i.created_at, i.id)));
+                } else {
+                    group.items.extend(page.items);
+                }
                 group.next = page.next;
                 group.load = Load::Loaded(());
                 group.more = None;
@@ -497,6 +524,8 @@ impl Tree {
                             items: Vec::new(),
                             next: None,
                             more: None,
+                            window: 0,
+                            revealed: false,
                         })
                         .count = Some(*count);
                 }
@@ -510,11 +539,61 @@ impl Tree {
 
     /// Rebuilds the widget items from the model (after every change, not every frame).
     pub fn rebuild(&mut self) {
+        self.follow_selection();
         self.items = self
             .roots
             .iter()
             .map(|root| self.group_item(root))
             .collect();
+    }
+
+    /// Moves the windows of the groups on the selected path so the selection is shown.
+    fn follow_selection(&mut self) {
+        let selected = self.state.selected().to_vec();
+        for n in 1..selected.len() {
+            let Some(row) = self.rows.get(&selected[..=n]) else {
+                continue;
+            };
+            let id = row.id;
+            let Some(group) = self.groups.get_mut(&selected[..n]) else {
+                continue;
+            };
+            let (start, end) = group.shown();
+            if let Some(at) = group.items.iter().position(|i| i.id == id)
+                && !(start..end).contains(&at)
+            {
+                group.window = at.saturating_sub(WINDOW / 2);
+            }
+        }
+    }
+
+    /// After a move onto a window's edge stand-in: shift that window by half its size and
+    /// select the row beyond the edge. True when it did.
+    pub fn cross_window_edge(&mut self) -> bool {
+        let selected = self.state.selected().to_vec();
+        let Some((last, group_path)) = selected.split_last() else {
+            return false;
+        };
+        let newer = last == NEWER;
+        if !newer && last != OLDER {
+            return false;
+        }
+        let Some(group) = self.groups.get_mut(group_path) else {
+            return false;
+        };
+        let (start, end) = group.shown();
+        let target = if newer { start - 1 } else { end };
+        group.window = if newer {
+            start.saturating_sub(WINDOW / 2)
+        } else {
+            start + WINDOW / 2
+        };
+        let id = group.items[target].id;
+        let mut path = group_path.to_vec();
+        path.push(row_id(group.listing.table(), id));
+        self.state.select(path);
+        self.rebuild();
+        true
     }
 
     /// Adds a top-level group listing `listing` (a query's results) above the tenants,
@@ -543,6 +622,8 @@ impl Tree {
                 items: Vec::new(),
                 next: None,
                 more: None,
+                window: 0,
+                revealed: false,
             },
         );
         self.state.open(path.clone());
@@ -581,6 +662,8 @@ impl Tree {
         group.items.clear();
         group.next = None;
         group.more = None;
+        group.window = 0;
+        group.revealed = false;
         self.groups
             .retain(|p, _| p == &path || !p.starts_with(&path));
         self.rows.retain(|p, _| !p.starts_with(&path));
@@ -619,6 +702,8 @@ impl Tree {
                     items: Vec::new(),
                     next: None,
                     more: None,
+                    window: 0,
+                    revealed: false,
                 });
             }
             let Some(group) = self.groups.get_mut(&group_path) else {
@@ -626,6 +711,7 @@ impl Tree {
             };
             if !group.items.iter().any(|i| i.id == step.item.id) {
                 group.items.push(step.item.clone());
+                group.revealed = true;
             }
             let unloaded = group.load == Load::Unloaded;
             self.state.open(group_path.clone());
@@ -687,15 +773,28 @@ impl Tree {
                     .style(Style::new().add_modifier(Modifier::BOLD)),
             )],
             load => {
-                let mut children: Vec<_> = group
-                    .items
-                    .iter()
-                    .map(|item| {
-                        let mut row_path = path.clone();
-                        row_path.push(row_id(group.listing.table(), item.id));
-                        self.row_item(&row_path, item)
-                    })
-                    .collect();
+                let (start, end) = group.shown();
+                let mut children = Vec::with_capacity(end - start + 4);
+                if start > 0 {
+                    children.push(TreeItem::new_leaf(
+                        NEWER.to_string(),
+                        format!("▴ {} newer rows (k)", thousands(start as u64)),
+                    ));
+                }
+                children.extend(group.items[start..end].iter().map(|item| {
+                    let mut row_path = path.clone();
+                    row_path.push(row_id(group.listing.table(), item.id));
+                    self.row_item(&row_path, item)
+                }));
+                if end < group.items.len() {
+                    children.push(TreeItem::new_leaf(
+                        OLDER.to_string(),
+                        format!(
+                            "▾ {} more loaded rows (j)",
+                            thousands((group.items.len() - end) as u64)
+                        ),
+                    ));
+                }
                 if let Load::Failed(e) = load {
                     children.push(TreeItem::new_leaf(
                         PLACEHOLDER.to_string(),
@@ -823,6 +922,47 @@ mod tests {
             .find(|g| g.table.name == "activities")
             .unwrap();
         assert_eq!(activities.null_column, Some("parent_activity_id"));
+    }
+
+    #[test]
+    fn a_large_group_hands_the_widget_a_window_that_follows_the_selection() {
+        let mut tree = Tree::new();
+        let Some(Request::Page { ticket, path, .. }) = tree.load_root() else {
+            panic!("the root loads")
+        };
+        let base = chrono::DateTime::<chrono::Utc>::from_timestamp(1_700_000_000, 0).unwrap();
+        let items: Vec<Item> = (0..1200)
+            .map(|n| Item {
+                id: Uuid::from_u128(n),
+                created_at: base - chrono::Duration::seconds(n as i64),
+                label: format!("tenant {n}"),
+                status: None,
+            })
+            .collect();
+        let ids: Vec<Uuid> = items.iter().map(|i| i.id).collect();
+        tree.apply_page(ticket, &path, Ok(Page { items, next: None }));
+        let shown = |tree: &Tree| tree.state.flatten(&tree.items).len();
+        // The group, 500 rows and the stand-in for the 700 below.
+        assert_eq!(shown(&tree), 1 + WINDOW + 1);
+        // Selecting row 1000 moves the window onto it.
+        let row = |n: usize| vec!["#tenants".to_string(), format!("tenants:{}", ids[n])];
+        tree.state.select(row(1000));
+        tree.rebuild();
+        let visible: Vec<_> = tree
+            .state
+            .flatten(&tree.items)
+            .into_iter()
+            .map(|f| f.identifier)
+            .collect();
+        assert!(visible.contains(&row(1000)));
+        assert!(visible.iter().any(|p| p.last().unwrap() == NEWER));
+        // Stepping onto the edge stand-in crosses to the row beyond it.
+        let (start, end) = tree.groups[&path].shown();
+        tree.state.select(vec!["#tenants".into(), NEWER.into()]);
+        assert!(tree.cross_window_edge());
+        assert_eq!(tree.state.selected(), row(start - 1).as_slice());
+        assert!(tree.groups[&path].shown().0 < start);
+        assert!(end <= 1200);
     }
 
     #[test]
