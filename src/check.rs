@@ -2,15 +2,20 @@
 //! declares, checked against the live stores. It streams: rows come in keyset pages,
 //! documents through a cursor, objects by HEAD a few at a time, and each problem is
 //! handed over as it is found, so memory stays bounded whatever the tenant's size.
+//!
+//! PostgreSQL → MongoDB references are checked by a merge join, per (table, column):
+//! the rows ordered by the column (on its partial index) against the collection's `_id`s
+//! in ascending order, so each side is read once. Their problems therefore come out
+//! after the table's other problems, in the order of the reference value.
 
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::BTreeMap;
 use std::time::{Duration, Instant};
 
 use anyhow::Context;
 use chrono::{DateTime, Utc};
 use futures::{StreamExt, TryStreamExt};
-use mongodb::Database;
 use mongodb::bson::{Bson, Document, doc, oid::ObjectId};
+use mongodb::{Cursor, Database};
 use serde::Serialize;
 use sqlx::{AssertSqlSafe, PgPool};
 use uuid::Uuid;
@@ -21,14 +26,13 @@ use crate::store::read::Live;
 
 /// Rows per keyset page.
 pub const ROW_PAGE: i64 = 1000;
-/// ObjectIds per `$in` lookup. Larger than a page because FerretDB 1.24 scans the
-/// whole collection for each `$in` (see `Checker::documents`): ten pages per scan make
-/// a large check ten times cheaper there, and MongoDB takes 10,000 ids (170 KB) easily.
-pub const LOOKUP_BATCH: usize = 10_000;
 /// HEAD requests in flight at once.
 pub const HEAD_CONCURRENCY: usize = 16;
 /// Documents per cursor batch.
 const DOC_BATCH: u32 = 1000;
+/// `_id`s per cursor batch of the merge join's collection side (12-byte ObjectIds: a
+/// batch is about 100 KB).
+const ID_BATCH: u32 = 5000;
 
 /// What is wrong with one reference.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
@@ -169,6 +173,22 @@ pub async fn check(
             ms = at.elapsed().as_millis() as u64,
             "checked"
         );
+        for reference in table.references {
+            if let Reference::Mongo {
+                column, collection, ..
+            } = reference
+            {
+                let at = Instant::now();
+                checker.mongo_column(table, column, collection).await?;
+                tracing::info!(
+                    table = table.name,
+                    column,
+                    collection,
+                    ms = at.elapsed().as_millis() as u64,
+                    "joined"
+                );
+            }
+        }
     }
     for collection in COLLECTIONS {
         let at = Instant::now();
@@ -191,7 +211,7 @@ struct Checker<'a, F> {
     on_problem: F,
 }
 
-/// One row of a page: id, created_at, tenant_id, reference values (schema order),
+/// One row of a page: id, created_at, tenant_id, S3 key values (schema order),
 /// orphaned foreign key values (schema order, NULL when fine), non-NULL foreign keys.
 type PageRow = (
     Uuid,
@@ -225,18 +245,16 @@ impl<F: FnMut(&Problem)> Checker<'_, F> {
         (self.on_problem)(&problem);
     }
 
-    /// The page query for `table`: its rows in index order, each with its reference
+    /// The page query for `table`: its rows in index order, each with its S3 key
     /// values and, per foreign key, the value when its target row does not exist.
     fn page_sql(&self, table: &Table, first: bool) -> String {
-        let refs = if table.references.is_empty() {
+        let keys: Vec<_> = s3_columns(table)
+            .map(|column| format!("t.{column}::text"))
+            .collect();
+        let refs = if keys.is_empty() {
             "'{}'::text[]".to_string()
         } else {
-            let columns: Vec<_> = table
-                .references
-                .iter()
-                .map(|r| format!("t.{}::text", r.column()))
-                .collect();
-            format!("array[{}]", columns.join(", "))
+            format!("array[{}]", keys.join(", "))
         };
         let (orphans, set) = if table.foreign_keys.is_empty() {
             ("'{}'::uuid[]".to_string(), "0".to_string())
@@ -288,8 +306,6 @@ impl<F: FnMut(&Problem)> Checker<'_, F> {
         }
         let (first_sql, next_sql) = (self.page_sql(table, true), self.page_sql(table, false));
         let mut after: Option<(DateTime<Utc>, Uuid)> = None;
-        // ObjectIds waiting for their lookup, per reference of the table.
-        let mut waiting: Vec<Vec<Pending>> = table.references.iter().map(|_| Vec::new()).collect();
         loop {
             let sql = if after.is_some() {
                 &next_sql
@@ -312,25 +328,19 @@ impl<F: FnMut(&Problem)> Checker<'_, F> {
                 .with_context(|| format!("reading {}", table.name))?;
             let full = rows.len() as i64 == ROW_PAGE;
             after = rows.last().map(|r| (r.1, r.0));
-            self.page(table, rows, &mut waiting, !full).await?;
+            self.page(table, rows).await?;
             if !full {
                 return Ok(());
             }
         }
     }
 
-    /// Checks one page: its orphans at once, its S3 keys by HEAD, its ObjectIds once
-    /// `LOOKUP_BATCH` of them wait (or at the `last` page).
-    async fn page(
-        &mut self,
-        table: &'static Table,
-        rows: Vec<PageRow>,
-        waiting: &mut [Vec<Pending>],
-        last: bool,
-    ) -> anyhow::Result<()> {
+    /// Checks one page: its orphans at once, its S3 keys by HEAD (its ObjectIds are the
+    /// merge join's, `Checker::mongo_column`).
+    async fn page(&mut self, table: &'static Table, rows: Vec<PageRow>) -> anyhow::Result<()> {
         self.summary.rows += rows.len() as u64;
-        // Per reference of the table, the values to look up.
-        let mut pending: Vec<Vec<Pending>> = table.references.iter().map(|_| Vec::new()).collect();
+        // Per S3 column of the table, the keys to HEAD.
+        let mut pending: Vec<Vec<Pending>> = s3_columns(table).map(|_| Vec::new()).collect();
         for (id, _, tenant_id, refs, orphans, set) in rows {
             self.summary.foreign_keys += set as u64;
             let location = format!("{}/{id}", table.name);
@@ -345,73 +355,111 @@ impl<F: FnMut(&Problem)> Checker<'_, F> {
                     self.report(ProblemKind::OrphanRow, &found, fk.target);
                 }
             }
-            for ((reference, value), list) in table.references.iter().zip(refs).zip(&mut pending) {
+            for ((column, value), list) in s3_columns(table).zip(refs).zip(&mut pending) {
                 if let Some(value) = value {
                     list.push(Pending {
                         tenant_id: Some(tenant_id),
                         location: location.clone(),
-                        field: reference.column(),
+                        field: column,
                         value,
                     });
                 }
             }
         }
-        for ((reference, list), waiting) in table.references.iter().zip(pending).zip(waiting) {
-            match reference {
-                Reference::Mongo { collection, .. } => {
-                    waiting.extend(list);
-                    if last || waiting.len() >= LOOKUP_BATCH {
-                        self.documents(collection, std::mem::take(waiting)).await?;
-                    }
-                }
-                Reference::S3 { .. } => self.objects(list).await?,
-            }
+        for list in pending {
+            self.objects(list).await?;
         }
         Ok(())
     }
 
-    /// Looks up up to `LOOKUP_BATCH` ObjectIds in one `$in` find. FerretDB 1.24 (SQLite)
-    /// scans the whole collection for it (about 350 ms on 2,337 tool call logs, whatever
-    /// the list's length), and for an `_id` equality too (until found), so few large
-    /// `$in`s are its cheapest; MongoDB answers them from the `_id` index.
-    async fn documents(&mut self, collection: &str, list: Vec<Pending>) -> anyhow::Result<()> {
-        let mut ids = BTreeSet::new();
-        let mut valid = Vec::with_capacity(list.len());
-        for pending in list {
-            match ObjectId::parse_str(&pending.value) {
+    /// The merge join of `table.column` with `collection`: the rows holding a value in
+    /// the column's order (keyset on `(column, id)`, the column's partial index), against
+    /// the collection's `_id`s ascending, each stream read once. A lowercase 24-hex
+    /// value sorts as its ObjectId's bytes, so the two orders agree; any other value is
+    /// an `invalid_reference` and stays out of the join. Rows holding the same ObjectId
+    /// are each checked. The collection is read whole, whatever the documents' tenant:
+    /// a row's document exists if it is there at all, as with a lookup by `_id`.
+    async fn mongo_column(
+        &mut self,
+        table: &'static Table,
+        column: &'static str,
+        collection: &'static str,
+    ) -> anyhow::Result<()> {
+        let scope = if self.tenant.is_some() {
+            "t.tenant_id = $1"
+        } else {
+            "true"
+        };
+        let next = if self.tenant.is_some() { 2 } else { 1 };
+        let sql = |first: bool| {
+            let keyset = if first {
+                String::new()
+            } else {
+                format!(" and (t.{column}, t.id) > (${next}, ${})", next + 1)
+            };
+            format!(
+                "select t.id, t.tenant_id, t.{column}::text from {} t \
+                 where t.{column} is not null and {scope}{keyset} \
+                 order by t.{column}, t.id limit {ROW_PAGE}",
+                table.name
+            )
+        };
+        let (first_sql, next_sql) = (sql(true), sql(false));
+        let mut after: Option<(String, Uuid)> = None;
+        let mut join = Join::default();
+        loop {
+            let sql = if after.is_some() {
+                &next_sql
+            } else {
+                &first_sql
+            };
+            let mut query = sqlx::query_as::<_, (Uuid, Uuid, String)>(AssertSqlSafe(sql.clone()));
+            if let Some(tenant) = self.tenant {
+                query = query.bind(tenant);
+            }
+            if let Some((value, id)) = after.take() {
+                query = query.bind(value).bind(id);
+            }
+            let rows = query
+                .fetch_all(self.pg)
+                .await
+                .with_context(|| format!("reading {}.{column}", table.name))?;
+            let full = rows.len() as i64 == ROW_PAGE;
+            after = rows.last().map(|(id, _, value)| (value.clone(), *id));
+            for (id, tenant_id, value) in rows {
+                let pending = Pending {
+                    tenant_id: Some(tenant_id),
+                    location: format!("{}/{id}", table.name),
+                    field: column,
+                    value,
+                };
                 // Only lowercase hex is what the platform writes; other text is not ours.
-                Ok(id) if id.to_hex() == pending.value => {
-                    ids.insert(id);
-                    valid.push(pending);
+                let oid = match ObjectId::parse_str(&pending.value) {
+                    Ok(oid) if oid.to_hex() == pending.value => oid,
+                    _ => {
+                        self.report(ProblemKind::InvalidReference, &pending, collection);
+                        continue;
+                    }
+                };
+                if join.last_row.is_some_and(|last| oid < last) {
+                    anyhow::bail!(
+                        "{}.{column} does not come in ObjectId order ({} after {}): \
+                         the database's collation does not sort lowercase hex bytewise",
+                        table.name,
+                        pending.value,
+                        join.last_row.expect("some").to_hex()
+                    );
                 }
-                _ => self.report(ProblemKind::InvalidReference, &pending, collection),
+                join.last_row = Some(oid);
+                self.summary.documents_looked_up += 1;
+                if !join.contains(self.db, collection, oid).await? {
+                    self.report(ProblemKind::MissingDocument, &pending, collection);
+                }
+            }
+            if !full {
+                return Ok(());
             }
         }
-        if ids.is_empty() {
-            return Ok(());
-        }
-        self.summary.documents_looked_up += valid.len() as u64;
-        let wanted: Vec<Bson> = ids.into_iter().map(Bson::ObjectId).collect();
-        let present: BTreeSet<ObjectId> = self
-            .db
-            .collection::<Document>(collection)
-            .find(doc! { "_id": { "$in": wanted } })
-            .projection(doc! { "_id": 1 })
-            .batch_size(DOC_BATCH)
-            .max_time(crate::store::read::MONGO_MAX_TIME)
-            .await
-            .with_context(|| format!("looking up {collection}"))?
-            .map_ok(|d| d.get_object_id("_id").ok())
-            .try_filter_map(|id| async move { Ok(id) })
-            .try_collect()
-            .await
-            .with_context(|| format!("looking up {collection}"))?;
-        for pending in valid {
-            if !present.contains(&ObjectId::parse_str(&pending.value).expect("parsed above")) {
-                self.report(ProblemKind::MissingDocument, &pending, collection);
-            }
-        }
-        Ok(())
     }
 
     /// HEADs the keys of one page, `HEAD_CONCURRENCY` at a time.
@@ -506,5 +554,75 @@ impl<F: FnMut(&Problem)> Checker<'_, F> {
             }
         }
         Ok(())
+    }
+}
+
+/// The S3 key columns of `table`, in schema order.
+fn s3_columns(table: &Table) -> impl Iterator<Item = &'static str> + '_ {
+    table.references.iter().filter_map(|r| match r {
+        Reference::S3 { column } => Some(*column),
+        Reference::Mongo { .. } => None,
+    })
+}
+
+/// The collection side of a merge join: a cursor over the `_id`s ascending, opened at
+/// the first ObjectId asked about, and the smallest `_id` not yet passed.
+#[derive(Default)]
+struct Join {
+    cursor: Option<Cursor<Document>>,
+    /// The `_id` the cursor stands on (None before the first and after the last).
+    head: Option<ObjectId>,
+    /// The cursor has no more documents.
+    done: bool,
+    /// The last ObjectId asked about, to catch rows that do not come in order.
+    last_row: Option<ObjectId>,
+}
+
+impl Join {
+    /// Whether the collection holds `wanted`, which is not smaller than any ObjectId
+    /// asked about before: the cursor moves on to the first `_id` not below it.
+    async fn contains(
+        &mut self,
+        db: &Database,
+        collection: &str,
+        wanted: ObjectId,
+    ) -> anyhow::Result<bool> {
+        if self.cursor.is_none() && !self.done {
+            // A deliberate full pass: no `maxTimeMS` (FerretDB 1.24 sorts in memory
+            // before the first batch). Starting at the first wanted id lets MongoDB skip
+            // the rest on its `_id` index.
+            let cursor = db
+                .collection::<Document>(collection)
+                .find(doc! { "_id": { "$gte": wanted } })
+                .projection(doc! { "_id": 1 })
+                .sort(doc! { "_id": 1 })
+                .batch_size(ID_BATCH)
+                .await
+                .with_context(|| format!("reading {collection}"))?;
+            self.cursor = Some(cursor);
+        }
+        while !self.done && self.head.is_none_or(|head| head < wanted) {
+            let cursor = self.cursor.as_mut().expect("opened above");
+            match cursor
+                .try_next()
+                .await
+                .with_context(|| format!("reading {collection}"))?
+            {
+                // `_id`s of other types sort apart from ObjectIds and match no row.
+                Some(document) => {
+                    if let Ok(id) = document.get_object_id("_id") {
+                        if self.head.is_some_and(|head| id <= head) {
+                            anyhow::bail!("{collection} does not come in _id order");
+                        }
+                        self.head = Some(id);
+                    }
+                }
+                None => {
+                    self.done = true;
+                    self.cursor = None;
+                }
+            }
+        }
+        Ok(self.head == Some(wanted))
     }
 }
