@@ -95,6 +95,17 @@ async fn one(pg: &sqlx::PgPool, sql: &str, tenant: Uuid) -> Uuid {
         .unwrap_or_else(|e| panic!("{sql}: {e}"))
 }
 
+/// Every row of `child` under `parent` (uncapped: the figure the table names).
+async fn rows_under(pg: &sqlx::PgPool, child: &str, column: &str, parent: Uuid) -> i64 {
+    sqlx::query_scalar(sqlx::AssertSqlSafe(format!(
+        "select count(*) from {child} where {column} = $1"
+    )))
+    .bind(parent)
+    .fetch_one(pg)
+    .await
+    .unwrap()
+}
+
 async fn pages(live: &Live, large: Uuid, small: Uuid) {
     let pg = live.pg.as_ref().unwrap();
     println!("## 1. Child page fetch (30 runs each)\n");
@@ -140,20 +151,8 @@ async fn pages(live: &Live, large: Uuid, small: Uuid) {
         let small_parent = one(pg, biggest, small).await;
         let big = children(child, column, big_parent);
         let little = children(child, column, small_parent);
-        let total: i64 = sqlx::query_scalar(sqlx::AssertSqlSafe(format!(
-            "select count(*) from {child} where {column} = $1"
-        )))
-        .bind(big_parent)
-        .fetch_one(pg)
-        .await
-        .unwrap();
-        let small_total: i64 = sqlx::query_scalar(sqlx::AssertSqlSafe(format!(
-            "select count(*) from {child} where {column} = $1"
-        )))
-        .bind(small_parent)
-        .fetch_one(pg)
-        .await
-        .unwrap();
+        let total = rows_under(pg, child, column, big_parent).await;
+        let small_total = rows_under(pg, child, column, small_parent).await;
         let p50 = cursor_before_page(live, &big, 50).await;
         let ui_first = measure(30, || live.list(&big, None, 50)).await;
         let ui_fifty = measure(30, || live.list(&big, p50, 50)).await;

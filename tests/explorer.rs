@@ -316,19 +316,7 @@ async fn a_parent_activity_cycle_does_not_hang_the_tree() {
     assert!(ui.screen().contains("Cycle"), "{}", ui.screen());
     // Following parent_activity_id links round the cycle stays responsive too.
     ui.key(KeyCode::Char('1')).await;
-    let parent_field = ui
-        .driver
-        .app
-        .detail
-        .as_ref()
-        .unwrap()
-        .fields()
-        .iter()
-        .position(|f| f.column == "parent_activity_id")
-        .unwrap();
-    for _ in 0..parent_field {
-        ui.key(KeyCode::Char('j')).await;
-    }
+    ui.move_to_field("parent_activity_id").await;
     for _ in 0..6 {
         ui.key(KeyCode::Enter).await;
     }

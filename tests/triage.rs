@@ -150,19 +150,7 @@ async fn following_output_ref_to_the_document_and_back_with_brackets() {
     let mut ui = Ui::open(&s.stores).await;
     ui.palette(&activity.to_string()).await;
     ui.key(KeyCode::Char('1')).await;
-    let field = ui
-        .driver
-        .app
-        .detail
-        .as_ref()
-        .unwrap()
-        .fields()
-        .iter()
-        .position(|f| f.column == "output_ref")
-        .unwrap();
-    for _ in 0..field {
-        ui.key(KeyCode::Char('j')).await;
-    }
+    ui.move_to_field("output_ref").await;
     ui.key(KeyCode::Enter).await;
     assert_eq!(
         (ui.driver.app.focus, ui.driver.app.pane),
@@ -178,19 +166,7 @@ async fn following_output_ref_to_the_document_and_back_with_brackets() {
     // A foreign key: Enter jumps to the period, which the tree opens at; [ comes back.
     ui.key(KeyCode::Char('1')).await;
     ui.key(KeyCode::Char('g')).await;
-    let period_field = ui
-        .driver
-        .app
-        .detail
-        .as_ref()
-        .unwrap()
-        .fields()
-        .iter()
-        .position(|f| f.column == "deliverable_period_id")
-        .unwrap();
-    for _ in 0..period_field {
-        ui.key(KeyCode::Char('j')).await;
-    }
+    ui.move_to_field("deliverable_period_id").await;
     ui.key(KeyCode::Enter).await;
     let period: Uuid =
         sqlx::query_scalar("select deliverable_period_id from activities where id = $1")

@@ -105,6 +105,30 @@ pub struct Group {
 }
 
 impl Group {
+    /// A group not loaded yet, its count unknown.
+    fn new(listing: Listing, title: String) -> Group {
+        Group {
+            listing,
+            title,
+            count: None,
+            load: Load::Unloaded,
+            items: Vec::new(),
+            next: None,
+            more: None,
+            window: 0,
+            revealed: false,
+        }
+    }
+
+    /// Drops the loaded rows, to load them again from the first page.
+    fn forget_rows(&mut self) {
+        self.items.clear();
+        self.next = None;
+        self.more = None;
+        self.window = 0;
+        self.revealed = false;
+    }
+
     /// The range of `items` handed to the widget.
     fn shown(&self) -> (usize, usize) {
         let start = self.window.min(self.items.len().saturating_sub(WINDOW));
@@ -195,17 +219,7 @@ impl Tree {
         let mut groups = HashMap::new();
         groups.insert(
             vec!["#tenants".to_string()],
-            Group {
-                listing: Listing::Tenants,
-                title: "Tenants".to_string(),
-                count: None,
-                load: Load::Unloaded,
-                items: Vec::new(),
-                next: None,
-                more: None,
-                window: 0,
-                revealed: false,
-            },
+            Group::new(Listing::Tenants, "Tenants".to_string()),
         );
         let mut tree = Tree {
             state: TreeState::default(),
@@ -372,11 +386,7 @@ impl Tree {
             .retain(|p, _| p == &target || !p.starts_with(&target));
         let request = if self.groups.contains_key(&target) {
             let group = self.groups.get_mut(&target).expect("checked");
-            group.items.clear();
-            group.next = None;
-            group.more = None;
-            group.window = 0;
-            group.revealed = false;
+            group.forget_rows();
             self.load_group(&target, false)
         } else {
             self.load_counts(&target)
@@ -516,17 +526,7 @@ impl Tree {
                     // A group made by a reveal exists already: it gets its count now.
                     self.groups
                         .entry(group_path)
-                        .or_insert(Group {
-                            listing: spec.listing(id),
-                            title: spec.table.title.to_string(),
-                            count: None,
-                            load: Load::Unloaded,
-                            items: Vec::new(),
-                            next: None,
-                            more: None,
-                            window: 0,
-                            revealed: false,
-                        })
+                        .or_insert(Group::new(spec.listing(id), spec.table.title.to_string()))
                         .count = Some(*count);
                 }
                 self.rows.get_mut(path).expect("checked").counts = Load::Loaded(counts);
@@ -612,20 +612,7 @@ impl Tree {
         }
         self.roots.retain(|r| !r[0].starts_with("#q:"));
         self.roots.insert(0, path.clone());
-        self.groups.insert(
-            path.clone(),
-            Group {
-                listing,
-                title: title.clone(),
-                count: None,
-                load: Load::Unloaded,
-                items: Vec::new(),
-                next: None,
-                more: None,
-                window: 0,
-                revealed: false,
-            },
-        );
+        self.groups.insert(path.clone(), Group::new(listing, title));
         self.state.open(path.clone());
         self.state.select(path.clone());
         self.load_group(&path, false)
@@ -659,11 +646,7 @@ impl Tree {
         let path = self.selected_group()?;
         let group = self.groups.get_mut(&path)?;
         group.listing = group.listing.with_filter(filter);
-        group.items.clear();
-        group.next = None;
-        group.more = None;
-        group.window = 0;
-        group.revealed = false;
+        group.forget_rows();
         self.groups
             .retain(|p, _| p == &path || !p.starts_with(&path));
         self.rows.retain(|p, _| !p.starts_with(&path));
@@ -694,17 +677,10 @@ impl Tree {
                 };
                 group_path = row_path.clone();
                 group_path.push(spec.id());
-                self.groups.entry(group_path.clone()).or_insert(Group {
-                    listing: spec.listing(parent),
-                    title: step.table.title.to_string(),
-                    count: None,
-                    load: Load::Unloaded,
-                    items: Vec::new(),
-                    next: None,
-                    more: None,
-                    window: 0,
-                    revealed: false,
-                });
+                self.groups.entry(group_path.clone()).or_insert(Group::new(
+                    spec.listing(parent),
+                    step.table.title.to_string(),
+                ));
             }
             let Some(group) = self.groups.get_mut(&group_path) else {
                 break;

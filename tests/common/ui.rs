@@ -90,6 +90,23 @@ impl Ui {
         self.settle().await;
     }
 
+    /// In the row pane (at its first field), moves with j to the field `column`.
+    pub async fn move_to_field(&mut self, column: &str) {
+        let at = self
+            .driver
+            .app
+            .detail
+            .as_ref()
+            .expect("a row is shown")
+            .fields()
+            .iter()
+            .position(|f| f.column == column)
+            .unwrap_or_else(|| panic!("no field {column}"));
+        for _ in 0..at {
+            self.key(KeyCode::Char('j')).await;
+        }
+    }
+
     /// `:` + `line` + Enter.
     pub async fn palette(&mut self, line: &str) {
         self.key(KeyCode::Char(':')).await;
