@@ -13,9 +13,9 @@ use mongodb::bson::{Document, doc, oid::ObjectId};
 use ratatui::Terminal;
 use ratatui::backend::TestBackend;
 use sqlx::Row;
-use tenantscope::app::loader::resolve_detail;
-use tenantscope::app::run::Driver;
+use tenantscope::app::event_loop::Driver;
 use tenantscope::config::StoreArgs;
+use tenantscope::resolve::resolve_all;
 use tenantscope::schema::{self, Table};
 use tenantscope::store::read::{Cursor, Listing, Live};
 use tenantscope::store::source::Source;
@@ -163,8 +163,8 @@ async fn pages(live: &Live, large: Uuid, small: Uuid) {
         let small_first = measure(30, || live.list(&little, None, rows)).await;
         println!(
             "| {name} ({} vs {} rows) | {ui_first} | {ui_fifty} | {rows} | {large_first} | {large_fifty} | {small_first} | {:.2} | {:.2} |",
-            tenantscope::app::tree::thousands(total as u64),
-            tenantscope::app::tree::thousands(small_total as u64),
+            tenantscope::text::thousands(total as u64),
+            tenantscope::text::thousands(small_total as u64),
             large_first.median / small_first.median,
             large_fifty.median / small_first.median,
         );
@@ -185,7 +185,7 @@ async fn resolve(source: Arc<Source>, live: &Live, large: Uuid) -> Uuid {
     let ours = measure(10, || {
         let source = Arc::clone(&source);
         async move {
-            let detail = resolve_detail(source, activities, activity).await;
+            let detail = resolve_all(&source, activities, activity).await;
             let content = detail.content.expect("the article");
             let text = String::from_utf8(content.head.bytes).unwrap();
             tenantscope::ui::markdown::render(&text).len()
@@ -405,7 +405,7 @@ fn main() {
             bucket: std::env::var("TENANTSCOPE_BUCKET").ok(),
             ..StoreArgs::default()
         };
-        let (source, problems) = tenantscope::explore::connect(stores).await;
+        let (source, problems) = tenantscope::store::connect::connect(stores).await;
         assert!(problems.is_empty(), "stores: {problems:?}");
         let Source::Live(live) = source.clone() else {
             unreachable!()

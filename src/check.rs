@@ -23,6 +23,7 @@ use uuid::Uuid;
 use crate::schema::{COLLECTIONS, Collection, Reference, TABLES, Table};
 use crate::seed::BrokenKind;
 use crate::store::read::Live;
+use crate::text::thousands;
 
 /// Rows per keyset page.
 pub const ROW_PAGE: i64 = 1000;
@@ -94,7 +95,7 @@ impl std::fmt::Display for Problem {
     /// `missing_document activities/<uuid>.output_ref → activity_outputs/<oid>`, with
     /// control characters of stored values made visible.
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        let clean = |s: &str| crate::ui::sanitize::clean_line(s, 1000);
+        let clean = |s: &str| crate::text::clean_line(s, 1000);
         write!(
             f,
             "{} {}.{} → {}/{}",
@@ -625,4 +626,28 @@ impl Join {
         }
         Ok(self.head == Some(wanted))
     }
+}
+
+/// `checked 24,512 rows, … in 3.1 s (9,100 records/s): 93 problems (missing_document 31, …)`
+pub fn summary_line(s: &Summary) -> String {
+    let problems = if s.problems == 0 {
+        "no problems".to_string()
+    } else {
+        let kinds: Vec<_> = s
+            .problems_by_kind
+            .iter()
+            .map(|(kind, n)| format!("{} {}", kind.name(), thousands(*n)))
+            .collect();
+        format!("{} problems ({})", thousands(s.problems), kinds.join(", "))
+    };
+    format!(
+        "checked {} rows, {} foreign keys, {} document references, {} documents, {} objects in {:.1} s ({} records/s): {problems}",
+        thousands(s.rows),
+        thousands(s.foreign_keys),
+        thousands(s.documents_looked_up),
+        thousands(s.documents_scanned),
+        thousands(s.objects),
+        s.elapsed.as_secs_f64(),
+        thousands(s.per_second() as u64),
+    )
 }

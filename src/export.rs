@@ -1,12 +1,12 @@
 //! A resolved row written out: the row, the reference chain, the documents and the
 //! content, as JSON (for scripts: `get --json`, `e` then `j`) or Markdown (for a ticket
-//! or a chat: `e` then `m`). Both are built from the same [`Detail`] the panes show.
+//! or a chat: `e` then `m`). Both are built from the same [`Resolution`] the panes show.
 
 use mongodb::bson::Bson;
 use serde_json::{Value, json};
 
-use crate::app::detail::{Detail, HopState};
-use crate::app::tree::Load;
+use crate::load::Load;
+use crate::resolve::{HopState, Resolution};
 
 /// A hop's state in words.
 pub fn hop_state(state: &HopState) -> String {
@@ -21,7 +21,7 @@ pub fn hop_state(state: &HopState) -> String {
 }
 
 /// The content as text when it is UTF-8.
-fn text(detail: &Detail) -> Option<&str> {
+fn text(detail: &Resolution) -> Option<&str> {
     let content = detail.content.as_ref()?;
     std::str::from_utf8(&content.head.bytes).ok()
 }
@@ -48,7 +48,7 @@ fn typed(field: &crate::store::read::Field) -> Value {
     parsed.unwrap_or_else(|| Value::String(value.to_string()))
 }
 
-pub fn json(detail: &Detail) -> Value {
+pub fn json(detail: &Resolution) -> Value {
     let row = match &detail.row {
         Load::Loaded(Some(fields)) => Value::Object(
             fields
@@ -94,7 +94,7 @@ pub fn json(detail: &Detail) -> Value {
     })
 }
 
-pub fn markdown(detail: &Detail) -> String {
+pub fn markdown(detail: &Resolution) -> String {
     let mut out = format!("# {}/{}\n\n## Row\n\n", detail.table.name, detail.id);
     match &detail.row {
         Load::Loaded(Some(fields)) => {

@@ -1,5 +1,10 @@
 //! tenantscope: a terminal explorer over a multi-tenant platform's data in PostgreSQL,
 //! MongoDB and S3.
+//!
+//! The core knows nothing of the terminal: `schema`, `store`, `load`, `outline`,
+//! `resolve`, `find`, `check`, `export`, `snapshot`, `text`, `config`. Two faces sit on
+//! it: the TUI (`app` for the model and keys, `ui` for drawing, `terminal`, `clipboard`)
+//! and the command line (`cli`). Nothing in the core imports a face.
 
 pub mod app;
 pub mod check;
@@ -7,16 +12,16 @@ pub mod cli;
 pub mod clipboard;
 pub mod config;
 pub mod dev;
-pub mod explore;
 pub mod export;
 pub mod find;
-pub mod get;
+pub mod load;
 pub mod logging;
 pub mod outline;
+pub mod resolve;
 pub mod schema;
-pub mod scriptable;
 pub mod seed;
 pub mod snapshot;
 pub mod store;
 pub mod terminal;
+pub mod text;
 pub mod ui;

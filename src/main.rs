@@ -1,6 +1,8 @@
 use std::process::ExitCode;
 
 use clap::Parser;
+use tenantscope::app::explore;
+use tenantscope::cli::Asked;
 
 fn main() -> ExitCode {
     tenantscope::logging::PROCESS_START.get_or_init(std::time::Instant::now);
@@ -12,7 +14,18 @@ fn main() -> ExitCode {
             return ExitCode::from(2);
         }
     };
-    match runtime.block_on(tenantscope::cli::run(cli)) {
+    // Two faces over one core: the explorer (TUI) with no subcommand, else the CLI.
+    let run = async {
+        match tenantscope::cli::asked(cli)? {
+            Asked::Explore {
+                stores,
+                snapshot: Some(path),
+            } => explore::run_snapshot(&path, stores.log.clone()).await,
+            Asked::Explore { stores, .. } => explore::run(stores).await,
+            Asked::Command(cli) => tenantscope::cli::run(cli).await,
+        }
+    };
+    match runtime.block_on(run) {
         Ok(code) => code,
         Err(e) => {
             eprintln!("tenantscope: {e:#}");

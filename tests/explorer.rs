@@ -8,11 +8,11 @@ use common::ui::{Ui, store_args, table, tree_path};
 use common::{Seeded, Stores, seeded_once};
 use crossterm::event::KeyCode;
 use sqlx::PgPool;
-use tenantscope::app::detail::HopState;
-use tenantscope::app::tree::thousands;
-use tenantscope::explore;
+use tenantscope::resolve::HopState;
 use tenantscope::seed::{BrokenKind, Report};
 use tenantscope::store::Access;
+use tenantscope::store::connect::connect;
+use tenantscope::text::thousands;
 use uuid::Uuid;
 
 fn seeded() -> &'static Seeded {
@@ -412,7 +412,7 @@ async fn unreachable_stores_are_reported_and_the_rest_keeps_working() {
     args.mongo =
         Some("mongodb://127.0.0.1:9/none?serverSelectionTimeoutMS=500&connectTimeoutMS=500".into());
     args.pg = Some(s.stores.pg_url.replace("postgres@", "postgres:s3cret@"));
-    let (live, problems) = explore::connect(args).await;
+    let (live, problems) = connect(args).await;
     let mut ui = Ui::attached(live, problems, 140, 40).await;
     let screen = ui.screen();
     assert!(screen.contains("Mongo ✗ down"), "{screen}");

@@ -14,7 +14,7 @@ use common::Stores;
 use common::ui::{Ui, table, tree_path};
 use crossterm::event::KeyCode;
 use tenantscope::app::Health;
-use tenantscope::app::detail::HopState;
+use tenantscope::resolve::HopState;
 use tenantscope::seed::Options;
 use tenantscope::store::Access;
 use uuid::Uuid;

@@ -10,7 +10,7 @@ mod common;
 use common::{Seeded, seeded_once};
 use serde_json::Value;
 use tenantscope::app::queries::COST_SQL;
-use tenantscope::app::tree::{COUNT_CAP, PAGE_SIZE, groups_of};
+use tenantscope::outline::{COUNT_CAP, PAGE_SIZE, groups_of};
 use tenantscope::schema::TABLES;
 use tenantscope::store::Access;
 use tenantscope::store::read::{

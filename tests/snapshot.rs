@@ -15,13 +15,13 @@ use crossterm::event::KeyCode;
 use mongodb::bson::{Bson, oid::ObjectId};
 use sha2::{Digest, Sha256};
 use sqlx::AssertSqlSafe;
-use tenantscope::app::detail::HopState;
-use tenantscope::app::tree::{COUNT_CAP, PAGE_SIZE, groups_of};
-use tenantscope::explore;
+use tenantscope::outline::{COUNT_CAP, PAGE_SIZE, groups_of};
+use tenantscope::resolve::HopState;
 use tenantscope::schema::{self, COLLECTIONS, Reference, TABLES, Table};
 use tenantscope::seed::{BrokenKind, Options, Report};
 use tenantscope::snapshot::{ExportOptions, export, write_demo};
 use tenantscope::store::Access;
+use tenantscope::store::connect::connect;
 use tenantscope::store::read::{Listing, Page};
 use tenantscope::store::snapshot::Snapshot;
 use tenantscope::store::source::Source;
@@ -61,7 +61,7 @@ fn exported() -> &'static Exported {
                     .fetch_one(&pg)
                     .await
                     .unwrap();
-            let (source, _) = explore::connect(common::ui::store_args(&stores)).await;
+            let (source, _) = connect(common::ui::store_args(&stores)).await;
             let Source::Live(live) = source else {
                 unreachable!()
             };
@@ -84,7 +84,7 @@ fn exported() -> &'static Exported {
 }
 
 async fn live_source(stores: &Stores) -> Source {
-    explore::connect(common::ui::store_args(stores)).await.0
+    connect(common::ui::store_args(stores)).await.0
 }
 
 async fn all_pages(source: &Source, listing: &Listing) -> Vec<tenantscope::store::read::Item> {
@@ -455,7 +455,7 @@ async fn bad_files_are_refused_in_one_line_with_status_2() {
 #[tokio::test]
 async fn redact_pii_replaces_people_with_stable_fakes() {
     let e = exported();
-    let (source, _) = explore::connect(common::ui::store_args(&e.stores)).await;
+    let (source, _) = connect(common::ui::store_args(&e.stores)).await;
     let Source::Live(live) = source else {
         unreachable!()
     };

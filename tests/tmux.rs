@@ -9,7 +9,7 @@ use std::process::Command;
 use std::time::{Duration, Instant};
 
 use common::Stores;
-use tenantscope::app::tree::{COUNT_CAP, PAGE_SIZE, groups_of};
+use tenantscope::outline::{COUNT_CAP, PAGE_SIZE, groups_of};
 use tenantscope::schema::{self, Table};
 use tenantscope::seed::Options;
 use tenantscope::store::Access;

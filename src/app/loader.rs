@@ -4,35 +4,27 @@
 use std::sync::Arc;
 use std::time::Duration;
 
-use mongodb::bson::{Bson, oid::ObjectId};
 use tokio::sync::mpsc::UnboundedSender;
 use tokio::task::JoinHandle;
 use uuid::Uuid;
 
-use super::detail::{Content, Detail, Hop, HopState, Resolved};
 use super::picker;
 use super::queries;
 use super::results::ResultLine;
-use super::tree::{Path, Request, Ticket};
+use super::tree::{Path, Request};
 use crate::find::{Clue, Found, Step, ancestry, find};
-use crate::schema::{self, Reference, Table};
+use crate::load::Ticket;
+use crate::outline::{COUNT_CAP, GroupSpec, PAGE_SIZE};
+use crate::resolve::{CONTENT_CHUNK, Progress, Resolved, resolve};
+use crate::schema::Table;
+use crate::store::StoreKind;
+use crate::store::deadline::{LOAD_TIMEOUT, bounded, bounded_for};
 use crate::store::read::TenantEntry;
 use crate::store::read::{Count, Page};
 use crate::store::source::Source;
 
-/// Bytes of an object fetched at first (and per "more").
-pub const CONTENT_CHUNK: u64 = 256 * 1024;
-/// No load waits longer than this, whatever the store does.
-pub const LOAD_TIMEOUT: Duration = Duration::from_secs(20);
 /// `:broken` checks a whole tenant, streaming what it finds; it stops after this.
 pub const CHECK_TIMEOUT: Duration = Duration::from_secs(300);
-
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum StoreKind {
-    Postgres,
-    Mongo,
-    S3,
-}
 
 /// What background work reports.
 #[derive(Debug)]
@@ -45,7 +37,7 @@ pub enum Msg {
     Counts {
         ticket: Ticket,
         path: Path,
-        result: Result<Vec<(super::tree::GroupSpec, Count)>, String>,
+        result: Result<Vec<(GroupSpec, Count)>, String>,
     },
     Detail {
         ticket: Ticket,
@@ -165,29 +157,6 @@ pub struct Loader {
     detail: Option<JoinHandle<()>>,
 }
 
-/// Awaits `future` for at most [`LOAD_TIMEOUT`], turning errors into one-line strings.
-async fn bounded<T>(future: impl Future<Output = anyhow::Result<T>>) -> Result<T, String> {
-    bounded_for(LOAD_TIMEOUT, future).await
-}
-
-async fn bounded_for<T>(
-    limit: Duration,
-    future: impl Future<Output = anyhow::Result<T>>,
-) -> Result<T, String> {
-    let started = std::time::Instant::now();
-    let result = match tokio::time::timeout(limit, future).await {
-        Ok(Ok(value)) => Ok(value),
-        Ok(Err(e)) => Err(format!("{e:#}")),
-        Err(_) => Err(format!("timed out after {} s", limit.as_secs())),
-    };
-    let ms = started.elapsed().as_secs_f64() * 1e3;
-    match &result {
-        Ok(_) => tracing::debug!(ms, "load done"),
-        Err(e) => tracing::warn!(ms, error = %e, "load failed"),
-    }
-    result
-}
-
 fn health<T>(tx: &UnboundedSender<Msg>, store: StoreKind, result: &Result<T, String>) {
     let _ = tx.send(Msg::Health(store, result.as_ref().err().cloned()));
 }
@@ -212,7 +181,7 @@ impl Loader {
                 after,
             }) => {
                 tokio::spawn(async move {
-                    let result = bounded(live.list(&listing, after, super::tree::PAGE_SIZE)).await;
+                    let result = bounded(live.list(&listing, after, PAGE_SIZE)).await;
                     health(&tx, StoreKind::Postgres, &result);
                     let _ = tx.send(Msg::Page {
                         ticket,
@@ -230,8 +199,7 @@ impl Loader {
                     let result = bounded(async {
                         let mut counts = Vec::with_capacity(listings.len());
                         for (spec, listing) in &listings {
-                            counts
-                                .push((*spec, live.count(listing, super::tree::COUNT_CAP).await?));
+                            counts.push((*spec, live.count(listing, COUNT_CAP).await?));
                         }
                         Ok(counts)
                     })
@@ -248,7 +216,15 @@ impl Loader {
                 if let Some(previous) = self.detail.take() {
                     previous.abort();
                 }
-                self.detail = Some(tokio::spawn(resolve(live, tx, ticket, table, id)));
+                self.detail = Some(tokio::spawn(async move {
+                    resolve(&live, table, id, &|progress| {
+                        let _ = tx.send(match progress {
+                            Progress::Update(update) => Msg::Detail { ticket, update },
+                            Progress::Health(store, problem) => Msg::Health(store, problem),
+                        });
+                    })
+                    .await;
+                }));
             }
             Effect::MoreContent { ticket, key, from } => {
                 tokio::spawn(async move {
@@ -348,7 +324,7 @@ impl Loader {
                                     });
                                 })
                                 .await?;
-                                Ok(vec![ResultLine::heading(crate::scriptable::summary_line(
+                                Ok(vec![ResultLine::heading(crate::check::summary_line(
                                     &summary,
                                 ))])
                             }
@@ -483,191 +459,6 @@ async fn ping(source: Arc<Source>, tx: UnboundedSender<Msg>) {
             health(&tx, store, &result);
         }
     }
-}
-
-/// Resolves a row completely (the same steps the panes show), for the command line.
-pub async fn resolve_detail(source: Arc<Source>, table: &'static Table, id: Uuid) -> Detail {
-    let (tx, mut rx) = tokio::sync::mpsc::unbounded_channel();
-    resolve(source, tx, 1, table, id).await;
-    let mut detail = Detail::new(1, table, id);
-    while let Ok(msg) = rx.try_recv() {
-        if let Msg::Detail { update, .. } = msg {
-            detail.apply(update);
-        }
-    }
-    detail
-}
-
-/// Reads a row and follows every reference the schema declares for its table, reporting
-/// each step as it completes.
-async fn resolve(
-    live: Arc<Source>,
-    tx: UnboundedSender<Msg>,
-    ticket: Ticket,
-    table: &'static Table,
-    id: Uuid,
-) {
-    let started = std::time::Instant::now();
-    let send = |update: Resolved| {
-        let _ = tx.send(Msg::Detail { ticket, update });
-    };
-    let row = bounded(live.row(table, id)).await;
-    health(&tx, StoreKind::Postgres, &row);
-    let fields = match &row {
-        Ok(Some(fields)) => fields.clone(),
-        _ => Vec::new(),
-    };
-    send(Resolved::Row(row));
-    let value = |column: &str| {
-        fields
-            .iter()
-            .find(|f| f.column == column)
-            .and_then(|f| f.value.clone())
-    };
-
-    let mut hops = 0;
-    let mut hop = |h: Hop| {
-        let index = hops;
-        hops += 1;
-        send(Resolved::Hop(index, h));
-        index
-    };
-    for reference in table.references {
-        let from = format!("{}.{}", table.name, reference.column());
-        let Some(raw) = value(reference.column()) else {
-            if !fields.is_empty() {
-                hop(Hop {
-                    from,
-                    to: "nothing (NULL)".into(),
-                    state: HopState::Empty,
-                });
-            }
-            continue;
-        };
-        match reference {
-            Reference::Mongo {
-                collection,
-                related,
-                ..
-            } => {
-                let to = format!("{collection}/{raw}");
-                let Ok(oid) = ObjectId::parse_str(raw.trim()) else {
-                    hop(Hop {
-                        from,
-                        to,
-                        state: HopState::Invalid("not a 24-hex ObjectId".into()),
-                    });
-                    continue;
-                };
-                let index = hop(Hop {
-                    from: from.clone(),
-                    to: to.clone(),
-                    state: HopState::Loading,
-                });
-                let document = bounded(live.document(collection, oid)).await;
-                health(&tx, StoreKind::Mongo, &document);
-                let (state, document) = match document {
-                    Ok(Some(d)) => (HopState::Resolved, Some(d)),
-                    Ok(None) => (HopState::NotFound, None),
-                    Err(e) => (HopState::Failed(e), None),
-                };
-                send(Resolved::Hop(index, Hop { from, to, state }));
-                if let Some(document) = &document {
-                    send(Resolved::Document(
-                        format!("{collection}/{oid}"),
-                        document.clone(),
-                    ));
-                }
-                for r in *related {
-                    let docs = bounded(live.documents_where(
-                        r.collection,
-                        r.field,
-                        Bson::ObjectId(oid),
-                        20,
-                    ))
-                    .await;
-                    health(&tx, StoreKind::Mongo, &docs);
-                    let from = format!("{}.{}", r.collection, r.field);
-                    let (state, to) = match docs {
-                        Ok(docs) if docs.is_empty() => {
-                            (HopState::NotFound, format!("{oid} (no documents)"))
-                        }
-                        Ok(docs) => {
-                            let n = docs.len();
-                            for d in docs {
-                                let id = d
-                                    .get_object_id("_id")
-                                    .map(|i| i.to_hex())
-                                    .unwrap_or_default();
-                                send(Resolved::Document(format!("{}/{id}", r.collection), d));
-                            }
-                            (HopState::Resolved, format!("{oid} ({n} documents)"))
-                        }
-                        Err(e) => (HopState::Failed(e), oid.to_hex()),
-                    };
-                    hop(Hop { from, to, state });
-                }
-                let key_field = schema::collection(collection).and_then(|c| c.s3_key_field);
-                if let (Some(field), Some(document)) = (key_field, document) {
-                    let from = format!("{collection}.{field}");
-                    match document.get_str(field) {
-                        Ok(key) => object_hop(&live, &tx, ticket, &mut hop, from, key).await,
-                        Err(_) => {
-                            hop(Hop {
-                                from,
-                                to: "nothing (field missing or not a string)".into(),
-                                state: HopState::Invalid("no S3 key".into()),
-                            });
-                        }
-                    }
-                }
-            }
-            Reference::S3 { .. } => object_hop(&live, &tx, ticket, &mut hop, from, &raw).await,
-        }
-    }
-    tracing::info!(
-        table = table.name,
-        %id,
-        hops,
-        ms = started.elapsed().as_secs_f64() * 1e3,
-        "resolved the row and its references"
-    );
-}
-
-async fn object_hop(
-    live: &Source,
-    tx: &UnboundedSender<Msg>,
-    ticket: Ticket,
-    hop: &mut impl FnMut(Hop) -> usize,
-    from: String,
-    key: &str,
-) {
-    let to = format!("s3://{}/{key}", live.bucket().unwrap_or("?"));
-    let index = hop(Hop {
-        from: from.clone(),
-        to: to.clone(),
-        state: HopState::Loading,
-    });
-    let head = bounded(live.object_head(key, CONTENT_CHUNK)).await;
-    health(tx, StoreKind::S3, &head);
-    let state = match head {
-        Ok(Some(head)) => {
-            let _ = tx.send(Msg::Detail {
-                ticket,
-                update: Resolved::Content(Content {
-                    key: key.to_string(),
-                    head,
-                }),
-            });
-            HopState::Resolved
-        }
-        Ok(None) => HopState::NotFound,
-        Err(e) => HopState::Failed(e),
-    };
-    let _ = tx.send(Msg::Detail {
-        ticket,
-        update: Resolved::Hop(index, Hop { from, to, state }),
-    });
 }
 
 /// Downloads `key` in ranged chunks to a new file in the current directory.

@@ -4,10 +4,14 @@
 
 use std::sync::Arc;
 
+use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
 use nucleo_matcher::pattern::{CaseMatching, Normalization, Pattern};
 use nucleo_matcher::{Config, Matcher};
 
-use super::tree::Ticket;
+use super::loader::Effect;
+use super::{App, Focus};
+use crate::load::Ticket;
+use crate::schema;
 
 /// Matches shown (the best first).
 pub const SHOWN: usize = 200;
@@ -84,6 +88,108 @@ pub fn rank(tenants: &[TenantEntry], query: &str, limit: usize) -> Vec<u32> {
     let mut matches = pattern.match_list(hays, &mut matcher);
     matches.truncate(limit);
     matches.into_iter().map(|(hay, _)| hay.0).collect()
+}
+
+impl App {
+    pub(super) fn open_picker(&mut self, query: String) -> Vec<Effect> {
+        let ticket = self.ticket();
+        // The list loaded before is reused; it is loaded again only after a failure.
+        match self.picker.take().or(self.last_picker.take()) {
+            Some(mut picker) if picker.error.is_none() => {
+                picker.query = query;
+                picker.selected = 0;
+                self.picker = Some(picker);
+                self.rank()
+            }
+            _ => {
+                self.picker = Some(Picker::new(query, ticket));
+                vec![Effect::LoadTenants { ticket }]
+            }
+        }
+    }
+
+    pub(super) fn rank(&mut self) -> Vec<Effect> {
+        let ticket = self.ticket();
+        let Some(picker) = self.picker.as_mut() else {
+            return Vec::new();
+        };
+        picker.ranking = ticket;
+        vec![Effect::Rank {
+            ticket,
+            tenants: Arc::clone(&picker.tenants),
+            query: picker.query.clone(),
+        }]
+    }
+
+    pub(super) fn picker_key(&mut self, key: KeyEvent) -> Vec<Effect> {
+        let Some(picker) = self.picker.as_mut() else {
+            return Vec::new();
+        };
+        let ctrl = key.modifiers.contains(KeyModifiers::CONTROL);
+        let page = self.page_rows.max(1) as isize;
+        match key.code {
+            KeyCode::Esc => self.last_picker = self.picker.take(),
+            KeyCode::Char('c') if ctrl => self.last_picker = self.picker.take(),
+            KeyCode::Down => picker.step(1),
+            KeyCode::Char('n') if ctrl => picker.step(1),
+            KeyCode::Up => picker.step(-1),
+            KeyCode::Char('p') if ctrl => picker.step(-1),
+            KeyCode::PageDown => picker.step(page),
+            KeyCode::PageUp => picker.step(-page),
+            KeyCode::Enter => {
+                if let Some(id) = picker.chosen().map(|t| t.id) {
+                    self.last_picker = self.picker.take();
+                    let tenants = schema::table("tenants").expect("tenants is declared");
+                    self.focus = Focus::Tree;
+                    self.open_revealed = true;
+                    return self.jump(tenants, id);
+                }
+            }
+            KeyCode::Backspace => {
+                picker.query.pop();
+                picker.selected = 0;
+                return self.rank();
+            }
+            KeyCode::Char(c) if !ctrl && !c.is_control() => {
+                picker.query.push(c);
+                picker.selected = 0;
+                return self.rank();
+            }
+            _ => {}
+        }
+        Vec::new()
+    }
+
+    /// A page of tenants arrived: add it and rank again.
+    pub(super) fn tenants_loaded(
+        &mut self,
+        ticket: Ticket,
+        result: Result<Vec<TenantEntry>, String>,
+        done: bool,
+    ) -> Vec<Effect> {
+        let Some(picker) = self.picker.as_mut().filter(|p| p.load == ticket) else {
+            return Vec::new();
+        };
+        match result {
+            Ok(entries) => {
+                let mut tenants = picker.tenants.as_ref().clone();
+                tenants.extend(entries);
+                picker.tenants = Arc::new(tenants);
+            }
+            Err(e) => picker.error = Some(e),
+        }
+        picker.loading = !done;
+        self.dirty = true;
+        self.rank()
+    }
+
+    pub(super) fn ranked(&mut self, ticket: Ticket, matches: Vec<u32>) {
+        if let Some(picker) = self.picker.as_mut().filter(|p| p.ranking == ticket) {
+            picker.matches = matches;
+            picker.selected = picker.selected.min(picker.matches.len().saturating_sub(1));
+            self.dirty = true;
+        }
+    }
 }
 
 #[cfg(test)]

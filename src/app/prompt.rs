@@ -2,6 +2,14 @@
 //! Editing, history (Up/Down) and completion of command names (Tab) live here; what a
 //! submitted line means is [`Palette::parse`].
 
+use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
+
+use super::loader::{Effect, Question};
+use super::queries;
+use super::results::Results;
+use super::{App, Focus, Pane};
+use crate::store::read::Filter;
+
 /// What the prompt is for.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum PromptKind {
@@ -171,6 +179,192 @@ impl Prompt {
             }
         }
         matches
+    }
+}
+
+impl App {
+    pub(super) fn prompt_key(&mut self, key: KeyEvent) -> Vec<Effect> {
+        let Some(prompt) = self.prompt.as_mut() else {
+            return Vec::new();
+        };
+        let ctrl = key.modifiers.contains(KeyModifiers::CONTROL);
+        match key.code {
+            KeyCode::Esc => self.prompt = None,
+            KeyCode::Char('c') if ctrl => self.prompt = None,
+            KeyCode::Char('u') if ctrl => prompt.input.clear(),
+            // Backspace on an empty prompt closes it, as in vim.
+            KeyCode::Backspace if prompt.input.pop().is_none() => self.prompt = None,
+            KeyCode::Up => prompt.browse(&self.palette_history, true),
+            KeyCode::Down => prompt.browse(&self.palette_history, false),
+            KeyCode::Tab => {
+                let matches = prompt.complete();
+                prompt.hint = match matches.len() {
+                    0 => Some("no command starts so".into()),
+                    1 => None,
+                    _ => Some(matches.join(" · ")),
+                };
+            }
+            KeyCode::Enter => {
+                let prompt = self.prompt.take().expect("checked above");
+                return self.submit(prompt);
+            }
+            // Pasted text arrives as keys; control characters are dropped.
+            KeyCode::Char(c) if !ctrl && !c.is_control() => prompt.input.push(c),
+            _ => {}
+        }
+        Vec::new()
+    }
+
+    pub(super) fn submit(&mut self, prompt: Prompt) -> Vec<Effect> {
+        let line = prompt.input.trim().to_string();
+        match prompt.kind {
+            PromptKind::Filter => self.filter(&line),
+            PromptKind::Command => {
+                if !line.is_empty() && self.palette_history.last() != Some(&line) {
+                    self.palette_history.push(line.clone());
+                }
+                match Palette::parse(&line) {
+                    Ok(palette) => self.palette(palette),
+                    Err(e) => {
+                        self.notice = Some(e);
+                        Vec::new()
+                    }
+                }
+            }
+        }
+    }
+
+    pub(super) fn palette(&mut self, palette: Palette) -> Vec<Effect> {
+        match palette {
+            Palette::Find(text) => {
+                let ticket = self.ticket();
+                self.finding = Some(ticket);
+                self.notice = Some(format!("looking for {text}…"));
+                vec![Effect::Find { ticket, text }]
+            }
+            Palette::Tenant(query) => self.open_picker(query),
+            Palette::Failed => self.runs_query(
+                "Failed runs",
+                Filter {
+                    statuses: vec!["failed".into(), "timed_out".into()],
+                    ..Filter::default()
+                },
+            ),
+            Palette::Stuck { minutes } => self.runs_query(
+                &format!("Runs running over {minutes} min"),
+                Filter {
+                    statuses: vec!["running".into()],
+                    started_before: Some(
+                        chrono::Utc::now() - chrono::Duration::minutes(i64::from(minutes)),
+                    ),
+                    ..Filter::default()
+                },
+            ),
+            Palette::Cost => match self.current_tenant() {
+                Some(tenant) => self.ask("LLM cost".into(), Question::Cost { tenant }),
+                None => self.no_tenant(),
+            },
+            Palette::Broken => match self.current_tenant() {
+                Some(tenant) => self.ask("Broken references".into(), Question::Broken { tenant }),
+                None => self.no_tenant(),
+            },
+            Palette::Refs => self.referrers(),
+            Palette::Filter(text) => self.filter(&text),
+            Palette::Help => {
+                self.help = true;
+                Vec::new()
+            }
+        }
+    }
+
+    pub(super) fn no_tenant(&mut self) -> Vec<Effect> {
+        self.notice = Some("select a tenant (or a row of one) first".into());
+        Vec::new()
+    }
+
+    /// Opens a results list answering `question`.
+    pub(super) fn ask(&mut self, title: String, question: Question) -> Vec<Effect> {
+        let ticket = self.ticket();
+        self.results = Some(Results::new(ticket, title));
+        vec![Effect::Ask { ticket, question }]
+    }
+
+    /// What points at the row shown (or, from the document or content pane, at its
+    /// document or object).
+    pub(super) fn referrers(&mut self) -> Vec<Effect> {
+        let Some(detail) = self.detail.as_ref() else {
+            self.notice = Some("select a row first".into());
+            return Vec::new();
+        };
+        let (table, id) = (detail.table, detail.id);
+        let clue = match (self.focus, self.pane) {
+            (Focus::Pane, Pane::Document) => detail
+                .documents
+                .first()
+                .and_then(|(_, d)| d.get_object_id("_id").ok())
+                .map(|id| id.to_hex()),
+            (Focus::Pane, Pane::Content) => detail.content.as_ref().map(|c| c.key.clone()),
+            _ => None,
+        };
+        match clue {
+            Some(clue) => self.ask(format!("What points at {clue}"), Question::Clue(clue)),
+            None => self.ask(
+                format!("What points at {}/{id}", table.name),
+                Question::RowReferrers { table, id },
+            ),
+        }
+    }
+
+    /// A search's answer: jump to the row it names (or the first row pointing at what it
+    /// found); list everything when there is more than that one row.
+    pub(super) fn found(&mut self, text: String, found: crate::find::Found) -> Vec<Effect> {
+        if found.is_empty() {
+            self.notice = Some(found.not_found_message(&text));
+            return Vec::new();
+        }
+        let mut effects = Vec::new();
+        let rows = found
+            .places
+            .iter()
+            .filter(|p| matches!(p, crate::find::Place::Row { .. }))
+            .count()
+            + found.referrers.len();
+        let several = rows > 1 || found.row().is_none() || !found.errors.is_empty();
+        if several {
+            let ticket = self.ticket();
+            let mut results = Results::new(ticket, format!("Found {text}"));
+            results.lines = queries::found_lines(&found);
+            results.loading = false;
+            self.last_results = Some(results);
+        }
+        match found.row() {
+            Some((table, id)) => {
+                self.notice = Some(if several {
+                    format!("found {text}: showing the first row; L lists every place")
+                } else {
+                    format!("found {text} in {}", table.name)
+                });
+                // A document or object found: show it in its pane.
+                if !found
+                    .places
+                    .iter()
+                    .any(|p| matches!(p, crate::find::Place::Row { .. }))
+                {
+                    self.pane = if found
+                        .places
+                        .iter()
+                        .any(|p| matches!(p, crate::find::Place::Object(_)))
+                    {
+                        Pane::Content
+                    } else {
+                        Pane::Document
+                    };
+                }
+                effects.extend(self.jump(table, id));
+            }
+            None => self.results = self.last_results.take(),
+        }
+        effects
     }
 }
 

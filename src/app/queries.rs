@@ -5,11 +5,12 @@ use futures::future::join_all;
 use uuid::Uuid;
 
 use super::results::ResultLine;
-use super::tree::{COUNT_CAP, thousands};
 use crate::find::{Found, Place};
+use crate::outline::COUNT_CAP;
 use crate::schema::{TABLES, Table};
 use crate::store::read::{Item, Listing};
 use crate::store::source::Source;
+use crate::text::thousands;
 
 /// Rows listed under each heading.
 const ROWS_PER_HEADING: u32 = 10;

@@ -3,7 +3,11 @@
 
 use uuid::Uuid;
 
-use super::tree::Ticket;
+use super::keymap::Command;
+use super::loader::Effect;
+use super::prompt::Palette;
+use super::{App, Focus};
+use crate::load::Ticket;
 use crate::schema::Table;
 
 /// Where a line leads.
@@ -83,5 +87,57 @@ impl Results {
         self.lines
             .get(self.selected)
             .and_then(|l| l.target.as_ref())
+    }
+}
+
+impl App {
+    pub(super) fn results_command(&mut self, command: Command) -> Vec<Effect> {
+        let page = self.page_rows.max(1) as isize;
+        let Some(results) = self.results.as_mut() else {
+            return Vec::new();
+        };
+        match command {
+            Command::Down => results.step(1),
+            Command::Up => results.step(-1),
+            Command::PageDown => results.step(page),
+            Command::PageUp => results.step(-page),
+            Command::Top => results.selected = 0,
+            Command::Bottom => results.step(isize::MAX / 2),
+            Command::Open => match results.target().cloned() {
+                Some(Target::Row(table, id)) => {
+                    self.last_results = self.results.take();
+                    self.focus = Focus::Tree;
+                    return self.jump(table, id);
+                }
+                Some(Target::Clue(clue)) => {
+                    self.last_results = self.results.take();
+                    return self.palette(Palette::Find(clue));
+                }
+                None => {}
+            },
+            Command::Escape | Command::Close | Command::Quit => {
+                self.last_results = self.results.take();
+            }
+            _ => {}
+        }
+        Vec::new()
+    }
+
+    /// Lines for the open results list, if they are for it.
+    pub(super) fn results_arrived(
+        &mut self,
+        ticket: Ticket,
+        lines: Vec<ResultLine>,
+        done: bool,
+        error: Option<String>,
+    ) {
+        if let Some(results) = self.results.as_mut().filter(|r| r.ticket == ticket) {
+            results.lines.extend(lines);
+            results.loading = !done;
+            if error.is_some() {
+                results.error = error;
+            }
+            self.dirty = true;
+        }
     }
 }

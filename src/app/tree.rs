@@ -11,18 +11,14 @@ use tui_tree_widget::{TreeItem, TreeState};
 use uuid::Uuid;
 
 use crate::find::Step;
-use crate::schema::{Shown, TABLES, Table};
+use crate::load::{Load, Ticket};
+use crate::outline::{GroupSpec, groups_of};
+use crate::schema::{Shown, Table};
 use crate::store::read::{Count, Cursor, Filter, Item, Listing, Page};
-use crate::ui::sanitize::clean_line;
-
-/// Rows per page in a group.
-pub const PAGE_SIZE: u32 = 50;
-/// Counts stop here ("1,000+").
-pub const COUNT_CAP: u64 = 1000;
+use crate::text::{clean_line, thousands};
 
 pub type NodeId = String;
 pub type Path = Vec<NodeId>;
-pub type Ticket = u64;
 
 const LOAD_MORE: &str = "+more";
 const PLACEHOLDER: &str = "…";
@@ -33,59 +29,6 @@ const OLDER: &str = "volder";
 /// every item it is given on each change and each frame, so a group of 100,000 loaded
 /// rows shows a window of them, moved as the selection reaches its edges.
 pub const WINDOW: usize = 500;
-
-/// Where a load stands.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum Load<T> {
-    Unloaded,
-    Loading(Ticket),
-    Loaded(T),
-    Failed(String),
-}
-
-/// A child group of a row: rows of `table` whose `column` points at the row.
-#[derive(Debug, Clone, Copy)]
-pub struct GroupSpec {
-    pub table: &'static Table,
-    pub column: &'static str,
-    pub null_column: Option<&'static str>,
-}
-
-impl GroupSpec {
-    fn id(&self) -> NodeId {
-        format!("#{}.{}", self.table.name, self.column)
-    }
-
-    pub fn listing(&self, parent: Uuid) -> Listing {
-        Listing::Children {
-            table: self.table,
-            column: self.column,
-            parent,
-            null_column: self.null_column,
-        }
-    }
-}
-
-/// The child groups the schema declares under rows of `table`.
-pub fn groups_of(table: &Table) -> Vec<GroupSpec> {
-    TABLES
-        .iter()
-        .flat_map(|child| {
-            child.foreign_keys.iter().filter_map(move |fk| {
-                let null_column = match fk.shown {
-                    Shown::Link => return None,
-                    Shown::Child => None,
-                    Shown::ChildWhereNull(c) => Some(c),
-                };
-                (fk.target == table.name).then_some(GroupSpec {
-                    table: child,
-                    column: fk.column,
-                    null_column,
-                })
-            })
-        })
-        .collect()
-}
 
 /// A group node: one listing, paged.
 #[derive(Debug)]
@@ -169,12 +112,6 @@ pub enum Request {
     },
 }
 
-impl PartialEq for GroupSpec {
-    fn eq(&self, other: &Self) -> bool {
-        self.table.name == other.table.name && self.column == other.column
-    }
-}
-
 pub struct Tree {
     pub state: TreeState<NodeId>,
     /// Top-level groups: the tenants, then query results (`:failed`, `:stuck`).
@@ -187,25 +124,17 @@ pub struct Tree {
     pub spinner: usize,
 }
 
+/// A group's node id under its row.
+fn group_id(spec: &GroupSpec) -> NodeId {
+    format!("#{}.{}", spec.table.name, spec.column)
+}
+
 fn row_id(table: &Table, id: Uuid) -> NodeId {
     format!("{}:{id}", table.name)
 }
 
 fn spinner_char(frame: usize) -> char {
     ['⠋', '⠙', '⠹', '⠸', '⠼', '⠴', '⠦', '⠧', '⠇', '⠏'][frame % 10]
-}
-
-/// "1,234"
-pub fn thousands(n: u64) -> String {
-    let digits = n.to_string();
-    let mut out = String::new();
-    for (i, c) in digits.chars().enumerate() {
-        if i > 0 && (digits.len() - i).is_multiple_of(3) {
-            out.push(',');
-        }
-        out.push(c);
-    }
-    out
 }
 
 impl Default for Tree {
@@ -522,7 +451,7 @@ impl Tree {
             Ok(counts) => {
                 for (spec, count) in &counts {
                     let mut group_path = path.to_vec();
-                    group_path.push(spec.id());
+                    group_path.push(group_id(spec));
                     // A group made by a reveal exists already: it gets its count now.
                     self.groups
                         .entry(group_path)
@@ -676,7 +605,7 @@ impl Tree {
                     },
                 };
                 group_path = row_path.clone();
-                group_path.push(spec.id());
+                group_path.push(group_id(&spec));
                 self.groups.entry(group_path.clone()).or_insert(Group::new(
                     spec.listing(parent),
                     step.table.title.to_string(),
@@ -825,7 +754,7 @@ impl Tree {
                     .filter(|(_, c)| c.n > 0)
                     .map(|(spec, _)| {
                         let mut group_path = path.clone();
-                        group_path.push(spec.id());
+                        group_path.push(group_id(spec));
                         self.group_item(&group_path)
                     })
                     .collect();

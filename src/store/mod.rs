@@ -1,6 +1,8 @@
 //! Connections to the three stores. The explorer opens them read-only; only the
 //! development commands (`dev migrate`, `dev seed`) ask for write access.
 
+pub mod connect;
+pub mod deadline;
 pub mod mongo;
 pub mod postgres;
 pub mod read;
@@ -15,4 +17,22 @@ pub enum Access {
     ReadOnly,
     /// Development commands that create the schema and seed data.
     ReadWrite,
+}
+
+/// The three stores, named in health reports and messages.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum StoreKind {
+    Postgres,
+    Mongo,
+    S3,
+}
+
+impl StoreKind {
+    pub fn name(self) -> &'static str {
+        match self {
+            StoreKind::Postgres => "PostgreSQL",
+            StoreKind::Mongo => "MongoDB",
+            StoreKind::S3 => "S3",
+        }
+    }
 }

@@ -5,7 +5,7 @@ use mongodb::bson::{Bson, Document, spec::BinarySubtype};
 use ratatui::style::{Color, Modifier, Style};
 use ratatui::text::{Line, Span};
 
-use super::sanitize::clean_line;
+use crate::text::clean_line;
 
 /// Longest string shown whole; longer ones are cut with their length said.
 const MAX_STRING: usize = 2_000;

@@ -5,10 +5,10 @@ use ratatui::style::{Color, Modifier, Style};
 use ratatui::text::{Line, Span};
 
 use super::markdown;
-use super::sanitize::{clean_block, clean_line};
-use crate::app::detail::Content;
-use crate::app::tree::thousands;
+use crate::resolve::Content;
 use crate::store::read::Field;
+use crate::text::thousands;
+use crate::text::{clean_block, clean_line};
 
 /// Longest value shown whole in the row pane; the rest is cut with its size said.
 const MAX_VALUE: usize = 4_000;

@@ -7,7 +7,7 @@ use ratatui::style::{Color, Modifier, Style};
 use ratatui::text::{Line, Span};
 use unicode_width::UnicodeWidthStr;
 
-use super::sanitize::clean_line;
+use crate::text::clean_line;
 
 struct Renderer {
     lines: Vec<Line<'static>>,

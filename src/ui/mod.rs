@@ -5,7 +5,6 @@
 pub mod bson;
 pub mod format;
 pub mod markdown;
-pub mod sanitize;
 
 use ratatui::Frame;
 use ratatui::layout::{Constraint, Layout, Rect};
@@ -14,14 +13,17 @@ use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, Borders, Clear, Paragraph, Wrap};
 use tui_tree_widget::Tree as TreeWidget;
 
-use crate::app::detail::{Detail, HopState};
+use crate::app::detail::Detail;
 use crate::app::keymap::HELP;
 use crate::app::picker::Picker;
 use crate::app::prompt::{COMMANDS, PromptKind};
 use crate::app::results::Results;
-use crate::app::tree::{Load, status_span, thousands};
+use crate::app::tree::status_span;
 use crate::app::{App, Focus, Health, Pane};
-use sanitize::clean_line;
+use crate::load::Load;
+use crate::resolve::HopState;
+use crate::text::clean_line;
+use crate::text::thousands;
 
 /// Lines as plain text, one per line (for tests and exports).
 pub fn plain_text(lines: &[Line]) -> String {

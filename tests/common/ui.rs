@@ -8,11 +8,11 @@ use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
 use ratatui::Terminal;
 use ratatui::backend::TestBackend;
 use sqlx::PgPool;
+use tenantscope::app::event_loop::Driver;
 use tenantscope::app::keymap::command_for;
-use tenantscope::app::run::Driver;
 use tenantscope::config::StoreArgs;
-use tenantscope::explore;
 use tenantscope::schema::{self, Table};
+use tenantscope::store::connect::connect;
 use tenantscope::store::read::Live;
 use tenantscope::store::source::Source;
 use unicode_width::UnicodeWidthStr;
@@ -42,13 +42,13 @@ impl Ui {
     }
 
     pub async fn with_size(stores: &Stores, width: u16, height: u16) -> Ui {
-        let (live, problems) = explore::connect(store_args(stores)).await;
+        let (live, problems) = connect(store_args(stores)).await;
         Ui::attached(live, problems, width, height).await
     }
 
     pub async fn attached(
         live: Source,
-        problems: Vec<tenantscope::app::loader::Msg>,
+        problems: Vec<(tenantscope::store::StoreKind, String)>,
         width: u16,
         height: u16,
     ) -> Ui {

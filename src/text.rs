@@ -1,4 +1,4 @@
-//! Data never reaches the terminal raw. Control characters (ESC and the rest of C0 and
+//! Text for people: data never reaches a terminal or a text output raw. Control characters (ESC and the rest of C0 and
 //! C1, DEL) and bidirectional overrides are replaced by visible stand-ins, so a field can
 //! never move the cursor, set the title, write the clipboard or reorder what is shown.
 
@@ -52,6 +52,19 @@ pub fn clean_block(text: &str) -> Cow<'_, str> {
         }
     }
     Cow::Owned(out)
+}
+
+/// "1,234"
+pub fn thousands(n: u64) -> String {
+    let digits = n.to_string();
+    let mut out = String::new();
+    for (i, c) in digits.chars().enumerate() {
+        if i > 0 && (digits.len() - i).is_multiple_of(3) {
+            out.push(',');
+        }
+        out.push(c);
+    }
+    out
 }
 
 #[cfg(test)]

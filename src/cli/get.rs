@@ -5,17 +5,16 @@
 //! lookup included: the answer would be incomplete).
 
 use std::process::ExitCode;
-use std::sync::Arc;
 
 use anyhow::Context;
 use mongodb::bson::Bson;
 use serde_json::{Value, json};
 
-use crate::app::loader::{CONTENT_CHUNK, resolve_detail};
 use crate::export::hop_state;
 use crate::find::{Clue, Found, Place, Step, ancestry, find};
+use crate::resolve::{CONTENT_CHUNK, HopState, resolve_all};
 use crate::store::source::Source;
-use crate::ui::sanitize::{clean_block, clean_line};
+use crate::text::{clean_block, clean_line};
 
 /// Prints a line; a reader that went away (`| head`) ends the output quietly instead of
 /// a panic, as `check` and `tree` do.
@@ -49,7 +48,6 @@ pub async fn get(
     as_json: bool,
     content: bool,
 ) -> anyhow::Result<ExitCode> {
-    let source = Arc::new(source);
     let found = locate(&source, text).await?;
     let Some((table, id)) = found.row() else {
         // A document or object nothing points at: say what it is.
@@ -67,7 +65,7 @@ pub async fn get(
         }
         return Ok(ExitCode::SUCCESS);
     };
-    let mut detail = resolve_detail(Arc::clone(&source), table, id).await;
+    let mut detail = resolve_all(&source, table, id).await;
     if content
         && let Some(c) = detail.content.as_mut()
         && c.truncated()
@@ -86,7 +84,7 @@ pub async fn get(
     let failed = detail
         .hops
         .iter()
-        .any(|h| matches!(h.state, crate::app::detail::HopState::Failed(_)));
+        .any(|h| matches!(h.state, HopState::Failed(_)));
     let code = if failed {
         ExitCode::from(2)
     } else {

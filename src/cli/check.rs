@@ -1,5 +1,5 @@
-//! The output of the scriptable commands, `check` and `tree`: stable text for people and
-//! JSON for programs (the README's "Scriptable CLI" section documents both).
+//! `tenantscope check`: each problem as found and a summary, as stable text for people
+//! or NDJSON for programs (the README's "Scriptable CLI" section documents both).
 
 use std::io::Write;
 use std::process::ExitCode;
@@ -9,12 +9,9 @@ use mongodb::bson::doc;
 use serde::Serialize;
 use uuid::Uuid;
 
-use crate::app::tree::thousands;
-use crate::check::{self, Problem, Summary};
+use crate::check::{self, Problem, Summary, summary_line};
 use crate::config::{StoreArgs, redact_url};
-use crate::outline;
-use crate::store::read::{Live, TenantRef};
-use crate::store::source::Source;
+use crate::store::read::Live;
 
 /// One line of `check --json`.
 #[derive(Serialize)]
@@ -84,54 +81,4 @@ pub async fn check(live: &Live, tenant: Option<Uuid>, json: bool) -> anyhow::Res
     } else {
         ExitCode::SUCCESS
     })
-}
-
-/// `checked 24,512 rows, … in 3.1 s (9,100 records/s): 93 problems (missing_document 31, …)`
-pub fn summary_line(s: &Summary) -> String {
-    let problems = if s.problems == 0 {
-        "no problems".to_string()
-    } else {
-        let kinds: Vec<_> = s
-            .problems_by_kind
-            .iter()
-            .map(|(kind, n)| format!("{} {}", kind.name(), thousands(*n)))
-            .collect();
-        format!("{} problems ({})", thousands(s.problems), kinds.join(", "))
-    };
-    format!(
-        "checked {} rows, {} foreign keys, {} document references, {} documents, {} objects in {:.1} s ({} records/s): {problems}",
-        thousands(s.rows),
-        thousands(s.foreign_keys),
-        thousands(s.documents_looked_up),
-        thousands(s.documents_scanned),
-        thousands(s.objects),
-        s.elapsed.as_secs_f64(),
-        thousands(s.per_second() as u64),
-    )
-}
-
-/// Prints the tree under `tenant` (or the tenants), `depth` levels of groups deep.
-pub async fn tree(
-    source: &Source,
-    tenant: Option<&TenantRef>,
-    depth: Option<u32>,
-    json: bool,
-) -> anyhow::Result<ExitCode> {
-    let mut text = String::new();
-    let encoded = match tenant {
-        Some(tenant) => {
-            let root = outline::tenant(source, tenant, depth.unwrap_or(2)).await?;
-            outline::render_row(&root, 0, &mut text);
-            serde_json::to_string_pretty(&root)
-        }
-        None => {
-            let root = outline::tenants(source, depth.unwrap_or(1)).await?;
-            outline::render_group(&root, 0, &mut text);
-            serde_json::to_string_pretty(&root)
-        }
-    }
-    .context("cannot encode the tree")?;
-    let out = if json { encoded + "\n" } else { text };
-    let _ = std::io::stdout().lock().write_all(out.as_bytes());
-    Ok(ExitCode::SUCCESS)
 }

@@ -1,15 +1,20 @@
-//! The command line.
+//! The command line: one face over the core (the TUI is the other). Each subcommand
+//! lives in its own module; this one parses the arguments and opens the stores.
+
+mod check;
+mod get;
+mod tree;
 
 use std::process::ExitCode;
 
 use anyhow::Context;
 use clap::{Parser, Subcommand};
 
-use crate::app::loader::{Msg, StoreKind};
 use crate::config::StoreArgs;
+use crate::store::connect::connect;
 use crate::store::read::{Live, TenantRef};
 use crate::store::source::Source;
-use crate::store::{Access, mongo, postgres, s3};
+use crate::store::{Access, StoreKind, mongo, postgres, s3};
 use crate::{dev, seed};
 
 #[derive(Debug, Parser)]
@@ -128,13 +133,32 @@ pub enum DevCommand {
     },
 }
 
-pub async fn run(mut cli: Cli) -> anyhow::Result<ExitCode> {
+/// What the arguments ask for: the explorer (the TUI face, started by `main`), or a
+/// command this face runs.
+pub enum Asked {
+    Explore {
+        stores: StoreArgs,
+        snapshot: Option<std::path::PathBuf>,
+    },
+    Command(Cli),
+}
+
+/// Reads the config file into the arguments and tells the explorer from a command.
+pub fn asked(mut cli: Cli) -> anyhow::Result<Asked> {
     cli.stores = cli.stores.with_config_file()?;
-    match cli.command {
-        None => match cli.snapshot.or(cli.file) {
-            Some(path) => crate::explore::run_snapshot(&path, cli.stores.log.clone()).await,
-            None => crate::explore::run(cli.stores).await,
+    Ok(match cli.command {
+        None => Asked::Explore {
+            snapshot: cli.snapshot.or(cli.file),
+            stores: cli.stores,
         },
+        Some(_) => Asked::Command(cli),
+    })
+}
+
+/// Runs a subcommand (the config file already read by [`asked`]).
+pub async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
+    match cli.command {
+        None => anyhow::bail!("no command given"),
         Some(Command::Snapshot {
             tenant,
             output,
@@ -148,7 +172,7 @@ pub async fn run(mut cli: Cli) -> anyhow::Result<ExitCode> {
                 redact_pii,
             };
             let interactive = std::io::IsTerminal::is_terminal(&std::io::stderr());
-            let described = crate::explore::describe(&cli.stores);
+            let described = crate::store::connect::describe(&cli.stores);
             let report =
                 crate::snapshot::export(&live, &tenant, &output, options, &described, interactive)
                     .await?;
@@ -170,21 +194,21 @@ pub async fn run(mut cli: Cli) -> anyhow::Result<ExitCode> {
         }
         Some(Command::Get { id, json, content }) => {
             let source = read_source(&cli.stores, cli.snapshot.as_deref()).await?;
-            crate::get::get(source, &id, json, content).await
+            get::get(source, &id, json, content).await
         }
         Some(Command::Path { id, json }) => {
             let source = read_source(&cli.stores, cli.snapshot.as_deref()).await?;
-            crate::get::path(source, &id, json).await
+            get::path(source, &id, json).await
         }
         Some(Command::Check { tenant, json }) => {
             crate::logging::init(cli.stores.log.clone());
             let live = live_stores(&cli.stores).await?;
-            crate::scriptable::reachable(&live, &cli.stores, false).await?;
+            check::reachable(&live, &cli.stores, false).await?;
             let tenant = match tenant {
                 Some(t) => Some(resolve_tenant(&Source::Live(live.clone()), &t).await?.id),
                 None => None,
             };
-            crate::scriptable::check(&live, tenant, json).await
+            check::check(&live, tenant, json).await
         }
         Some(Command::Tree {
             tenant,
@@ -197,16 +221,15 @@ pub async fn run(mut cli: Cli) -> anyhow::Result<ExitCode> {
                     Source::Snapshot(crate::store::snapshot::Snapshot::open(&path).await?)
                 }
                 None => {
-                    let (source, problems) = crate::explore::connect(cli.stores.clone()).await;
-                    let pg_problem = problems.into_iter().find_map(|p| match p {
-                        Msg::Health(StoreKind::Postgres, Some(reason)) => Some(reason),
-                        _ => None,
+                    let (source, problems) = connect(cli.stores.clone()).await;
+                    let pg_problem = problems.into_iter().find_map(|(store, reason)| {
+                        (store == StoreKind::Postgres).then_some(reason)
                     });
                     if let Some(reason) = pg_problem {
                         anyhow::bail!("{}", store_problem(StoreKind::Postgres, &reason));
                     }
                     if let Source::Live(live) = &source {
-                        crate::scriptable::reachable(live, &cli.stores, true).await?;
+                        check::reachable(live, &cli.stores, true).await?;
                     }
                     source
                 }
@@ -215,7 +238,7 @@ pub async fn run(mut cli: Cli) -> anyhow::Result<ExitCode> {
                 Some(t) => Some(resolve_tenant(&source, &t).await?),
                 None => None,
             };
-            crate::scriptable::tree(&source, tenant.as_ref(), depth, json).await
+            tree::tree(&source, tenant.as_ref(), depth, json).await
         }
         Some(Command::Dev(command)) => dev_command(&cli.stores, command).await,
     }
@@ -232,7 +255,7 @@ async fn read_source(
         let snapshot = crate::store::snapshot::Snapshot::open(path).await?;
         return Ok(crate::store::source::Source::Snapshot(snapshot));
     }
-    let (source, problems) = crate::explore::connect(stores.clone()).await;
+    let (source, problems) = connect(stores.clone()).await;
     if problems.len() == 3 {
         anyhow::bail!("no store configured (--pg, --mongo, --bucket or a config file)");
     }
@@ -241,8 +264,8 @@ async fn read_source(
 
 /// The live stores, all three configured (a store that is not is a one-line error).
 async fn live_stores(stores: &StoreArgs) -> anyhow::Result<Live> {
-    let (source, problems) = crate::explore::connect(stores.clone()).await;
-    if let Some(Msg::Health(store, Some(reason))) = problems.first() {
+    let (source, problems) = connect(stores.clone()).await;
+    if let Some((store, reason)) = problems.first() {
         anyhow::bail!("{}", store_problem(*store, reason));
     }
     match source {
@@ -253,11 +276,7 @@ async fn live_stores(stores: &StoreArgs) -> anyhow::Result<Live> {
 
 /// A store's configuration problem as one line that names the store.
 fn store_problem(store: StoreKind, reason: &str) -> String {
-    let name = match store {
-        StoreKind::Postgres => "PostgreSQL",
-        StoreKind::Mongo => "MongoDB",
-        StoreKind::S3 => "S3",
-    };
+    let name = store.name();
     if reason.starts_with("not configured") {
         format!("{name} is {reason}")
     } else {

@@ -13,6 +13,7 @@ use tokio::sync::mpsc::{UnboundedReceiver, UnboundedSender, unbounded_channel};
 use super::App;
 use super::keymap::Command;
 use super::loader::{Effect, Loader, Msg};
+use crate::store::StoreKind;
 use crate::store::source::Source;
 use crate::ui;
 
@@ -42,10 +43,10 @@ impl Driver {
 
     /// The stores are ready: start the first loads and anything asked for meanwhile.
     /// `problems` are what could not even be configured.
-    pub fn attach(&mut self, live: Source, problems: Vec<Msg>) {
+    pub fn attach(&mut self, live: Source, problems: Vec<(StoreKind, String)>) {
         self.loader = Some(Loader::new(live, self.tx.clone()));
-        for problem in problems {
-            self.message(problem);
+        for (store, reason) in problems {
+            self.message(Msg::Health(store, Some(reason)));
         }
         let mut effects = self.app.start();
         effects.append(&mut self.pending);
@@ -142,7 +143,7 @@ fn write_to_terminal(out: &mut Vec<Vec<u8>>) -> anyhow::Result<()> {
 pub async fn event_loop<B: Backend>(
     terminal: &mut Terminal<B>,
     source: String,
-    connect: impl Future<Output = (Source, Vec<Msg>)> + Send + 'static,
+    connect: impl Future<Output = (Source, Vec<(StoreKind, String)>)> + Send + 'static,
 ) -> anyhow::Result<()> {
     let mut driver = Driver::new(source);
     let mut connecting = tokio::spawn(connect);

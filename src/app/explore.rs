@@ -2,66 +2,13 @@
 
 use std::process::ExitCode;
 
-use crate::app::loader::{Msg, StoreKind};
-use crate::app::run::event_loop;
-use crate::config::{StoreArgs, redact_url};
-use crate::store::read::Live;
+use super::event_loop::event_loop;
+use crate::config::StoreArgs;
+use crate::store::StoreKind;
+use crate::store::connect::{connect, describe};
 use crate::store::snapshot::Snapshot;
 use crate::store::source::Source;
-use crate::store::{mongo, postgres, s3};
 use crate::terminal;
-
-/// Builds the live stores without waiting on any server: PostgreSQL connects on first
-/// use, the MongoDB driver connects in the background, S3 is stateless. Returns what could
-/// not even be configured, per store.
-pub async fn connect(stores: StoreArgs) -> (Source, Vec<Msg>) {
-    let mut live = Live::default();
-    let mut problems = Vec::new();
-    let mut problem = |store, reason: String| problems.push(Msg::Health(store, Some(reason)));
-    match stores.pg.as_deref() {
-        Some(url) => match postgres::connect_lazy(url) {
-            Ok(pool) => live.pg = Some(pool),
-            Err(e) => problem(StoreKind::Postgres, format!("{e:#}")),
-        },
-        None => problem(
-            StoreKind::Postgres,
-            "not configured (--pg or TENANTSCOPE_PG)".into(),
-        ),
-    }
-    match stores.mongo.as_deref() {
-        Some(uri) => match mongo::connect(uri).await {
-            Ok(db) => live.mongo = Some(db),
-            Err(e) => problem(StoreKind::Mongo, format!("{e:#}")),
-        },
-        None => problem(
-            StoreKind::Mongo,
-            "not configured (--mongo or TENANTSCOPE_MONGO)".into(),
-        ),
-    }
-    match stores.bucket.clone() {
-        Some(bucket) => live.s3 = Some((s3::connect(stores.s3_path_style).await, bucket)),
-        None => problem(
-            StoreKind::S3,
-            "not configured (--bucket or TENANTSCOPE_BUCKET)".into(),
-        ),
-    }
-    (Source::Live(live), problems)
-}
-
-/// A one-line description of where the data comes from, secrets masked.
-pub fn describe(stores: &StoreArgs) -> String {
-    let pg = stores
-        .pg
-        .as_deref()
-        .map(redact_url)
-        .unwrap_or_else(|| "no PostgreSQL".into());
-    let bucket = stores
-        .bucket
-        .as_deref()
-        .map(|b| format!("s3://{b}"))
-        .unwrap_or_else(|| "no bucket".into());
-    format!("{pg} · {bucket}")
-}
 
 /// Runs the explorer on a snapshot file, after checking it is one.
 pub async fn run_snapshot(
@@ -116,7 +63,7 @@ pub async fn run(stores: StoreArgs) -> anyhow::Result<ExitCode> {
 
 async fn explore_source(
     source: String,
-    connect: impl Future<Output = (Source, Vec<Msg>)> + Send + 'static,
+    connect: impl Future<Output = (Source, Vec<(StoreKind, String)>)> + Send + 'static,
 ) -> anyhow::Result<ExitCode> {
     let started = std::time::Instant::now();
     let mut tty = terminal::enter()?;
