@@ -10,6 +10,9 @@ use anyhow::Context;
 use clap::Args;
 use serde::Deserialize;
 
+use crate::schema::Overlay;
+use crate::schema::effective::{ExtraCollection, ExtraReference};
+
 /// Connection settings shared by the explorer and the development commands.
 #[derive(Debug, Clone, Default, Args)]
 pub struct StoreArgs {
@@ -57,6 +60,10 @@ pub struct StoreArgs {
     /// Log file (default: $XDG_STATE_HOME/tenantscope/tenantscope.log; RUST_LOG filters).
     #[arg(long, env = "TENANTSCOPE_LOG", value_name = "PATH", global = true)]
     pub log: Option<PathBuf>,
+
+    /// Cross-store references and key fields the config file adds to the declaration.
+    #[arg(skip)]
+    pub overlay: Overlay,
 }
 
 /// One set of settings in the config file.
@@ -67,6 +74,12 @@ pub struct FileSettings {
     pub mongo: Option<String>,
     pub bucket: Option<String>,
     pub s3_path_style: Option<bool>,
+    /// `[[references]]`: columns holding ObjectIds or S3 keys the declaration lacks.
+    #[serde(default)]
+    pub references: Vec<ExtraReference>,
+    /// `[[collections]]`: a collection's field holding an S3 key.
+    #[serde(default)]
+    pub collections: Vec<ExtraCollection>,
 }
 
 /// The config file: top-level settings, and named profiles.
@@ -137,7 +150,15 @@ impl StoreArgs {
         let invalid = || format!("{} is not a valid config file", path.display());
         // Typos must not pass silently (serde cannot deny unknown fields beside a flatten).
         let table: toml::Table = toml::from_str(text).with_context(invalid)?;
-        const KNOWN: [&str; 5] = ["pg", "mongo", "bucket", "s3_path_style", "profile"];
+        const KNOWN: [&str; 7] = [
+            "pg",
+            "mongo",
+            "bucket",
+            "s3_path_style",
+            "profile",
+            "references",
+            "collections",
+        ];
         if let Some(unknown) = table.keys().find(|k| !KNOWN.contains(&k.as_str())) {
             anyhow::bail!(
                 "{}: unknown field `{unknown}` (known: {})",
@@ -170,6 +191,10 @@ impl StoreArgs {
         self.mongo = fill(self.mongo, settings.mongo)?;
         self.bucket = fill(self.bucket, settings.bucket)?;
         self.s3_path_style = self.s3_path_style.or(settings.s3_path_style);
+        self.overlay = Overlay {
+            references: settings.references,
+            collections: settings.collections,
+        };
         Ok(self)
     }
 

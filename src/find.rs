@@ -10,7 +10,7 @@ use futures::future::join_all;
 use mongodb::bson::{Bson, oid::ObjectId};
 use uuid::Uuid;
 
-use crate::schema::{self, COLLECTIONS, ForeignKey, Reference, TABLES, Table};
+use crate::schema::{self, ForeignKey, Reference, Table};
 use crate::store::read::{Field, Item, ObjectMeta, label};
 use crate::store::source::Source;
 
@@ -155,10 +155,11 @@ pub async fn find(source: &Source, clue: &Clue) -> Found {
         Clue::Row(id) => {
             found.looked.push(format!(
                 "the primary keys of {} PostgreSQL tables",
-                TABLES.len()
+                source.schema().tables.len()
             ));
-            let lookups = join_all(TABLES.iter().map(|t| source.item(t, *id))).await;
-            for (table, result) in TABLES.iter().zip(lookups) {
+            let tables = source.schema().tables;
+            let lookups = join_all(tables.iter().map(|t| source.item(t, *id))).await;
+            for (table, result) in tables.iter().zip(lookups) {
                 match result {
                     Ok(Some(item)) => found.places.push(Place::Row { table, item }),
                     Ok(None) => {}
@@ -169,14 +170,17 @@ pub async fn find(source: &Source, clue: &Clue) -> Found {
         Clue::Document(id) => {
             found.looked.push(format!(
                 "_id in MongoDB collections {}",
-                COLLECTIONS
+                source
+                    .schema()
+                    .collections
                     .iter()
                     .map(|c| c.name)
                     .collect::<Vec<_>>()
                     .join(", ")
             ));
-            let lookups = join_all(COLLECTIONS.iter().map(|c| source.document(c.name, *id))).await;
-            for (collection, result) in COLLECTIONS.iter().zip(lookups) {
+            let collections = source.schema().collections;
+            let lookups = join_all(collections.iter().map(|c| source.document(c.name, *id))).await;
+            for (collection, result) in collections.iter().zip(lookups) {
                 match result {
                     Ok(Some(_)) => found.places.push(Place::Document {
                         collection: collection.name,
@@ -203,7 +207,7 @@ pub async fn find(source: &Source, clue: &Clue) -> Found {
                 Err(e) => found.errors.push(format!("S3: {e:#}")),
             }
             // Documents naming the key, and the rows pointing at those documents.
-            for collection in COLLECTIONS {
+            for collection in source.schema().collections {
                 let Some(field) = collection.s3_key_field else {
                     continue;
                 };
@@ -234,7 +238,9 @@ pub async fn find(source: &Source, clue: &Clue) -> Found {
 
 /// Rows whose reference columns (MongoDB ones when `mongo`, else S3 ones) hold `value`.
 async fn referrers(source: &Source, value: &str, mongo: bool, found: &mut Found) {
-    let columns: Vec<(&'static Table, &'static str)> = TABLES
+    let columns: Vec<(&'static Table, &'static str)> = source
+        .schema()
+        .tables
         .iter()
         .flat_map(|t| {
             t.references.iter().filter_map(move |r| {
@@ -344,7 +350,10 @@ pub async fn ancestry(
         let parent = value(fk.column)
             .and_then(|v| v.parse().ok())
             .with_context(|| format!("{}.{} is not a row id", table.name, fk.column))?;
-        table = schema::table(fk.target).context("the schema names its targets")?;
+        table = source
+            .schema()
+            .table(fk.target)
+            .context("the schema names its targets")?;
         id = parent;
     }
     steps.reverse();

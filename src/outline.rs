@@ -3,7 +3,7 @@
 
 use uuid::Uuid;
 
-use crate::schema::{Shown, TABLES, Table};
+use crate::schema::{Schema, Shown, Table};
 use crate::store::read::Listing;
 
 /// Rows per page in a group.
@@ -37,9 +37,11 @@ impl GroupSpec {
     }
 }
 
-/// The child groups the schema declares under rows of `table`.
-pub fn groups_of(table: &Table) -> Vec<GroupSpec> {
-    TABLES
+/// The child groups under rows of `table`: every shown foreign key of the schema's
+/// tables that targets it.
+pub fn groups_of(schema: &Schema, table: &Table) -> Vec<GroupSpec> {
+    schema
+        .tables
         .iter()
         .flat_map(|child| {
             child.foreign_keys.iter().filter_map(move |fk| {

@@ -7,9 +7,9 @@ use mongodb::bson::{Bson, Document, oid::ObjectId};
 use uuid::Uuid;
 
 use crate::load::{Load, Ticket};
-use crate::schema::{self, Reference, Table};
+use crate::schema::{Reference, Table};
 use crate::store::StoreKind;
-use crate::store::deadline::bounded;
+use crate::store::deadline::{bounded, is_outage};
 use crate::store::read::{Field, ObjectHead};
 use crate::store::source::Source;
 
@@ -152,7 +152,10 @@ pub async fn resolve(
 ) {
     let started = std::time::Instant::now();
     let send = |update: Resolved| report(Progress::Update(update));
-    let health = |store, result: Option<&String>| report(Progress::Health(store, result.cloned()));
+    let health = |store, result: Option<&String>| {
+        let down = result.filter(|e| is_outage(e)).cloned();
+        report(Progress::Health(store, down))
+    };
     let row = bounded(live.row(table, id)).await;
     health(StoreKind::Postgres, row.as_ref().err());
     let fields = match &row {
@@ -174,6 +177,16 @@ pub async fn resolve(
         send(Resolved::Hop(index, h));
         index
     };
+    // Declared references this database lacks: said once each, nothing to follow.
+    if !fields.is_empty() {
+        for reference in table.missing_references {
+            hop(Hop {
+                from: format!("{}.{}", table.name, reference.column()),
+                to: "column not in this database".into(),
+                state: HopState::Invalid("column not in this database".into()),
+            });
+        }
+    }
     for reference in table.references {
         let from = format!("{}.{}", table.name, reference.column());
         let Some(raw) = value(reference.column()) else {
@@ -249,7 +262,10 @@ pub async fn resolve(
                     };
                     hop(Hop { from, to, state });
                 }
-                let key_field = schema::collection(collection).and_then(|c| c.s3_key_field);
+                let key_field = live
+                    .schema()
+                    .collection(collection)
+                    .and_then(|c| c.s3_key_field);
                 if let (Some(field), Some(document)) = (key_field, document) {
                     let from = format!("{collection}.{field}");
                     match document.get_str(field) {

@@ -14,6 +14,7 @@ use sqlx::{AssertSqlSafe, PgPool};
 use tenantscope::check::ProblemKind;
 use tenantscope::outline::{COUNT_CAP, PAGE_SIZE, groups_of};
 use tenantscope::schema;
+use tenantscope::schema::Schema;
 use tenantscope::seed::Options;
 use tenantscope::store::Access;
 use uuid::Uuid;
@@ -346,7 +347,7 @@ async fn check_row(pg: &PgPool, row: &Value, level: u32, depth: u32, groups: &mu
         return;
     }
     let mut expected = Vec::new();
-    for spec in groups_of(table) {
+    for spec in groups_of(Schema::declared(), table) {
         let null = spec
             .null_column
             .map_or(String::new(), |c| format!(" and {c} is null"));

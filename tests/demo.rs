@@ -13,6 +13,7 @@ use common::ui::{Ui, source_tree_path, table};
 use crossterm::event::KeyCode;
 use tenantscope::outline::{PAGE_SIZE, groups_of};
 use tenantscope::resolve::HopState;
+use tenantscope::schema::Schema;
 use tenantscope::seed::{Broken, BrokenKind};
 use tenantscope::snapshot::write_demo;
 use tenantscope::store::read::{Field, Listing};
@@ -47,7 +48,7 @@ fn demo() -> &'static Demo {
             let mut queue: VecDeque<_> = tenants.iter().map(|t| (table("tenants"), t.id)).collect();
             while let Some((t, id)) = queue.pop_front() {
                 rows.push((t.name, id, source.row(t, id).await.unwrap().unwrap()));
-                for spec in groups_of(t) {
+                for spec in groups_of(Schema::declared(), t) {
                     let mut after = None;
                     loop {
                         let page = source

@@ -11,6 +11,7 @@ use common::{Seeded, seeded_once};
 use serde_json::Value;
 use tenantscope::app::queries::COST_SQL;
 use tenantscope::outline::{COUNT_CAP, PAGE_SIZE, groups_of};
+use tenantscope::schema::Schema;
 use tenantscope::schema::TABLES;
 use tenantscope::store::Access;
 use tenantscope::store::read::{
@@ -51,7 +52,7 @@ fn statements(parent: Uuid, tenant: Uuid) -> Vec<(String, Statement)> {
     let mut out = Vec::new();
     let mut listings = vec![("tenants".to_string(), Listing::Tenants)];
     for table in TABLES {
-        for spec in groups_of(table) {
+        for spec in groups_of(Schema::declared(), table) {
             listings.push((
                 format!("{} under {}", spec.table.name, table.name),
                 spec.listing(parent),

@@ -17,6 +17,7 @@ use sha2::{Digest, Sha256};
 use sqlx::AssertSqlSafe;
 use tenantscope::outline::{COUNT_CAP, PAGE_SIZE, groups_of};
 use tenantscope::resolve::HopState;
+use tenantscope::schema::Schema;
 use tenantscope::schema::{self, COLLECTIONS, Reference, TABLES, Table};
 use tenantscope::seed::{BrokenKind, Options, Report};
 use tenantscope::snapshot::{ExportOptions, export, write_demo};
@@ -187,7 +188,7 @@ async fn the_snapshot_answers_every_question_as_the_live_stores_do() {
     while let Some((table, id)) = queue.pop_front() {
         same_row(&live, &snap, table, id).await;
         rows += 1;
-        for spec in groups_of(table) {
+        for spec in groups_of(Schema::declared(), table) {
             let listing = spec.listing(id);
             let count = live.count(&listing, COUNT_CAP).await.unwrap();
             assert_eq!(
@@ -562,7 +563,7 @@ async fn the_demo_needs_no_server_and_drills_to_markdown_and_broken_hops() {
                     break 'search;
                 }
             }
-            for spec in groups_of(t) {
+            for spec in groups_of(Schema::declared(), t) {
                 for item in source
                     .list(&spec.listing(id), None, PAGE_SIZE)
                     .await

@@ -10,6 +10,7 @@ use std::time::{Duration, Instant};
 
 use common::Stores;
 use tenantscope::outline::{COUNT_CAP, PAGE_SIZE, groups_of};
+use tenantscope::schema::Schema;
 use tenantscope::schema::{self, Table};
 use tenantscope::seed::Options;
 use tenantscope::store::Access;
@@ -101,7 +102,7 @@ async fn presses(live: &Live, path: &[(&'static Table, Uuid)]) -> Vec<(usize, us
         let (parent_table, parent_id) = pair[0];
         let (child_table, child_id) = pair[1];
         let mut visible = Vec::new();
-        for spec in groups_of(parent_table) {
+        for spec in groups_of(Schema::declared(), parent_table) {
             if live
                 .count(&spec.listing(parent_id), COUNT_CAP)
                 .await

@@ -6,7 +6,6 @@ use super::keymap::Command;
 use super::loader::Effect;
 use super::tree::{self, Selected};
 use super::{App, Focus};
-use crate::schema;
 use crate::store::read::{Filter, Listing};
 
 impl App {
@@ -81,7 +80,10 @@ impl App {
         let Some(tenant) = self.current_tenant() else {
             return self.no_tenant();
         };
-        let runs = schema::table("activity_runs").expect("activity_runs is declared");
+        let Some(runs) = self.tree.schema.table("activity_runs") else {
+            self.notice = Some("this database has no activity_runs table".into());
+            return Vec::new();
+        };
         let listing = Listing::Children {
             table: runs,
             column: "tenant_id",

@@ -16,9 +16,9 @@ use crate::find::{Clue, Found, Step, ancestry, find};
 use crate::load::Ticket;
 use crate::outline::{COUNT_CAP, GroupSpec, PAGE_SIZE};
 use crate::resolve::{CONTENT_CHUNK, Progress, Resolved, resolve};
-use crate::schema::Table;
+use crate::schema::{Schema, Table};
 use crate::store::StoreKind;
-use crate::store::deadline::{LOAD_TIMEOUT, bounded, bounded_for};
+use crate::store::deadline::{LOAD_TIMEOUT, bounded, bounded_for, is_outage};
 use crate::store::read::TenantEntry;
 use crate::store::read::{Count, Page};
 use crate::store::source::Source;
@@ -45,6 +45,9 @@ pub enum Msg {
     },
     /// A store answered (None) or failed (Some(reason)).
     Health(StoreKind, Option<String>),
+    /// The connection's effective schema (the declaration when the catalog could not
+    /// be read, with the reason).
+    Schema(&'static Schema, Option<String>),
     /// A notice for the status line.
     Notice(String),
     /// Where a pasted id was found.
@@ -115,6 +118,8 @@ pub enum Effect {
     },
     /// Check each store once (at start, and on reload).
     Ping,
+    /// Read the catalog and fit the schema to it (at start, and on a reload of the root).
+    LoadSchema,
     /// Search every store for a pasted id.
     Find {
         ticket: Ticket,
@@ -157,8 +162,11 @@ pub struct Loader {
     detail: Option<JoinHandle<()>>,
 }
 
+/// What a load says of its store's health: up when it answered, even with a schema
+/// mismatch (that is the group's or hop's message, not an outage).
 fn health<T>(tx: &UnboundedSender<Msg>, store: StoreKind, result: &Result<T, String>) {
-    let _ = tx.send(Msg::Health(store, result.as_ref().err().cloned()));
+    let down = result.as_ref().err().filter(|e| is_outage(e)).cloned();
+    let _ = tx.send(Msg::Health(store, down));
 }
 
 impl Loader {
@@ -251,6 +259,16 @@ impl Loader {
                         Err(e) => format!("saving {key} failed: {e:#}"),
                     };
                     let _ = tx.send(Msg::Notice(notice));
+                });
+            }
+            Effect::LoadSchema => {
+                tokio::spawn(async move {
+                    let result = bounded(live.load_schema()).await;
+                    health(&tx, StoreKind::Postgres, &result);
+                    let _ = tx.send(match result {
+                        Ok(schema) => Msg::Schema(schema, None),
+                        Err(e) => Msg::Schema(live.schema(), Some(e)),
+                    });
                 });
             }
             Effect::Ping => {

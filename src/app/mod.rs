@@ -34,7 +34,7 @@ use prompt::{Prompt, PromptKind};
 use results::Results;
 use tree::{Selected, Tree};
 
-use crate::schema::Table;
+use crate::schema::{Schema, Table};
 use crate::store::read::Filter;
 
 /// A row the panes can show: where jumps and marks lead.
@@ -73,6 +73,36 @@ impl Pane {
     }
 }
 
+/// One line on what of the declaration this database lacks, or None when it fits.
+fn schema_notice(schema: &Schema) -> Option<String> {
+    use crate::schema::Difference;
+    let skipped: Vec<&str> = schema
+        .differences
+        .iter()
+        .filter_map(|d| match d {
+            Difference::MissingTable { table } => Some(*table),
+            _ => None,
+        })
+        .collect();
+    let others = schema.differences.len() - skipped.len();
+    let mut parts = Vec::new();
+    if !skipped.is_empty() {
+        parts.push(format!(
+            "not in this database, not shown: {}",
+            skipped.join(", ")
+        ));
+    }
+    if others > 0 {
+        parts.push(format!("{others} other differences"));
+    }
+    (!parts.is_empty()).then(|| {
+        format!(
+            "schema: {} (`tenantscope doctor` lists them)",
+            parts.join("; ")
+        )
+    })
+}
+
 /// What a store last did.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Health {
@@ -104,6 +134,8 @@ pub struct App {
     pub finding: Option<Ticket>,
     /// Open the row the running jump lands on (the picker's tenant).
     open_revealed: bool,
+    /// The catalog is being read; the tree waits for the schema it gives.
+    pub fitting_schema: bool,
     /// Lines the help popup is scrolled by.
     pub help_scroll: usize,
     pub focus: Focus,
@@ -151,6 +183,7 @@ impl App {
             revealing: None,
             finding: None,
             open_revealed: false,
+            fitting_schema: false,
             help_scroll: 0,
             focus: Focus::Tree,
             pane: Pane::Row,
@@ -167,11 +200,11 @@ impl App {
         }
     }
 
-    /// The first effects: check the stores, load the tenants.
+    /// The first effects: check the stores, fit the schema to the database (the tenants
+    /// load once it is known).
     pub fn start(&mut self) -> Vec<Effect> {
-        let mut effects = vec![Effect::Ping];
-        effects.extend(self.tree.load_root().map(Effect::Tree));
-        effects
+        self.fitting_schema = true;
+        vec![Effect::Ping, Effect::LoadSchema]
     }
 
     /// Whether anything is on its way (loads, or a store's first answer).
@@ -179,6 +212,7 @@ impl App {
         self.tree.is_loading()
             || self.detail.as_ref().is_some_and(|d| d.is_loading())
             || self.health.contains(&Health::Connecting)
+            || self.fitting_schema
             || self.revealing.is_some()
             || self.finding.is_some()
             || self.results.as_ref().is_some_and(|r| r.loading)
@@ -245,6 +279,11 @@ impl App {
             Command::Reload => {
                 effects.push(Effect::Ping);
                 match (self.focus, &self.detail) {
+                    // On the tenants: the catalog again, then the whole tree.
+                    (Focus::Tree, _) if self.tree.state.selected() == ["#tenants"] => {
+                        self.fitting_schema = true;
+                        effects.push(Effect::LoadSchema);
+                    }
                     // In the panes: the row they show, which may be one reached by a link.
                     (Focus::Pane, Some(shown)) => {
                         let (table, id, field) = (shown.table, shown.id, shown.field);
@@ -306,6 +345,24 @@ impl App {
         effects
     }
 
+    /// The schema arrived: the tree uses it from now on, starting again from the tenants;
+    /// what did not fit is said once.
+    fn schema_fitted(&mut self, schema: &'static Schema, problem: Option<String>) -> Vec<Effect> {
+        self.fitting_schema = false;
+        self.tree.schema = schema;
+        self.notice = match problem {
+            Some(reason) => Some(format!(
+                "the catalog could not be read ({reason}): using the declared schema"
+            )),
+            None => schema_notice(schema),
+        };
+        self.tree
+            .reset_root()
+            .map(Effect::Tree)
+            .into_iter()
+            .collect()
+    }
+
     /// Applies what background work reported.
     pub fn message(&mut self, msg: Msg) -> Vec<Effect> {
         match msg {
@@ -329,6 +386,10 @@ impl App {
                     detail.apply(update);
                     self.dirty = true;
                 }
+            }
+            Msg::Schema(schema, problem) => {
+                self.dirty = true;
+                return self.schema_fitted(schema, problem);
             }
             Msg::Health(store, problem) => {
                 let health = match problem {

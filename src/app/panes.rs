@@ -5,7 +5,7 @@ use super::keymap::Command;
 use super::loader::Effect;
 use super::results::{ResultLine, Results};
 use super::{App, Focus, Pane};
-use crate::schema;
+use crate::schema::{self, Schema};
 
 impl App {
     pub(super) fn cycle(&mut self, forward: bool) {
@@ -51,7 +51,7 @@ impl App {
             (Pane::Row, Command::PageUp) => detail.field = detail.field.saturating_sub(page),
             (Pane::Row, Command::Open) => return self.follow_link(),
             (Pane::Document, Command::Open) => {
-                let lines = document_links(detail);
+                let lines = document_links(detail, self.tree.schema);
                 let ticket = self.ticket();
                 let mut results = Results::new(ticket, "Links in the documents".into());
                 results.loading = false;
@@ -122,7 +122,10 @@ impl App {
             self.notice = Some(format!("{} is not a link", field.column));
             return Vec::new();
         };
-        let (Some(target), Ok(id)) = (schema::table(fk.target), value.parse::<uuid::Uuid>()) else {
+        let (Some(target), Ok(id)) = (
+            self.tree.schema.table(fk.target),
+            value.parse::<uuid::Uuid>(),
+        ) else {
             self.notice = Some(format!("{} = {value} is not a row id", field.column));
             return Vec::new();
         };
@@ -138,7 +141,7 @@ impl App {
 
 /// Every value in the detail's documents that can be looked up: ObjectIds, UUID
 /// strings and S3 keys (the fields the schema says hold them), each with its field path.
-fn document_links(detail: &Detail) -> Vec<ResultLine> {
+fn document_links(detail: &Detail, schema: &Schema) -> Vec<ResultLine> {
     use mongodb::bson::Bson;
     use uuid::Uuid;
     fn walk(value: &Bson, path: &str, key_field: Option<&str>, out: &mut Vec<ResultLine>) {
@@ -182,7 +185,7 @@ fn document_links(detail: &Detail) -> Vec<ResultLine> {
     let mut out = Vec::new();
     for (title, document) in &detail.documents {
         let collection = title.split('/').next().unwrap_or_default();
-        let key_field = schema::collection(collection).and_then(|c| c.s3_key_field);
+        let key_field = schema.collection(collection).and_then(|c| c.s3_key_field);
         out.push(ResultLine::heading(title.clone()));
         walk(&Bson::Document(document.clone()), "", key_field, &mut out);
     }

@@ -11,7 +11,6 @@ use nucleo_matcher::{Config, Matcher};
 use super::loader::Effect;
 use super::{App, Focus};
 use crate::load::Ticket;
-use crate::schema;
 
 /// Matches shown (the best first).
 pub const SHOWN: usize = 200;
@@ -139,7 +138,10 @@ impl App {
             KeyCode::Enter => {
                 if let Some(id) = picker.chosen().map(|t| t.id) {
                     self.last_picker = self.picker.take();
-                    let tenants = schema::table("tenants").expect("tenants is declared");
+                    let Some(tenants) = self.tree.schema.table("tenants") else {
+                        self.notice = Some("this database has no tenants table".into());
+                        return Vec::new();
+                    };
                     self.focus = Focus::Tree;
                     self.open_revealed = true;
                     return self.jump(tenants, id);

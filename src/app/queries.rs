@@ -7,7 +7,7 @@ use uuid::Uuid;
 use super::results::ResultLine;
 use crate::find::{Found, Place};
 use crate::outline::COUNT_CAP;
-use crate::schema::{TABLES, Table};
+use crate::schema::Table;
 use crate::store::read::{Item, Listing};
 use crate::store::source::Source;
 use crate::text::thousands;
@@ -29,7 +29,9 @@ pub async fn referrers_of_row(
     table: &'static Table,
     id: Uuid,
 ) -> anyhow::Result<Vec<ResultLine>> {
-    let edges: Vec<(&'static Table, &'static str)> = TABLES
+    let edges: Vec<(&'static Table, &'static str)> = source
+        .schema()
+        .tables
         .iter()
         .flat_map(|t| {
             t.foreign_keys
@@ -142,6 +144,20 @@ const COST_LEVELS: &[(i32, &str, &str)] = &[
     (14, "By run (the costliest)", "activity_runs"),
 ];
 
+/// The columns [`COST_SQL`] reads, checked against the database before it runs.
+pub const COST_COLUMNS: &[(&str, &str)] = &[
+    ("llm_calls", "cost_usd"),
+    ("llm_calls", "prompt_tokens"),
+    ("llm_calls", "completion_tokens"),
+    ("llm_calls", "activity_run_id"),
+    ("llm_calls", "tenant_id"),
+    ("activity_runs", "activity_id"),
+    ("activities", "goal_id"),
+    ("activities", "deliverable_period_id"),
+    ("deliverable_periods", "deliverable_id"),
+    ("goals", "strategy_id"),
+];
+
 /// The roll-up of `:cost` (`$1` is the tenant): one pass over the tenant's `llm_calls`,
 /// `grouping()` giving a bit per column left out, the strategy the highest.
 pub const COST_SQL: &str = "with calls as (
@@ -174,6 +190,13 @@ pub async fn cost(source: &Source, tenant: Uuid) -> anyhow::Result<Vec<ResultLin
         .pg
         .as_ref()
         .ok_or_else(|| anyhow::anyhow!("PostgreSQL is not connected"))?;
+    let lacking = source.schema().lacking(COST_COLUMNS);
+    if !lacking.is_empty() {
+        anyhow::bail!(
+            ":cost needs {}, which this database does not have",
+            lacking.join(", ")
+        );
+    }
     let rows: Vec<(i32, Option<Uuid>, i64, i64, String)> = sqlx::query_as(COST_SQL)
         .bind(tenant)
         .fetch_all(pool)
@@ -182,7 +205,7 @@ pub async fn cost(source: &Source, tenant: Uuid) -> anyhow::Result<Vec<ResultLin
         let table = COST_LEVELS
             .iter()
             .find(|l| l.0 == *level)
-            .and_then(|l| crate::schema::table(l.2))?;
+            .and_then(|l| source.schema().table(l.2))?;
         let item = source.item(table, (*id)?).await.ok()??;
         Some((table, item))
     }))

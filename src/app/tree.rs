@@ -13,7 +13,7 @@ use uuid::Uuid;
 use crate::find::Step;
 use crate::load::{Load, Ticket};
 use crate::outline::{GroupSpec, groups_of};
-use crate::schema::{Shown, Table};
+use crate::schema::{Schema, Shown, Table};
 use crate::store::read::{Count, Cursor, Filter, Item, Listing, Page};
 use crate::text::{clean_line, thousands};
 
@@ -122,6 +122,8 @@ pub struct Tree {
     next_ticket: Ticket,
     /// Frame counter for the spinner.
     pub spinner: usize,
+    /// Where a row's groups come from: the connection's effective schema.
+    pub schema: &'static Schema,
 }
 
 /// A group's node id under its row.
@@ -158,6 +160,7 @@ impl Tree {
             items: Vec::new(),
             next_ticket: 1,
             spinner: 0,
+            schema: Schema::declared(),
         };
         tree.state.open(vec!["#tenants".to_string()]);
         tree.state.select(vec!["#tenants".to_string()]);
@@ -177,6 +180,19 @@ impl Tree {
     /// The root listing's first page (at start, and once PostgreSQL connects).
     pub fn load_root(&mut self) -> Option<Request> {
         self.load_group(&["#tenants".to_string()], false)
+    }
+
+    /// Forgets everything under the tenants and loads them again (a new schema).
+    pub fn reset_root(&mut self) -> Option<Request> {
+        let root = vec!["#tenants".to_string()];
+        self.groups
+            .retain(|p, _| p == &root || !p.starts_with(&root));
+        self.rows.retain(|p, _| !p.starts_with(&root));
+        let group = self.groups.get_mut(&root)?;
+        group.forget_rows();
+        let request = self.load_group(&root, false);
+        self.rebuild();
+        request
     }
 
     pub fn is_loading(&self) -> bool {
@@ -352,7 +368,7 @@ impl Tree {
         let ticket = self.ticket();
         let row = self.rows.get_mut(path)?;
         row.counts = Load::Loading(ticket);
-        let listings = groups_of(row.table)
+        let listings = groups_of(self.schema, row.table)
             .into_iter()
             .map(|spec| (spec, spec.listing(row.id)))
             .collect();
@@ -798,7 +814,10 @@ mod tests {
     #[test]
     fn tenants_have_the_declared_top_level_groups() {
         let tenants = crate::schema::table("tenants").unwrap();
-        let names: Vec<_> = groups_of(tenants).iter().map(|g| g.table.name).collect();
+        let names: Vec<_> = groups_of(Schema::declared(), tenants)
+            .iter()
+            .map(|g| g.table.name)
+            .collect();
         for expected in [
             "users",
             "contracts",
@@ -821,7 +840,7 @@ mod tests {
     #[test]
     fn periods_list_only_top_level_activities() {
         let periods = crate::schema::table("deliverable_periods").unwrap();
-        let groups = groups_of(periods);
+        let groups = groups_of(Schema::declared(), periods);
         let activities = groups
             .iter()
             .find(|g| g.table.name == "activities")

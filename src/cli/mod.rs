@@ -231,6 +231,7 @@ pub async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
                     if let Source::Live(live) = &source {
                         check::reachable(live, &cli.stores, true).await?;
                     }
+                    load_schema(&source).await;
                     source
                 }
             };
@@ -259,7 +260,16 @@ async fn read_source(
     if problems.len() == 3 {
         anyhow::bail!("no store configured (--pg, --mongo, --bucket or a config file)");
     }
+    load_schema(&source).await;
     Ok(source)
+}
+
+/// Fits the schema to the database's catalog before any query; when the catalog cannot
+/// be read (PostgreSQL down), the declaration stays and the first query says why.
+async fn load_schema(source: &Source) {
+    if let Err(e) = crate::store::deadline::bounded(source.load_schema()).await {
+        tracing::warn!(error = %e, "the catalog could not be read; using the declaration");
+    }
 }
 
 /// The live stores, all three configured (a store that is not is a one-line error).
@@ -268,6 +278,7 @@ async fn live_stores(stores: &StoreArgs) -> anyhow::Result<Live> {
     if let Some((store, reason)) = problems.first() {
         anyhow::bail!("{}", store_problem(*store, reason));
     }
+    load_schema(&source).await;
     match source {
         Source::Live(live) => Ok(live),
         Source::Snapshot(_) => anyhow::bail!("this command reads live stores"),

@@ -46,7 +46,10 @@ pub struct GroupNode {
 
 /// The tree under one tenant, `depth` levels of groups deep.
 pub async fn tenant(source: &Source, tenant: &TenantRef, depth: u32) -> anyhow::Result<RowNode> {
-    let tenants = crate::schema::table("tenants").expect("tenants is declared");
+    let tenants = source
+        .schema()
+        .table("tenants")
+        .context("this database has no tenants table")?;
     let fields = source
         .row(tenants, tenant.id)
         .await?
@@ -86,7 +89,7 @@ fn groups<'a>(
         if depth == 0 {
             return Ok(groups);
         }
-        for spec in groups_of(table) {
+        for spec in groups_of(source.schema(), table) {
             let listing = spec.listing(id);
             let count = source.count(&listing, COUNT_CAP).await?;
             // Like the explorer, empty groups are not shown.

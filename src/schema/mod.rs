@@ -6,6 +6,59 @@
 //! generator's write order all read this; `migrations/` must agree with it, and a test
 //! checks both against the database catalog and the seed document.
 
+pub mod effective;
+
+use crate::store::catalog::Catalog;
+
+pub use effective::{Difference, Overlay};
+
+/// The tables and collections one connection works with: the declaration as it is
+/// (snapshots, and before the catalog is read), or fitted to a database's catalog by
+/// [`effective::effective`], with what did not fit.
+#[derive(Debug)]
+pub struct Schema {
+    pub tables: &'static [Table],
+    pub collections: &'static [Collection],
+    pub differences: Vec<Difference>,
+    /// The catalog it was fitted to (None: the declaration as it is).
+    pub catalog: Option<Catalog>,
+}
+
+impl Schema {
+    /// The declaration, unchanged.
+    pub fn declared() -> &'static Schema {
+        effective::declared()
+    }
+
+    /// The table called `name`, if this database has it.
+    pub fn table(&self, name: &str) -> Option<&'static Table> {
+        self.tables.iter().find(|t| t.name == name)
+    }
+
+    /// The collection called `name`, if the schema has one.
+    pub fn collection(&self, name: &str) -> Option<&'static Collection> {
+        self.collections.iter().find(|c| c.name == name)
+    }
+
+    /// Which of `columns` (table, column) the database lacks, as `table.column`. The
+    /// declaration lacks none.
+    pub fn lacking(&self, columns: &[(&str, &str)]) -> Vec<String> {
+        let Some(catalog) = &self.catalog else {
+            return Vec::new();
+        };
+        columns
+            .iter()
+            .filter(|(t, c)| !catalog.table(t).is_some_and(|t| t.has_column(c)))
+            .map(|(t, c)| format!("{t}.{c}"))
+            .collect()
+    }
+
+    /// Whether anything differs from the declaration.
+    pub fn fits(&self) -> bool {
+        self.differences.is_empty()
+    }
+}
+
 /// A PostgreSQL table of the platform.
 #[derive(Debug)]
 pub struct Table {
@@ -18,7 +71,26 @@ pub struct Table {
     pub status: Option<&'static str>,
     pub foreign_keys: &'static [ForeignKey],
     pub references: &'static [Reference],
+    /// Pages go newest first by `created_at`; a table without it is paged by `id`.
+    pub created_at: bool,
+    /// Declared references whose column this database lacks (their hops say so).
+    pub missing_references: &'static [Reference],
+    /// Not in the declaration: found in the catalog by its foreign keys.
+    pub discovered: bool,
 }
+
+/// What a declared table assumes beyond its own fields; the catalog may say otherwise.
+const DECLARED: Table = Table {
+    name: "",
+    title: "",
+    label: &[],
+    status: None,
+    foreign_keys: &[],
+    references: &[],
+    created_at: true,
+    missing_references: &[],
+    discovered: false,
+};
 
 /// Tables are identified by name.
 impl PartialEq for Table {
@@ -108,6 +180,7 @@ pub static TABLES: &[Table] = &[
         status: Some("status"),
         foreign_keys: &[],
         references: &[],
+        ..DECLARED
     },
     Table {
         name: "users",
@@ -116,6 +189,7 @@ pub static TABLES: &[Table] = &[
         status: Some("role"),
         foreign_keys: &[TENANT_CHILD],
         references: &[],
+        ..DECLARED
     },
     Table {
         name: "contracts",
@@ -126,6 +200,7 @@ pub static TABLES: &[Table] = &[
         references: &[Reference::S3 {
             column: "pdf_s3_key",
         }],
+        ..DECLARED
     },
     Table {
         name: "onboarding_runs",
@@ -141,6 +216,7 @@ pub static TABLES: &[Table] = &[
                 field: "contextFileId",
             }],
         }],
+        ..DECLARED
     },
     Table {
         name: "strategies",
@@ -149,6 +225,7 @@ pub static TABLES: &[Table] = &[
         status: Some("status"),
         foreign_keys: &[TENANT_CHILD, fk("approved_by", "users", Link)],
         references: &[],
+        ..DECLARED
     },
     Table {
         name: "goals",
@@ -157,6 +234,7 @@ pub static TABLES: &[Table] = &[
         status: Some("status"),
         foreign_keys: &[TENANT_LINK, fk("strategy_id", "strategies", Child)],
         references: &[],
+        ..DECLARED
     },
     Table {
         name: "deliverables",
@@ -169,6 +247,7 @@ pub static TABLES: &[Table] = &[
             fk("strategy_id", "strategies", Link),
         ],
         references: &[],
+        ..DECLARED
     },
     Table {
         name: "deliverable_periods",
@@ -177,6 +256,7 @@ pub static TABLES: &[Table] = &[
         status: Some("status"),
         foreign_keys: &[TENANT_LINK, fk("deliverable_id", "deliverables", Child)],
         references: &[],
+        ..DECLARED
     },
     Table {
         name: "sessions",
@@ -185,6 +265,7 @@ pub static TABLES: &[Table] = &[
         status: Some("status"),
         foreign_keys: &[TENANT_LINK, fk("goal_id", "goals", Child)],
         references: &[],
+        ..DECLARED
     },
     Table {
         name: "activities",
@@ -207,6 +288,7 @@ pub static TABLES: &[Table] = &[
             collection: "activity_outputs",
             related: &[],
         }],
+        ..DECLARED
     },
     Table {
         name: "activity_runs",
@@ -220,6 +302,7 @@ pub static TABLES: &[Table] = &[
             fk("session_id", "sessions", Link),
         ],
         references: &[],
+        ..DECLARED
     },
     Table {
         name: "llm_calls",
@@ -228,6 +311,7 @@ pub static TABLES: &[Table] = &[
         status: Some("status"),
         foreign_keys: &[TENANT_LINK, fk("activity_run_id", "activity_runs", Child)],
         references: &[],
+        ..DECLARED
     },
     Table {
         name: "tool_calls",
@@ -240,6 +324,7 @@ pub static TABLES: &[Table] = &[
             collection: "tool_call_logs",
             related: &[],
         }],
+        ..DECLARED
     },
     Table {
         name: "agent_configs",
@@ -248,6 +333,7 @@ pub static TABLES: &[Table] = &[
         status: Some("agent_type"),
         foreign_keys: &[TENANT_CHILD],
         references: &[],
+        ..DECLARED
     },
     Table {
         name: "activity_templates",
@@ -259,6 +345,7 @@ pub static TABLES: &[Table] = &[
             fk("source_template_id", "activity_templates", Child),
         ],
         references: &[],
+        ..DECLARED
     },
     Table {
         name: "recurring_task_templates",
@@ -270,6 +357,7 @@ pub static TABLES: &[Table] = &[
             fk("source_template_id", "recurring_task_templates", Child),
         ],
         references: &[],
+        ..DECLARED
     },
     Table {
         name: "channels",
@@ -278,6 +366,7 @@ pub static TABLES: &[Table] = &[
         status: Some("status"),
         foreign_keys: &[TENANT_CHILD],
         references: &[],
+        ..DECLARED
     },
     Table {
         name: "channel_scores",
@@ -286,6 +375,7 @@ pub static TABLES: &[Table] = &[
         status: None,
         foreign_keys: &[TENANT_LINK, fk("channel_id", "channels", Child)],
         references: &[],
+        ..DECLARED
     },
     Table {
         name: "ad_campaigns",
@@ -294,6 +384,7 @@ pub static TABLES: &[Table] = &[
         status: Some("status"),
         foreign_keys: &[TENANT_CHILD, fk("channel_id", "channels", Child)],
         references: &[],
+        ..DECLARED
     },
     Table {
         name: "blog_requests",
@@ -307,6 +398,7 @@ pub static TABLES: &[Table] = &[
             fk("target_channel_id", "channels", Link),
         ],
         references: &[],
+        ..DECLARED
     },
     Table {
         name: "blog_posts",
@@ -323,6 +415,7 @@ pub static TABLES: &[Table] = &[
             collection: "activity_outputs",
             related: &[],
         }],
+        ..DECLARED
     },
     Table {
         name: "social_media_requests",
@@ -335,6 +428,7 @@ pub static TABLES: &[Table] = &[
             fk("activity_id", "activities", Child),
         ],
         references: &[],
+        ..DECLARED
     },
     Table {
         name: "social_posts",
@@ -351,6 +445,7 @@ pub static TABLES: &[Table] = &[
             collection: "activity_outputs",
             related: &[],
         }],
+        ..DECLARED
     },
     Table {
         name: "backlinks",
@@ -363,6 +458,7 @@ pub static TABLES: &[Table] = &[
             fk("deliverable_id", "deliverables", Link),
         ],
         references: &[],
+        ..DECLARED
     },
     Table {
         name: "leads",
@@ -376,6 +472,7 @@ pub static TABLES: &[Table] = &[
             fk("assigned_to", "users", Link),
         ],
         references: &[],
+        ..DECLARED
     },
     Table {
         name: "lead_activities",
@@ -384,6 +481,7 @@ pub static TABLES: &[Table] = &[
         status: None,
         foreign_keys: &[TENANT_LINK, fk("lead_id", "leads", Child)],
         references: &[],
+        ..DECLARED
     },
     Table {
         name: "ad_keywords",
@@ -396,6 +494,7 @@ pub static TABLES: &[Table] = &[
             fk("ad_campaign_id", "ad_campaigns", Child),
         ],
         references: &[],
+        ..DECLARED
     },
     Table {
         name: "search_term_reports",
@@ -408,6 +507,7 @@ pub static TABLES: &[Table] = &[
             fk("ad_campaign_id", "ad_campaigns", Child),
         ],
         references: &[],
+        ..DECLARED
     },
     Table {
         name: "search_term_classifications",
@@ -421,6 +521,7 @@ pub static TABLES: &[Table] = &[
             fk("reviewed_by", "users", Link),
         ],
         references: &[],
+        ..DECLARED
     },
     Table {
         name: "ad_optimization_recommendations",
@@ -435,6 +536,7 @@ pub static TABLES: &[Table] = &[
             fk("reviewed_by", "users", Link),
         ],
         references: &[],
+        ..DECLARED
     },
     Table {
         name: "billing_events",
@@ -443,6 +545,7 @@ pub static TABLES: &[Table] = &[
         status: None,
         foreign_keys: &[TENANT_CHILD],
         references: &[],
+        ..DECLARED
     },
 ];
 

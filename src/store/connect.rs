@@ -9,7 +9,10 @@ use crate::store::{StoreKind, mongo, postgres, s3};
 /// use, the MongoDB driver connects in the background, S3 is stateless. Returns what could
 /// not even be configured, per store.
 pub async fn connect(stores: StoreArgs) -> (Source, Vec<(StoreKind, String)>) {
-    let mut live = Live::default();
+    let mut live = Live {
+        overlay: stores.overlay.clone(),
+        ..Live::default()
+    };
     let mut problems = Vec::new();
     let mut problem = |store, reason: String| problems.push((store, reason));
     match stores.pg.as_deref() {

@@ -6,6 +6,28 @@ use std::time::Duration;
 /// No load waits longer than this, whatever the store does.
 pub const LOAD_TIMEOUT: Duration = Duration::from_secs(20);
 
+/// How a failure for a schema reason starts: the database answered, but the query
+/// named what it does not have (see [`is_schema_error`]). Not an outage.
+pub const SCHEMA_MISMATCH: &str = "schema mismatch";
+
+/// Whether `error` is PostgreSQL refusing a query for a schema reason: SQLSTATE class
+/// 42 (undefined column or table, a type mismatch, a missing privilege).
+pub fn is_schema_error(error: &anyhow::Error) -> bool {
+    error.chain().any(|cause| {
+        cause
+            .downcast_ref::<sqlx::Error>()
+            .and_then(sqlx::Error::as_database_error)
+            .and_then(|e| e.code())
+            .is_some_and(|code| code.starts_with("42"))
+    })
+}
+
+/// Whether a failure's text (from [`bounded`]) says the store is down: not when it
+/// was a schema mismatch, which the group or hop shows instead.
+pub fn is_outage(failure: &str) -> bool {
+    !failure.starts_with(SCHEMA_MISMATCH)
+}
+
 /// Awaits `future` for at most [`LOAD_TIMEOUT`], turning errors into one-line strings.
 pub async fn bounded<T>(future: impl Future<Output = anyhow::Result<T>>) -> Result<T, String> {
     bounded_for(LOAD_TIMEOUT, future).await
@@ -18,6 +40,7 @@ pub async fn bounded_for<T>(
     let started = std::time::Instant::now();
     let result = match tokio::time::timeout(limit, future).await {
         Ok(Ok(value)) => Ok(value),
+        Ok(Err(e)) if is_schema_error(&e) => Err(format!("{SCHEMA_MISMATCH}: {e:#}")),
         Ok(Err(e)) => Err(format!("{e:#}")),
         Err(_) => Err(format!("timed out after {} s", limit.as_secs())),
     };

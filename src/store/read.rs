@@ -1,8 +1,9 @@
 //! The narrow read interface the explorer uses: "rows of table T under this parent, this
 //! page", "how many (up to a cap)", "row by id", "document by ObjectId", "documents whose
 //! field equals", "object head", "object bytes in this range". Every query is generated
-//! from `src/schema.rs`, uses an index and a page size, and never writes.
+//! from the effective schema (`src/schema/`), uses an index and a page size, and never writes.
 
+use std::sync::{Arc, RwLock};
 use std::time::Duration;
 
 use anyhow::{Context, anyhow};
@@ -14,7 +15,8 @@ use mongodb::bson::{Bson, Document, doc, oid::ObjectId};
 use sqlx::{AssertSqlSafe, PgPool};
 use uuid::Uuid;
 
-use crate::schema::Table;
+use crate::schema::{Overlay, Schema, Table, effective};
+use crate::store::catalog::Catalog;
 
 /// Every MongoDB read gives up on the server after this long.
 pub const MONGO_MAX_TIME: Duration = Duration::from_secs(10);
@@ -375,6 +377,36 @@ pub struct Live {
     pub pg: Option<PgPool>,
     pub mongo: Option<Database>,
     pub s3: Option<(S3, String)>,
+    /// What the config file adds to the declaration (references, key fields).
+    pub overlay: Overlay,
+    /// This connection's effective schema: the declaration until [`Live::load_schema`].
+    pub schema: SchemaCell,
+}
+
+/// The schema a connection uses, shared by its clones and replaced by a reload.
+#[derive(Debug, Clone)]
+pub struct SchemaCell(Arc<RwLock<&'static Schema>>);
+
+impl Default for SchemaCell {
+    fn default() -> Self {
+        SchemaCell(Arc::new(RwLock::new(Schema::declared())))
+    }
+}
+
+impl SchemaCell {
+    pub fn get(&self) -> &'static Schema {
+        *self
+            .0
+            .read()
+            .unwrap_or_else(|poisoned| poisoned.into_inner())
+    }
+
+    fn set(&self, schema: &'static Schema) {
+        *self
+            .0
+            .write()
+            .unwrap_or_else(|poisoned| poisoned.into_inner()) = schema;
+    }
 }
 
 /// A node's label from its label columns' values (as PostgreSQL renders them to JSON
@@ -434,28 +466,24 @@ pub fn list_statement(listing: &Listing, after: Option<Cursor>, limit: u32) -> S
         .map_or("null".to_string(), |c| format!("{c}::text"));
     let mut binds = Vec::new();
     let selects: Vec<String> = listing
-            .per_status()
-            .iter()
-            .map(|branch| {
-                let mut predicate = branch.predicate(&mut binds);
-                if let Some(cursor) = after {
-                    binds.push(Bind::Time(cursor.created_at));
-                    binds.push(Bind::Id(cursor.id));
-                    predicate.push_str(&format!(
-                        " and (created_at, id) < (${}, ${})",
-                        binds.len() - 1,
-                        binds.len()
-                    ));
-                }
-                format!(
-                    "(select id, created_at, {} as labels, {status} as status from {} where {predicate} \
-                     order by created_at desc, id desc limit {})",
-                    label_array(table),
-                    table.name,
-                    limit + 1
-                )
-            })
-            .collect();
+        .per_status()
+        .iter()
+        .map(|branch| {
+            let mut predicate = branch.predicate(&mut binds);
+            if let Some(cursor) = after {
+                predicate.push_str(&keyset(table, cursor, &mut binds));
+            }
+            format!(
+                "(select id, {} as created_at, {} as labels, {status} as status from {} \
+                 where {predicate} order by {} limit {})",
+                created_at(table),
+                label_array(table),
+                table.name,
+                order_by(table),
+                limit + 1
+            )
+        })
+        .collect();
     let sql = match selects.as_slice() {
         [one] => one.clone(),
         many => format!(
@@ -465,6 +493,39 @@ pub fn list_statement(listing: &Listing, after: Option<Cursor>, limit: u32) -> S
         ),
     };
     Statement { sql, binds }
+}
+
+/// A table's `created_at`, or a constant where it has none (the effective schema says).
+fn created_at(table: &Table) -> &'static str {
+    if table.created_at {
+        "created_at"
+    } else {
+        "'epoch'::timestamptz"
+    }
+}
+
+/// Newest first; by the primary key alone where the table has no `created_at`.
+fn order_by(table: &Table) -> &'static str {
+    if table.created_at {
+        "created_at desc, id desc"
+    } else {
+        "id desc"
+    }
+}
+
+/// The keyset condition after `cursor`, in [`order_by`]'s order.
+fn keyset(table: &Table, cursor: Cursor, binds: &mut Vec<Bind>) -> String {
+    if !table.created_at {
+        binds.push(Bind::Id(cursor.id));
+        return format!(" and id < ${}", binds.len());
+    }
+    binds.push(Bind::Time(cursor.created_at));
+    binds.push(Bind::Id(cursor.id));
+    format!(
+        " and (created_at, id) < (${}, ${})",
+        binds.len() - 1,
+        binds.len()
+    )
 }
 
 /// A page of tenants for the picker, along `tenants_created_idx`.
@@ -503,10 +564,11 @@ pub fn items_statement(table: &Table, column: &str, value: &str, limit: u32) -> 
         .status
         .map_or("null".to_string(), |c| format!("{c}::text"));
     let sql = format!(
-        "select id, created_at, {}, {status} from {} where {column} = $1 \
-         order by created_at desc, id desc limit {limit}",
+        "select id, {}, {}, {status} from {} where {column} = $1 order by {} limit {limit}",
+        created_at(table),
         label_array(table),
         table.name,
+        order_by(table),
     );
     let bind = match (column, Uuid::parse_str(value)) {
         ("id", Ok(id)) => Bind::Id(id),
@@ -519,6 +581,16 @@ pub fn items_statement(table: &Table, column: &str, value: &str, limit: u32) -> 
 }
 
 impl Live {
+    /// Reads the catalog and makes this connection's effective schema from it (once per
+    /// connection, and again on a reload).
+    pub async fn load_schema(&self) -> anyhow::Result<&'static Schema> {
+        let catalog = Catalog::read(self.pg()?).await?;
+        let schema: &'static Schema =
+            Box::leak(Box::new(effective::effective(&catalog, &self.overlay)));
+        self.schema.set(schema);
+        Ok(schema)
+    }
+
     fn pg(&self) -> anyhow::Result<&PgPool> {
         self.pg
             .as_ref()

@@ -10,7 +10,7 @@ use super::read::{
     TenantRef, find_tenant,
 };
 use super::snapshot::Snapshot;
-use crate::schema::Table;
+use crate::schema::{Schema, Table};
 
 #[derive(Debug, Clone)]
 pub enum Source {
@@ -19,6 +19,23 @@ pub enum Source {
 }
 
 impl Source {
+    /// The schema queries are generated from: the live connection's effective schema,
+    /// or the declaration for a snapshot (which was taken with it).
+    pub fn schema(&self) -> &'static Schema {
+        match self {
+            Source::Live(s) => s.schema.get(),
+            Source::Snapshot(_) => Schema::declared(),
+        }
+    }
+
+    /// Reads the live catalog into the effective schema (a snapshot keeps the declaration).
+    pub async fn load_schema(&self) -> anyhow::Result<&'static Schema> {
+        match self {
+            Source::Live(s) => s.load_schema().await,
+            Source::Snapshot(_) => Ok(Schema::declared()),
+        }
+    }
+
     pub async fn list(
         &self,
         listing: &Listing,
