@@ -70,6 +70,25 @@ pub enum Command {
         #[arg(long)]
         json: bool,
     },
+    /// Print an activity run as a timeline: where the time and the money went, its
+    /// steps one per line, the critical path, the cause of a failure, the other runs of
+    /// its activity. Exit 0 found, 1 not found, 2 on errors.
+    Run {
+        id: String,
+        /// JSON instead of text.
+        #[arg(long)]
+        json: bool,
+    },
+    /// Compare two activity runs step by step (typically the last good run and the
+    /// failing one): aligned steps with deltas, added and removed steps, and what changed
+    /// in the tool calls' requests and responses.
+    Diff {
+        a: String,
+        b: String,
+        /// JSON instead of text.
+        #[arg(long)]
+        json: bool,
+    },
     /// Check every foreign key and every PostgreSQL → MongoDB, PostgreSQL → S3 and
     /// MongoDB → S3 reference; print each broken one as it is found, then a summary.
     /// Exit status 1 when anything is broken, 0 when nothing is. Reads only.
@@ -175,6 +194,14 @@ pub async fn run(mut cli: Cli) -> anyhow::Result<ExitCode> {
         Some(Command::Path { id, json }) => {
             let source = read_source(&cli.stores, cli.snapshot.as_deref()).await?;
             crate::get::path(source, &id, json).await
+        }
+        Some(Command::Run { id, json }) => {
+            let source = read_source(&cli.stores, cli.snapshot.as_deref()).await?;
+            crate::run_cli::run_command(&source, &id, json).await
+        }
+        Some(Command::Diff { a, b, json }) => {
+            let source = read_source(&cli.stores, cli.snapshot.as_deref()).await?;
+            crate::run_cli::diff_command(&source, &a, &b, json).await
         }
         Some(Command::Check { tenant, json }) => {
             crate::logging::init(cli.stores.log.clone());

@@ -13,6 +13,8 @@ pub mod find;
 pub mod get;
 pub mod logging;
 pub mod outline;
+pub mod run;
+pub mod run_cli;
 pub mod schema;
 pub mod scriptable;
 pub mod seed;

@@ -4,6 +4,7 @@
 pub mod mongo;
 pub mod postgres;
 pub mod read;
+pub mod rows;
 pub mod s3;
 pub mod snapshot;
 pub mod source;
