@@ -420,8 +420,8 @@ fn print_run(m: &RunModel) {
         duration(t.time.overlap_ms)
     );
     out!(
-        "critical path: {} steps, {} ({} of wall time)",
-        m.critical.len(),
+        "critical path: {}, {} ({} of wall time)",
+        plural(m.critical.len(), "step", "steps"),
         duration(t.critical_ms),
         percent(t.critical_share())
     );

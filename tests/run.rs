@@ -964,3 +964,46 @@ async fn the_showcase_runs_have_the_known_timeline_and_diff() {
         }
     }
 }
+
+/// The built-in demo (a snapshot the generator writes) has the showcase too, and the
+/// inspector reads it with no server.
+#[tokio::test]
+async fn the_demo_has_the_showcase_runs() {
+    let dir = std::env::temp_dir().join(format!("tenantscope-run-demo-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let file = dir.join("demo.tsnap");
+    let _ = std::fs::remove_file(&file);
+    tenantscope::snapshot::write_demo(&file).await.unwrap();
+    // The failing showcase runs, found in the file itself.
+    let sqlite = sqlx::sqlite::SqlitePool::connect(&format!("sqlite://{}?mode=ro", file.display()))
+        .await
+        .unwrap();
+    let failing: Vec<String> = sqlx::query_scalar(
+        "select id from rows where tbl = 'activity_runs' and status = 'failed'
+           and label like '%HTTP 404 Not Found: GET %/pricing/enterprise%' order by id",
+    )
+    .fetch_all(&sqlite)
+    .await
+    .unwrap();
+    sqlite.close().await;
+    assert!(!failing.is_empty(), "no showcase run in the demo");
+    let source = Source::Snapshot(
+        tenantscope::store::snapshot::Snapshot::open(&file)
+            .await
+            .unwrap(),
+    );
+    for id in failing {
+        let m = model(&source, id.parse().unwrap()).await;
+        assert_eq!(m.totals.wall_ms, 75_200);
+        assert_eq!(m.cause, Some(5));
+        assert_eq!(m.critical, [0, 3, 4, 5]);
+        let good = m
+            .retries
+            .iter()
+            .find(|r| r.run_number == m.run.run_number.map(|n| n - 1))
+            .expect("the good run before it");
+        assert_eq!(good.status, "succeeded");
+        assert_eq!(good.duration_ms, Some(42_500));
+    }
+    let _ = std::fs::remove_file(&file);
+}
