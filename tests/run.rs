@@ -18,7 +18,7 @@ use tenantscope::run::{StepKind, parse_micros};
 use tenantscope::schema;
 use tenantscope::store::Access;
 use tenantscope::store::read::Live;
-use tenantscope::store::rows::rows_sql;
+use tenantscope::store::rows::{Order, rows_sql};
 use tenantscope::store::source::Source;
 use uuid::Uuid;
 
@@ -305,7 +305,7 @@ async fn steps_come_in_keyset_pages_along_the_run_indexes() {
     let s = seeded();
     let pg = s.stores.pg(Access::ReadOnly).await;
     let source = live(s).await;
-    // Pages of 2 give the same rows, newest created first, as one read.
+    // Pages of 2 give the same rows, either way, as one read.
     let (run, n): (Uuid, i64) = sqlx::query_as(
         "select activity_run_id, count(*) from tool_calls group by 1 order by 2 desc, 1 limit 1",
     )
@@ -313,44 +313,59 @@ async fn steps_come_in_keyset_pages_along_the_run_indexes() {
     .await
     .unwrap();
     assert!(n >= 3, "a run with {n} tool calls");
-    let mut ids = Vec::new();
-    let mut after = None;
-    let mut pages = 0;
-    loop {
-        let page = steps_page(&source, StepKind::Tool, run, after, 2)
-            .await
-            .unwrap();
-        assert!(page.steps.len() <= 2);
-        ids.extend(page.steps.iter().map(|s| s.id));
-        pages += 1;
-        match page.next {
-            Some(next) => after = Some(next),
-            None => break,
+    for (order, sql_order) in [
+        (Order::NewestFirst, "created_at desc, id desc"),
+        (Order::OldestFirst, "created_at, id"),
+    ] {
+        let mut ids = Vec::new();
+        let mut after = None;
+        let mut pages = 0;
+        loop {
+            let page = steps_page(&source, StepKind::Tool, run, after, order, 2)
+                .await
+                .unwrap();
+            assert!(page.steps.len() <= 2);
+            ids.extend(page.steps.iter().map(|s| s.id));
+            pages += 1;
+            match page.next {
+                Some(next) => after = Some(next),
+                None => break,
+            }
         }
-    }
-    let want: Vec<Uuid> = sqlx::query_scalar(
-        "select id from tool_calls where activity_run_id = $1 order by created_at desc, id desc",
-    )
-    .bind(run)
-    .fetch_all(&pg)
-    .await
-    .unwrap();
-    assert_eq!(ids, want);
-    assert_eq!(pages, (n as usize).div_ceil(2));
-
-    // Each page query is served by the run index, first page and later ones.
-    let mut conn = pg.acquire().await.unwrap();
-    sqlx::query("set enable_seqscan = off")
-        .execute(&mut *conn)
+        let want: Vec<Uuid> = sqlx::query_scalar(sqlx::AssertSqlSafe(format!(
+            "select id from tool_calls where activity_run_id = $1 order by {sql_order}"
+        )))
+        .bind(run)
+        .fetch_all(&pg)
         .await
         .unwrap();
+        assert_eq!(ids, want, "{order:?}");
+        assert_eq!(pages, (n as usize).div_ceil(2));
+    }
+
+    // Each page query can be served by the run index in its order, first page and later
+    // ones, either way (on a run this small the planner would rather sort a few rows:
+    // scans and sorts are priced out so the plan shows what the index can do; a Sort
+    // left in the plan means it cannot).
+    let mut conn = pg.acquire().await.unwrap();
+    for setting in ["enable_seqscan", "enable_bitmapscan", "enable_sort"] {
+        sqlx::query(sqlx::AssertSqlSafe(format!("set {setting} = off")))
+            .execute(&mut *conn)
+            .await
+            .unwrap();
+    }
     for (table, column, index) in [
         ("llm_calls", "activity_run_id", "llm_calls_run_idx"),
         ("tool_calls", "activity_run_id", "tool_calls_run_idx"),
         ("activity_runs", "activity_id", "activity_runs_activity_idx"),
     ] {
-        for keyset in [false, true] {
-            let sql = rows_sql(schema::table(table).unwrap(), column, keyset, 1000).unwrap();
+        for (keyset, order) in [
+            (false, Order::NewestFirst),
+            (true, Order::NewestFirst),
+            (false, Order::OldestFirst),
+            (true, Order::OldestFirst),
+        ] {
+            let sql = rows_sql(schema::table(table).unwrap(), column, keyset, order, 1000).unwrap();
             let mut query = sqlx::query_scalar::<_, Value>(sqlx::AssertSqlSafe(format!(
                 "explain (format json) {sql}"
             )))
@@ -359,9 +374,10 @@ async fn steps_come_in_keyset_pages_along_the_run_indexes() {
                 query = query.bind(chrono::Utc::now()).bind(Uuid::nil());
             }
             let plan = query.fetch_one(&mut *conn).await.unwrap().to_string();
+            // Read in the index's order, not sorted afterwards.
             assert!(
-                !plan.contains("Seq Scan"),
-                "{table} keyset={keyset}: {plan}"
+                !plan.contains("Seq Scan") && !plan.contains("\"Node Type\":\"Sort\""),
+                "{table} keyset={keyset} {order:?}: {plan}"
             );
             assert!(
                 plan.contains(&format!("\"Index Name\":\"{index}\"")),
@@ -369,8 +385,29 @@ async fn steps_come_in_keyset_pages_along_the_run_indexes() {
             );
         }
     }
+    // The detector is not blind: an order the index does not have leaves a Sort.
+    let plan: Value = sqlx::query_scalar(
+        "explain (format json) select id from llm_calls where activity_run_id = $1 order by started_at limit 10",
+    )
+    .bind(run)
+    .fetch_one(&mut *conn)
+    .await
+    .unwrap();
+    assert!(
+        plan.to_string().contains("\"Node Type\":\"Sort\""),
+        "{plan}"
+    );
     // Only declared foreign keys can be paged on.
-    assert!(rows_sql(schema::table("tool_calls").unwrap(), "status", false, 10).is_err());
+    assert!(
+        rows_sql(
+            schema::table("tool_calls").unwrap(),
+            "status",
+            false,
+            Order::NewestFirst,
+            10
+        )
+        .is_err()
+    );
 }
 
 #[tokio::test]
@@ -449,13 +486,20 @@ async fn a_snapshot_of_the_tenant_gives_the_same_model() {
     .fetch_one(&pg)
     .await
     .unwrap();
-    let first = steps_page(&snapshot, StepKind::Llm, run, None, 1)
+    let first = steps_page(&snapshot, StepKind::Llm, run, None, Order::NewestFirst, 1)
         .await
         .unwrap();
-    let second = steps_page(&snapshot, StepKind::Llm, run, first.next, 1)
-        .await
-        .unwrap();
-    let live_two = steps_page(&source, StepKind::Llm, run, None, 2)
+    let second = steps_page(
+        &snapshot,
+        StepKind::Llm,
+        run,
+        first.next,
+        Order::NewestFirst,
+        1,
+    )
+    .await
+    .unwrap();
+    let live_two = steps_page(&source, StepKind::Llm, run, None, Order::NewestFirst, 2)
         .await
         .unwrap();
     assert!(n >= 2);

@@ -12,7 +12,7 @@ use super::timeline::{RunModel, build};
 use super::{RunInfo, StepKind, StepRow};
 use crate::schema::{self, Table};
 use crate::store::read::Cursor;
-use crate::store::rows::Row;
+use crate::store::rows::{Order, Row};
 use crate::store::source::Source;
 
 /// Rows per keyset page.
@@ -36,7 +36,7 @@ pub async fn run_info(source: &Source, id: Uuid) -> anyhow::Result<Option<RunInf
     RunInfo::from_row(&row).map(Some)
 }
 
-/// A page of a run's steps of one kind, newest created first.
+/// A page of a run's steps of one kind.
 #[derive(Debug, Clone, Default)]
 pub struct StepPage {
     pub steps: Vec<StepRow>,
@@ -44,16 +44,26 @@ pub struct StepPage {
     pub next: Option<Cursor>,
 }
 
-/// One keyset page of the run's LLM calls or tool calls.
+/// One keyset page of the run's LLM calls or tool calls, by `created_at` (which the
+/// platform sets when a call starts): oldest first to show a long run from its start and
+/// read more as one scrolls, newest first to see how it ended.
 pub async fn steps_page(
     source: &Source,
     kind: StepKind,
     run_id: Uuid,
     after: Option<Cursor>,
+    order: Order,
     limit: u32,
 ) -> anyhow::Result<StepPage> {
     let page = source
-        .rows_under(table(kind.table()), "activity_run_id", run_id, after, limit)
+        .rows_under(
+            table(kind.table()),
+            "activity_run_id",
+            run_id,
+            after,
+            order,
+            limit,
+        )
         .await?;
     let steps = page
         .rows
@@ -71,7 +81,7 @@ async fn all_of(source: &Source, kind: StepKind, run_id: Uuid) -> anyhow::Result
     let mut out = Vec::new();
     let mut after = None;
     loop {
-        let page = steps_page(source, kind, run_id, after, PAGE).await?;
+        let page = steps_page(source, kind, run_id, after, Order::OldestFirst, PAGE).await?;
         out.extend(page.steps);
         match page.next {
             Some(next) => after = Some(next),
@@ -106,6 +116,7 @@ pub async fn runs_of_activity(
                 "activity_id",
                 activity_id,
                 after,
+                Order::NewestFirst,
                 limit,
             )
             .await?;

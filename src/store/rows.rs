@@ -2,7 +2,8 @@
 //! this run, the next 1,000". The tree's listings (`read.rs`) carry only a label and a
 //! status; the run inspector needs the numbers. Both stores answer from the same index
 //! the tree uses (`(column, created_at desc, id desc)` in PostgreSQL, `edges_list` in a
-//! snapshot), and render values the same way: as PostgreSQL's
+//! snapshot; forward for newest first, backward for oldest first), and render values
+//! the same way: as PostgreSQL's
 //! `json_each_text(row_to_json(..))` writes them, which is what a snapshot stores.
 
 use anyhow::{Context, anyhow};
@@ -31,7 +32,26 @@ impl Row {
     }
 }
 
-/// A page of whole rows, newest first.
+/// Which way pages walk the index: newest created first (the tree's order) or oldest
+/// first (a run's steps as they happened: the same index, scanned backward).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub enum Order {
+    #[default]
+    NewestFirst,
+    OldestFirst,
+}
+
+impl Order {
+    /// (keyset comparison, sort direction)
+    fn sql(self) -> (&'static str, &'static str) {
+        match self {
+            Order::NewestFirst => ("<", "desc"),
+            Order::OldestFirst => (">", "asc"),
+        }
+    }
+}
+
+/// A page of whole rows, in the order asked for.
 #[derive(Debug, Clone, Default)]
 pub struct RowsPage {
     pub rows: Vec<Row>,
@@ -51,20 +71,27 @@ fn checked_column(table: &Table, column: &str) -> anyhow::Result<&'static str> {
 }
 
 /// The PostgreSQL page query: rows of `table` whose `column` = `$1`, after the keyset
-/// `($2, $3)` when `keyset`, newest first, `limit + 1` rows to know whether more follow.
+/// `($2, $3)` when `keyset`, in `order`, `limit + 1` rows to know whether more follow.
 /// Each row comes back as `(created_at, id, [[column, value], …] as JSON text)`.
-pub fn rows_sql(table: &Table, column: &str, keyset: bool, limit: u32) -> anyhow::Result<String> {
+pub fn rows_sql(
+    table: &Table,
+    column: &str,
+    keyset: bool,
+    order: Order,
+    limit: u32,
+) -> anyhow::Result<String> {
     let column = checked_column(table, column)?;
+    let (after, direction) = order.sql();
     let keyset = if keyset {
-        " and (r.created_at, r.id) < ($2, $3)"
+        format!(" and (r.created_at, r.id) {after} ($2, $3)")
     } else {
-        ""
+        String::new()
     };
     Ok(format!(
         "select r.created_at, r.id, \
          (select json_agg(json_build_array(j.key, j.value)) from json_each_text(row_to_json(r)) j)::text \
          from {table} r where r.{column} = $1{keyset} \
-         order by r.created_at desc, r.id desc limit {}",
+         order by r.created_at {direction}, r.id {direction} limit {}",
         limit + 1,
         table = table.name,
     ))
@@ -85,20 +112,21 @@ fn paged(mut rows: Vec<(Cursor, Row)>, limit: u32) -> RowsPage {
 }
 
 impl Live {
-    /// A page of whole rows of `table` whose `column` equals `parent`, newest first.
+    /// A page of whole rows of `table` whose `column` equals `parent`.
     pub async fn rows_under(
         &self,
         table: &Table,
         column: &str,
         parent: Uuid,
         after: Option<Cursor>,
+        order: Order,
         limit: u32,
     ) -> anyhow::Result<RowsPage> {
         let pg = self
             .pg
             .as_ref()
             .ok_or_else(|| anyhow!("PostgreSQL is not connected"))?;
-        let sql = rows_sql(table, column, after.is_some(), limit)?;
+        let sql = rows_sql(table, column, after.is_some(), order, limit)?;
         let mut query =
             sqlx::query_as::<_, (DateTime<Utc>, Uuid, String)>(AssertSqlSafe(sql)).bind(parent);
         if let Some(cursor) = after {
@@ -119,27 +147,29 @@ impl Live {
 }
 
 impl Snapshot {
-    /// A page of whole rows of `table` whose `column` equals `parent`, newest first, along
-    /// the snapshot's `edges_list` index.
+    /// A page of whole rows of `table` whose `column` equals `parent`, along the
+    /// snapshot's `edges_list` index.
     pub async fn rows_under(
         &self,
         table: &Table,
         column: &str,
         parent: Uuid,
         after: Option<Cursor>,
+        order: Order,
         limit: u32,
     ) -> anyhow::Result<RowsPage> {
         let column = checked_column(table, column)?;
+        let (beyond, direction) = order.sql();
         let keyset = if after.is_some() {
-            " and (e.created_us < ?4 or (e.created_us = ?4 and e.id < ?5))"
+            format!(" and (e.created_us {beyond} ?4 or (e.created_us = ?4 and e.id {beyond} ?5))")
         } else {
-            ""
+            String::new()
         };
         let sql = format!(
             "select e.created_us, e.id, r.fields from edges e \
              join rows r on r.tbl = e.tbl and r.id = e.id \
              where e.tbl = ?1 and e.col = ?2 and e.parent = ?3{keyset} \
-             order by e.created_us desc, e.id desc limit {}",
+             order by e.created_us {direction}, e.id {direction} limit {}",
             limit + 1
         );
         let mut query = sqlx::query(AssertSqlSafe(sql))
@@ -176,18 +206,25 @@ impl Snapshot {
 
 impl Source {
     /// A page of whole rows of `table` whose `column` (a declared foreign key) equals
-    /// `parent`, newest first, after `after`.
+    /// `parent`, in `order`, after `after`.
     pub async fn rows_under(
         &self,
         table: &Table,
         column: &str,
         parent: Uuid,
         after: Option<Cursor>,
+        order: Order,
         limit: u32,
     ) -> anyhow::Result<RowsPage> {
         match self {
-            Source::Live(s) => s.rows_under(table, column, parent, after, limit).await,
-            Source::Snapshot(s) => s.rows_under(table, column, parent, after, limit).await,
+            Source::Live(s) => {
+                s.rows_under(table, column, parent, after, order, limit)
+                    .await
+            }
+            Source::Snapshot(s) => {
+                s.rows_under(table, column, parent, after, order, limit)
+                    .await
+            }
         }
     }
 }
