@@ -2,7 +2,7 @@
 //! MongoDB and S3.
 //!
 //! The core knows nothing of the terminal: `schema`, `store`, `load`, `outline`,
-//! `resolve`, `find`, `check`, `export`, `snapshot`, `text`, `config`. Two faces sit on
+//! `resolve`, `find`, `check`, `run`, `export`, `snapshot`, `text`, `config`. Two faces sit on
 //! it: the TUI (`app` for the model and keys, `ui` for drawing, `terminal`, `clipboard`)
 //! and the command line (`cli`). Nothing in the core imports a face.
 
@@ -18,6 +18,7 @@ pub mod load;
 pub mod logging;
 pub mod outline;
 pub mod resolve;
+pub mod run;
 pub mod schema;
 pub mod seed;
 pub mod snapshot;

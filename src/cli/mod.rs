@@ -3,6 +3,7 @@
 
 mod check;
 mod get;
+mod run;
 mod tree;
 
 use std::process::ExitCode;
@@ -71,6 +72,25 @@ pub enum Command {
     /// Print where an id sits in the tree: tenant first, one line per level.
     Path {
         id: String,
+        /// JSON instead of text.
+        #[arg(long)]
+        json: bool,
+    },
+    /// Print an activity run as a timeline: where the time and the money went, its
+    /// steps one per line, the critical path, the cause of a failure, the other runs of
+    /// its activity. Exit 0 found, 1 not found, 2 on errors.
+    Run {
+        id: String,
+        /// JSON instead of text.
+        #[arg(long)]
+        json: bool,
+    },
+    /// Compare two activity runs step by step (typically the last good run and the
+    /// failing one): aligned steps with deltas, added and removed steps, and what changed
+    /// in the tool calls' requests and responses.
+    Diff {
+        a: String,
+        b: String,
         /// JSON instead of text.
         #[arg(long)]
         json: bool,
@@ -199,6 +219,14 @@ pub async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Some(Command::Path { id, json }) => {
             let source = read_source(&cli.stores, cli.snapshot.as_deref()).await?;
             get::path(source, &id, json).await
+        }
+        Some(Command::Run { id, json }) => {
+            let source = read_source(&cli.stores, cli.snapshot.as_deref()).await?;
+            run::run_command(&source, &id, json).await
+        }
+        Some(Command::Diff { a, b, json }) => {
+            let source = read_source(&cli.stores, cli.snapshot.as_deref()).await?;
+            run::diff_command(&source, &a, &b, json).await
         }
         Some(Command::Check { tenant, json }) => {
             crate::logging::init(cli.stores.log.clone());

@@ -7,6 +7,7 @@ pub mod deadline;
 pub mod mongo;
 pub mod postgres;
 pub mod read;
+pub mod rows;
 pub mod s3;
 pub mod snapshot;
 pub mod source;

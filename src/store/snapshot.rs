@@ -67,7 +67,7 @@ pub struct Header {
 /// A snapshot file opened for reading.
 #[derive(Debug, Clone)]
 pub struct Snapshot {
-    pool: SqlitePool,
+    pub(super) pool: SqlitePool,
     pub header: Header,
 }
 

@@ -4,6 +4,7 @@
 
 mod marketing;
 mod org;
+mod showcase;
 mod work;
 
 use chrono::{DateTime, Duration, TimeZone, Utc};
@@ -51,6 +52,8 @@ struct Tenant {
     breaker: Breaker,
     /// Whether a 5,000+ word article was written yet.
     has_long_article: bool,
+    /// Whether the run inspector's showcase runs were written yet.
+    showcased: bool,
 }
 
 /// Decides which references to break on purpose: each one with probability `rate`, and,

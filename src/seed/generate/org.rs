@@ -86,6 +86,7 @@ impl Generator<'_> {
             campaigns: Vec::new(),
             breaker,
             has_long_article: false,
+            showcased: false,
         }
     }
 

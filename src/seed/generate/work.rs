@@ -16,7 +16,7 @@ use super::super::sink::{Object, Value};
 use super::{Generator, Tenant, bson_time, dataset_now, hex, usd};
 
 /// (model, provider, micro-dollars per 1k prompt tokens, per 1k completion tokens)
-const MODELS: [(&str, &str, i64, i64); 5] = [
+pub(super) const MODELS: [(&str, &str, i64, i64); 5] = [
     ("claude-sonnet-4-5", "anthropic", 3_000, 15_000),
     ("gpt-4o", "openai", 2_500, 10_000),
     ("claude-haiku-4-5", "anthropic", 1_000, 5_000),
@@ -687,6 +687,19 @@ impl Generator<'_> {
             finished_at = self.one_run(t, scope, a, n, status, trigger, model, clock);
             clock.now += Duration::seconds(self.rng.random_range(5..120));
         }
+        // The run inspector's showcase (see `showcase.rs`): once per tenant, two manual
+        // re-runs, drawn from a stream of their own and leaving the clock alone (they run
+        // alongside what follows), so everything else is generated as before.
+        let mut attempts = attempts;
+        if a.kind == "research"
+            && last == "succeeded"
+            && !t.showcased
+            && clock.now + Duration::hours(3) < dataset_now()
+        {
+            t.showcased = true;
+            self.showcase(t, a.id, scope.session_id, model, attempts, clock.now);
+            attempts += 2;
+        }
         Outcome {
             started_at: Some(started_at),
             finished_at,
@@ -896,7 +909,7 @@ impl Generator<'_> {
     }
 
     /// (summary, request, response) of a tool call, as the tool would log them.
-    fn tool_payload(
+    pub(super) fn tool_payload(
         &mut self,
         t: &Tenant,
         tool: &str,
