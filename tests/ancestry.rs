@@ -10,7 +10,7 @@ use std::process::Command;
 use std::time::Instant;
 
 use common::Stores;
-use common::ui::{store_args, table};
+use common::ui::{Ui, store_args, table, tree_path};
 use sqlx::PgPool;
 use tenantscope::explore;
 use tenantscope::find::{MAX_DEPTH, Step, ancestry};
@@ -170,6 +170,22 @@ async fn a_chain_of_200_sub_activities_is_revealed_whole_and_in_order() {
         .collect();
     let expected: Vec<String> = steps.iter().map(|s| s.item.id.to_string()).collect();
     assert_eq!(ids, expected);
+
+    // The explorer's jump opens the tree down to it, every level.
+    let path = tree_path(&admin, table("activities"), deepest).await;
+    assert!(path.len() > 400, "{}", path.len());
+    let mut ui = Ui::open(&stores).await;
+    let started = Instant::now();
+    ui.palette(&deepest.to_string()).await;
+    let screen = ui.screen();
+    assert_eq!(ui.selected(), path, "{screen}");
+    assert!(!screen.contains("cycle"), "{screen}");
+    let detail = ui.driver.app.detail.as_ref().unwrap();
+    assert_eq!((detail.table.name, detail.id), ("activities", deepest));
+    eprintln!(
+        "jump to the 206th level in the explorer: {:?}",
+        started.elapsed()
+    );
 
     // A snapshot of the tenant gives the same answer, walked a row at a time.
     let Source::Live(stores_live) = &live else {
