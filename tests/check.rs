@@ -1,7 +1,8 @@
 //! `tenantscope check` and `tenantscope tree`, run as the binary against the real
 //! servers: the check finds exactly the references the generator broke on purpose (and
 //! nothing on a clean seed), orphans in a database without its constraint, invalid
-//! ObjectIds; the tree's counts are the database's; bad input is one line and exit 2.
+//! ObjectIds, references to another tenant's document, object or row (`cross_tenant`);
+//! the tree's counts are the database's; bad input is one line and exit 2.
 
 mod common;
 
