@@ -7,6 +7,12 @@
 //! the rows ordered by the column (on its partial index) against the collection's `_id`s
 //! in ascending order, so each side is read once. Their problems therefore come out
 //! after the table's other problems, in the order of the reference value.
+//!
+//! A reference that resolves to another tenant's data is a problem of its own
+//! (`cross_tenant`): a document whose `tenantId` is not the row's tenant (read by the same
+//! merge join), an S3 key whose `{tenantId}/` prefix names another tenant (decided from
+//! the key, before its HEAD), a foreign key to a row of another tenant (the parent's
+//! `tenant_id`, read by the same primary key lookup that finds orphans).
 
 use std::collections::BTreeMap;
 use std::time::{Duration, Instant};
@@ -49,6 +55,10 @@ pub enum ProblemKind {
     /// A foreign key value names no row of its target table (a database without the
     /// constraint).
     OrphanRow,
+    /// A reference resolves to another tenant's data: a document whose `tenantId`, an S3
+    /// key whose `{tenantId}/` prefix, or a row whose `tenant_id` is not the referring
+    /// row's (or document's) tenant.
+    CrossTenant,
 }
 
 impl ProblemKind {
@@ -58,6 +68,7 @@ impl ProblemKind {
             ProblemKind::MissingObject => "missing_object",
             ProblemKind::InvalidReference => "invalid_reference",
             ProblemKind::OrphanRow => "orphan_row",
+            ProblemKind::CrossTenant => "cross_tenant",
         }
     }
 }
@@ -89,11 +100,15 @@ pub struct Problem {
     pub target: String,
     /// The value that does not resolve: a UUID, an ObjectId, an S3 key, or what was there.
     pub reference: String,
+    /// For `cross_tenant`: the tenant the target belongs to.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub other_tenant_id: Option<Uuid>,
 }
 
 impl std::fmt::Display for Problem {
     /// `missing_document activities/<uuid>.output_ref → activity_outputs/<oid>`, with
-    /// control characters of stored values made visible.
+    /// control characters of stored values made visible; a `cross_tenant` line ends with
+    /// ` of tenant <uuid>`.
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         let clean = |s: &str| crate::text::clean_line(s, 1000);
         write!(
@@ -104,7 +119,11 @@ impl std::fmt::Display for Problem {
             clean(&self.field),
             clean(&self.target),
             clean(&self.reference)
-        )
+        )?;
+        if let Some(other) = self.other_tenant_id {
+            write!(f, " of tenant {other}")?;
+        }
+        Ok(())
     }
 }
 
@@ -225,13 +244,15 @@ struct Checker<'a, F> {
     on_problem: F,
 }
 
-/// One row of a page: id, created_at, tenant_id, S3 key values (schema order),
-/// orphaned foreign key values (schema order, NULL when fine), non-NULL foreign keys.
+/// One row of a page: id, created_at, tenant_id, S3 key values (schema order), foreign
+/// key values (schema order), the tenant of the row each names (NULL when it names none),
+/// non-NULL foreign keys.
 type PageRow = (
     Uuid,
     DateTime<Utc>,
     Uuid,
     Vec<Option<String>>,
+    Vec<Option<Uuid>>,
     Vec<Option<Uuid>>,
     i64,
 );
@@ -246,6 +267,21 @@ struct Pending {
 
 impl<F: FnMut(&Problem)> Checker<'_, F> {
     fn report(&mut self, kind: ProblemKind, pending: &Pending, target: &str) {
+        self.report_problem(kind, pending, target, None);
+    }
+
+    /// A `cross_tenant` problem: `pending` leads to data of tenant `other`.
+    fn report_other(&mut self, pending: &Pending, target: &str, other: Uuid) {
+        self.report_problem(ProblemKind::CrossTenant, pending, target, Some(other));
+    }
+
+    fn report_problem(
+        &mut self,
+        kind: ProblemKind,
+        pending: &Pending,
+        target: &str,
+        other_tenant_id: Option<Uuid>,
+    ) {
         let problem = Problem {
             kind,
             tenant_id: pending.tenant_id,
@@ -253,72 +289,22 @@ impl<F: FnMut(&Problem)> Checker<'_, F> {
             field: pending.field.to_string(),
             target: target.to_string(),
             reference: pending.value.clone(),
+            other_tenant_id,
         };
         self.summary.problems += 1;
         *self.summary.problems_by_kind.entry(kind).or_default() += 1;
         (self.on_problem)(&problem);
     }
 
-    /// The page query for `table`: its rows in index order, each with its S3 key
-    /// values and, per foreign key, the value when its target row does not exist.
-    fn page_sql(&self, table: &Table, first: bool) -> String {
-        let keys: Vec<_> = s3_columns(table)
-            .map(|column| format!("t.{column}::text"))
-            .collect();
-        let refs = if keys.is_empty() {
-            "'{}'::text[]".to_string()
-        } else {
-            format!("array[{}]", keys.join(", "))
-        };
-        let (orphans, set) = if table.foreign_keys.is_empty() {
-            ("'{}'::uuid[]".to_string(), "0".to_string())
-        } else {
-            let orphans: Vec<_> = table
-                .foreign_keys
-                .iter()
-                .map(|fk| {
-                    format!(
-                        "case when t.{c} is not null and not exists \
-                         (select 1 from {target} p where p.id = t.{c}) then t.{c} end",
-                        c = fk.column,
-                        target = fk.target
-                    )
-                })
-                .collect();
-            let columns: Vec<_> = table
-                .foreign_keys
-                .iter()
-                .map(|fk| format!("t.{}", fk.column))
-                .collect();
-            (
-                format!("array[{}]", orphans.join(", ")),
-                format!("num_nonnulls({})", columns.join(", ")),
-            )
-        };
-        // With a tenant: its `(tenant_id, created_at desc, id desc)` index; without: the
-        // key. The keyset is left out of the first page rather than made optional with
-        // an OR, which would keep the planner from using it as an index bound.
-        let (scope, order) = match (self.tenant, first) {
-            (Some(_), true) => ("t.tenant_id = $1", "t.created_at desc, t.id desc"),
-            (Some(_), false) => (
-                "t.tenant_id = $1 and (t.created_at, t.id) < ($2, $3)",
-                "t.created_at desc, t.id desc",
-            ),
-            (None, true) => ("true", "t.id"),
-            (None, false) => ("t.id > $1", "t.id"),
-        };
-        format!(
-            "select t.id, t.created_at, t.tenant_id, {refs}, {orphans}, {set}::bigint \
-             from {} t where {scope} order by {order} limit {ROW_PAGE}",
-            table.name
-        )
-    }
-
     async fn table(&mut self, table: &'static Table) -> anyhow::Result<()> {
         if table.foreign_keys.is_empty() && table.references.is_empty() {
             return Ok(());
         }
-        let (first_sql, next_sql) = (self.page_sql(table, true), self.page_sql(table, false));
+        let scoped = self.tenant.is_some();
+        let (first_sql, next_sql) = (
+            page_sql(table, scoped, true),
+            page_sql(table, scoped, false),
+        );
         let mut after: Option<(DateTime<Utc>, Uuid)> = None;
         loop {
             let sql = if after.is_some() {
@@ -349,34 +335,45 @@ impl<F: FnMut(&Problem)> Checker<'_, F> {
         }
     }
 
-    /// Checks one page: its orphans at once, its S3 keys by HEAD (its ObjectIds are the
-    /// merge join's, `Checker::mongo_column`).
+    /// Checks one page: its orphans and foreign keys to other tenants' rows at once, its
+    /// S3 keys by their prefix and by HEAD (its ObjectIds are the merge join's,
+    /// `Checker::mongo_column`).
     async fn page(&mut self, table: &'static Table, rows: Vec<PageRow>) -> anyhow::Result<()> {
         self.summary.rows += rows.len() as u64;
         // Per S3 column of the table, the keys to HEAD.
         let mut pending: Vec<Vec<Pending>> = s3_columns(table).map(|_| Vec::new()).collect();
-        for (id, _, tenant_id, refs, orphans, set) in rows {
+        for (id, _, tenant_id, refs, values, parents, set) in rows {
             self.summary.foreign_keys += set as u64;
             let location = format!("{}/{id}", table.name);
-            for (fk, orphan) in table.foreign_keys.iter().zip(orphans) {
-                if let Some(value) = orphan {
-                    let found = Pending {
-                        tenant_id: Some(tenant_id),
-                        location: location.clone(),
-                        field: fk.column,
-                        value: value.to_string(),
-                    };
-                    self.report(ProblemKind::OrphanRow, &found, fk.target);
+            for ((fk, value), parent) in table.foreign_keys.iter().zip(values).zip(parents) {
+                let Some(value) = value else { continue };
+                let found = Pending {
+                    tenant_id: Some(tenant_id),
+                    location: location.clone(),
+                    field: fk.column,
+                    value: value.to_string(),
+                };
+                match parent {
+                    None => self.report(ProblemKind::OrphanRow, &found, fk.target),
+                    Some(owner) if owner != tenant_id => {
+                        self.report_other(&found, fk.target, owner)
+                    }
+                    Some(_) => {}
                 }
             }
             for ((column, value), list) in s3_columns(table).zip(refs).zip(&mut pending) {
                 if let Some(value) = value {
-                    list.push(Pending {
+                    let found = Pending {
                         tenant_id: Some(tenant_id),
                         location: location.clone(),
                         field: column,
                         value,
-                    });
+                    };
+                    if let Some(other) = other_tenant_of_key(&found.value, Some(tenant_id)) {
+                        let target = format!("s3://{}", self.bucket);
+                        self.report_other(&found, &target, other);
+                    }
+                    list.push(found);
                 }
             }
         }
@@ -392,7 +389,9 @@ impl<F: FnMut(&Problem)> Checker<'_, F> {
     /// value sorts as its ObjectId's bytes, so the two orders agree; any other value is
     /// an `invalid_reference` and stays out of the join. Rows holding the same ObjectId
     /// are each checked. The collection is read whole, whatever the documents' tenant:
-    /// a row's document exists if it is there at all, as with a lookup by `_id`.
+    /// a row's document exists if it is there at all, as with a lookup by `_id`; the
+    /// join reads each document's `tenantId` too, and a document of another tenant than
+    /// the row's is `cross_tenant`.
     async fn mongo_column(
         &mut self,
         table: &'static Table,
@@ -466,8 +465,13 @@ impl<F: FnMut(&Problem)> Checker<'_, F> {
                 }
                 join.last_row = Some(oid);
                 self.summary.documents_looked_up += 1;
-                if !join.contains(self.db, collection, oid).await? {
-                    self.report(ProblemKind::MissingDocument, &pending, collection);
+                match join.find(self.db, collection, oid).await? {
+                    None => self.report(ProblemKind::MissingDocument, &pending, collection),
+                    Some(Some(owner)) if owner != tenant_id => {
+                        self.report_other(&pending, collection, owner)
+                    }
+                    // Its tenant, or a `tenantId` that is no tenant's id: nothing to compare.
+                    Some(_) => {}
                 }
             }
             if !full {
@@ -560,6 +564,9 @@ impl<F: FnMut(&Problem)> Checker<'_, F> {
                     self.report(ProblemKind::InvalidReference, &pending, &target)
                 }
                 Some((pending, Some(found))) => {
+                    if let Some(other) = other_tenant_of_key(&pending.value, pending.tenant_id) {
+                        self.report_other(&pending, &target, other);
+                    }
                     self.summary.objects += 1;
                     if !found {
                         self.report(ProblemKind::MissingObject, &pending, &target);
@@ -571,6 +578,82 @@ impl<F: FnMut(&Problem)> Checker<'_, F> {
     }
 }
 
+/// The tenant an S3 key belongs to by its `{tenantId}/` prefix (both key patterns of the
+/// platform start with it), when that is not `tenant`. A key without a UUID prefix, or
+/// a holder of no known tenant, says nothing.
+pub fn other_tenant_of_key(key: &str, tenant: Option<Uuid>) -> Option<Uuid> {
+    let tenant = tenant?;
+    let (prefix, _) = key.split_once('/')?;
+    let owner = Uuid::parse_str(prefix).ok()?;
+    (owner != tenant).then_some(owner)
+}
+
+/// The page query of `check` for `table` (rows of one tenant when `tenant`, `$1`): its rows in index order, each with its S3 key
+/// values and, per foreign key, its value and the tenant of the row it names (one
+/// primary key lookup: NULL when there is no such row). Public for the plan test.
+pub fn page_sql(table: &Table, tenant: bool, first: bool) -> String {
+    let keys: Vec<_> = s3_columns(table)
+        .map(|column| format!("t.{column}::text"))
+        .collect();
+    let refs = if keys.is_empty() {
+        "'{}'::text[]".to_string()
+    } else {
+        format!("array[{}]", keys.join(", "))
+    };
+    let (values, parents, set) = if table.foreign_keys.is_empty() {
+        (
+            "'{}'::uuid[]".to_string(),
+            "'{}'::uuid[]".to_string(),
+            "0".to_string(),
+        )
+    } else {
+        let columns: Vec<_> = table
+            .foreign_keys
+            .iter()
+            .map(|fk| format!("t.{}", fk.column))
+            .collect();
+        let parents: Vec<_> = table
+            .foreign_keys
+            .iter()
+            .map(|fk| {
+                // A tenant is its own tenant.
+                let owner = if fk.target == "tenants" {
+                    "id"
+                } else {
+                    "tenant_id"
+                };
+                format!(
+                    "(select p.{owner} from {target} p where p.id = t.{c})",
+                    c = fk.column,
+                    target = fk.target
+                )
+            })
+            .collect();
+        (
+            format!("array[{}]", columns.join(", ")),
+            format!("array[{}]", parents.join(", ")),
+            format!("num_nonnulls({})", columns.join(", ")),
+        )
+    };
+    // With a tenant: its `(tenant_id, created_at desc, id desc)` index; without: the
+    // key. The keyset is left out of the first page rather than made optional with
+    // an OR, which would keep the planner from using it as an index bound.
+    let (scope, order) = match (tenant, first) {
+        (true, true) => ("t.tenant_id = $1", "t.created_at desc, t.id desc"),
+        (true, false) => (
+            "t.tenant_id = $1 and (t.created_at, t.id) < ($2, $3)",
+            "t.created_at desc, t.id desc",
+        ),
+        (false, true) => ("true", "t.id"),
+        (false, false) => ("t.id > $1", "t.id"),
+    };
+    format!(
+        "select t.id, t.created_at, t.tenant_id, {refs}, {values}, {parents}, {set}::bigint \
+         from {} t where {scope} order by {order} limit {ROW_PAGE}",
+        table.name
+    )
+}
+
 /// The S3 key columns of `table`, in schema order.
 fn s3_columns(table: &Table) -> impl Iterator<Item = &'static str> + '_ {
     table.references.iter().filter_map(|r| match r {
@@ -579,13 +662,16 @@ fn s3_columns(table: &Table) -> impl Iterator<Item = &'static str> + '_ {
     })
 }
 
-/// The collection side of a merge join: a cursor over the `_id`s ascending, opened at
-/// the first ObjectId asked about, and the smallest `_id` not yet passed.
+/// The collection side of a merge join: a cursor over the `_id`s (and `tenantId`s)
+/// ascending, opened at the first ObjectId asked about, and the smallest `_id` not yet
+/// passed.
 #[derive(Default)]
 struct Join {
     cursor: Option<Cursor<Document>>,
     /// The `_id` the cursor stands on (None before the first and after the last).
     head: Option<ObjectId>,
+    /// That document's `tenantId`, when it is a UUID.
+    head_tenant: Option<Uuid>,
     /// The cursor has no more documents.
     done: bool,
     /// The last ObjectId asked about, to catch rows that do not come in order.
@@ -593,14 +679,16 @@ struct Join {
 }
 
 impl Join {
-    /// Whether the collection holds `wanted`, which is not smaller than any ObjectId
-    /// asked about before: the cursor moves on to the first `_id` not below it.
-    async fn contains(
+    /// Whether the collection holds `wanted` (None when it does not), and then the
+    /// document's tenant (None when its `tenantId` is not a UUID). `wanted` is not smaller
+    /// than any ObjectId asked about before: the cursor moves on to the first `_id` not
+    /// below it.
+    async fn find(
         &mut self,
         db: &Database,
         collection: &str,
         wanted: ObjectId,
-    ) -> anyhow::Result<bool> {
+    ) -> anyhow::Result<Option<Option<Uuid>>> {
         if self.cursor.is_none() && !self.done {
             // A deliberate full pass: no `maxTimeMS` (FerretDB 1.24 sorts in memory
             // before the first batch). Starting at the first wanted id lets MongoDB skip
@@ -608,7 +696,7 @@ impl Join {
             let cursor = db
                 .collection::<Document>(collection)
                 .find(doc! { "_id": { "$gte": wanted } })
-                .projection(doc! { "_id": 1 })
+                .projection(doc! { "_id": 1, "tenantId": 1 })
                 .sort(doc! { "_id": 1 })
                 .batch_size(ID_BATCH)
                 .await
@@ -629,6 +717,10 @@ impl Join {
                             anyhow::bail!("{collection} does not come in _id order");
                         }
                         self.head = Some(id);
+                        self.head_tenant = document
+                            .get_str("tenantId")
+                            .ok()
+                            .and_then(|t| Uuid::parse_str(t).ok());
                     }
                 }
                 None => {
@@ -637,7 +729,7 @@ impl Join {
                 }
             }
         }
-        Ok(self.head == Some(wanted))
+        Ok((self.head == Some(wanted)).then_some(self.head_tenant))
     }
 }
 
@@ -663,4 +755,55 @@ pub fn summary_line(s: &Summary) -> String {
         s.elapsed.as_secs_f64(),
         thousands(s.per_second() as u64),
     )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_key_belongs_to_the_tenant_its_prefix_names() {
+        let a = Uuid::from_u128(1);
+        let b = Uuid::from_u128(2);
+        assert_eq!(
+            other_tenant_of_key(&format!("{b}/outputs/x.md"), Some(a)),
+            Some(b)
+        );
+        assert_eq!(
+            other_tenant_of_key(&format!("{a}/outputs/x.md"), Some(a)),
+            None
+        );
+        // Upper case is the same UUID.
+        let upper = b.to_string().to_uppercase();
+        assert_eq!(
+            other_tenant_of_key(&format!("{upper}/c.pdf"), Some(a)),
+            Some(b)
+        );
+        assert_eq!(other_tenant_of_key("tenants/x/y.md", Some(a)), None);
+        assert_eq!(other_tenant_of_key(&b.to_string(), Some(a)), None);
+        assert_eq!(other_tenant_of_key(&format!("{b}/x"), None), None);
+    }
+
+    #[test]
+    fn a_cross_tenant_line_names_the_other_tenant() {
+        let problem = Problem {
+            kind: ProblemKind::CrossTenant,
+            tenant_id: Some(Uuid::from_u128(1)),
+            location: "goals/g".into(),
+            field: "strategy_id".into(),
+            target: "strategies".into(),
+            reference: "s".into(),
+            other_tenant_id: Some(Uuid::from_u128(2)),
+        };
+        assert_eq!(
+            problem.to_string(),
+            format!(
+                "cross_tenant goals/g.strategy_id → strategies/s of tenant {}",
+                Uuid::from_u128(2)
+            )
+        );
+        let json = serde_json::to_value(&problem).unwrap();
+        assert_eq!(json["kind"], "cross_tenant");
+        assert_eq!(json["other_tenant_id"], Uuid::from_u128(2).to_string());
+    }
 }

@@ -11,13 +11,15 @@ use mongodb::bson::{Bson, oid::ObjectId};
 use uuid::Uuid;
 
 use crate::schema::{self, ForeignKey, Reference, Table};
+use crate::store::ancestry;
 use crate::store::read::{Field, Item, ObjectMeta, label};
 use crate::store::source::Source;
 
 /// Rows listed per referring column.
 const REFERRING_LIMIT: u32 = 20;
-/// Deeper than any real tree; a longer chain is a cycle the seen-set missed.
-const MAX_DEPTH: usize = 64;
+/// Levels above a row walked at most, far above any real tree: a longer chain is
+/// reported as too deep (not as a cycle, which is only said of a row met twice).
+pub const MAX_DEPTH: usize = ancestry::MAX_DEPTH as usize;
 
 /// What the user pasted, recognised by its shape.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -302,33 +304,140 @@ pub fn item_of(table: &Table, id: Uuid, fields: &[Field]) -> Item {
 }
 
 /// The row's ancestry, tenant first and the row last, following the edges the tree
-/// shows. Fails with the reason on a missing row, a parent cycle or a row that hangs
-/// from nothing.
+/// shows. Fails with the reason on a missing row, a parent cycle, a row that hangs from
+/// nothing or a chain deeper than [`MAX_DEPTH`]. The live stores answer with one
+/// recursive query; a snapshot (local SQLite) is walked a row at a time.
 pub async fn ancestry(
     source: &Source,
     table: &'static Table,
     id: Uuid,
 ) -> anyhow::Result<Vec<Step>> {
+    match source {
+        Source::Live(live) => live_ancestry(live, table, id).await,
+        Source::Snapshot(_) => walked_ancestry(source, table, id).await,
+    }
+}
+
+fn not_found(table: &Table, id: Uuid, child: Option<&Step>) -> anyhow::Error {
+    match child {
+        None => anyhow!("{}/{id} does not exist", table.name),
+        Some(child) => anyhow!(
+            "{}/{id}, the parent of {}/{}, does not exist",
+            table.name,
+            child.table.name,
+            child.item.id
+        ),
+    }
+}
+
+fn in_a_cycle(table: &Table, id: Uuid) -> anyhow::Error {
+    anyhow!(
+        "{}/{id} is in a cycle of parents: it has no place in the tree",
+        table.name
+    )
+}
+
+fn too_deep(table: &Table, id: Uuid) -> anyhow::Error {
+    anyhow!(
+        "{}/{id} is more than {MAX_DEPTH} levels below its tenant: too deep to place in the tree",
+        table.name
+    )
+}
+
+fn hangs_from_nothing(table: &Table, id: Uuid) -> anyhow::Error {
+    anyhow!("{}/{id} hangs from no row the tree shows", table.name)
+}
+
+/// [`ancestry`] from the live stores' recursive query.
+async fn live_ancestry(
+    live: &crate::store::read::Live,
+    table: &'static Table,
+    id: Uuid,
+) -> anyhow::Result<Vec<Step>> {
+    let levels = live.ancestry_levels(table, id, ancestry::MAX_DEPTH).await?;
+    let Some(last) = levels.last() else {
+        return Err(not_found(table, id, None));
+    };
+    let schema = live.schema.get();
+    let schema_table = |name: &str| {
+        schema
+            .table(name)
+            .context("the ancestry query names schema tables")
+    };
+    if last.cycle {
+        return Err(in_a_cycle(schema_table(&last.table)?, last.id));
+    }
+    let (end, end_depth) = (last.parent.clone(), last.depth);
+    if end.is_some() && end_depth >= ancestry::MAX_DEPTH {
+        // At the bound: a loop that starts deep enough to escape the query's check
+        // shows as a repeated row.
+        let mut seen = HashSet::new();
+        if let Some(again) = levels.iter().find(|l| !seen.insert(l.id)) {
+            return Err(in_a_cycle(schema_table(&again.table)?, again.id));
+        }
+    }
+    let mut steps: Vec<Step> = Vec::with_capacity(levels.len());
+    for level in levels {
+        let table = schema_table(&level.table)?;
+        let via = match level.via.as_deref() {
+            None => None,
+            Some(column) => Some(
+                table
+                    .foreign_keys
+                    .iter()
+                    .find(|fk| fk.column == column)
+                    .context("the ancestry query names the table's foreign keys")?,
+            ),
+        };
+        steps.push(Step {
+            table,
+            via,
+            item: Item {
+                id: level.id,
+                created_at: level.created_at,
+                label: label(table, &level.labels),
+                status: level.status,
+            },
+        });
+    }
+    let last = steps.last().expect("one level at least");
+    match end {
+        // The walk stopped with a parent still to read: the bound, or a missing row.
+        Some(_) if end_depth >= ancestry::MAX_DEPTH => Err(too_deep(table, id)),
+        Some((parent_table, parent_id)) => Err(not_found(
+            schema_table(&parent_table)?,
+            parent_id,
+            Some(last),
+        )),
+        None if last.table.name != "tenants" => Err(hangs_from_nothing(last.table, last.item.id)),
+        None => {
+            steps.reverse();
+            Ok(steps)
+        }
+    }
+}
+
+/// [`ancestry`] a row at a time, for a snapshot: the same answers, including the bound.
+async fn walked_ancestry(
+    source: &Source,
+    table: &'static Table,
+    id: Uuid,
+) -> anyhow::Result<Vec<Step>> {
+    let (start_table, start_id) = (table, id);
     let mut steps: Vec<Step> = Vec::new();
     let mut seen = HashSet::new();
     let (mut table, mut id) = (table, id);
     loop {
-        if !seen.insert((table.name, id)) || steps.len() > MAX_DEPTH {
-            return Err(anyhow!(
-                "{}/{id} is in a cycle of parents: it has no place in the tree",
-                table.name
-            ));
+        if !seen.insert((table.name, id)) {
+            return Err(in_a_cycle(table, id));
+        }
+        if steps.len() > MAX_DEPTH {
+            return Err(too_deep(start_table, start_id));
         }
         let fields = source
             .row(table, id)
             .await?
-            .with_context(|| match steps.last() {
-                None => format!("{}/{id} does not exist", table.name),
-                Some(child) => format!(
-                    "{}/{id}, the parent of {}/{}, does not exist",
-                    table.name, child.table.name, child.item.id
-                ),
-            })?;
+            .ok_or_else(|| not_found(table, id, steps.last()))?;
         let value = |column: &str| {
             fields
                 .iter()
@@ -340,10 +449,7 @@ pub async fn ancestry(
         steps.push(Step { table, via, item });
         let Some(fk) = via else {
             if table.name != "tenants" {
-                return Err(anyhow!(
-                    "{}/{id} hangs from no row the tree shows",
-                    table.name
-                ));
+                return Err(hangs_from_nothing(table, id));
             }
             break;
         };

@@ -1,7 +1,8 @@
 //! `tenantscope check` and `tenantscope tree`, run as the binary against the real
 //! servers: the check finds exactly the references the generator broke on purpose (and
 //! nothing on a clean seed), orphans in a database without its constraint, invalid
-//! ObjectIds; the tree's counts are the database's; bad input is one line and exit 2.
+//! ObjectIds, references to another tenant's document, object or row (`cross_tenant`);
+//! the tree's counts are the database's; bad input is one line and exit 2.
 
 mod common;
 
@@ -388,4 +389,223 @@ async fn check_row(pg: &PgPool, row: &Value, level: u32, depth: u32, groups: &mu
             Box::pin(check_row(pg, child, level + 1, depth, groups)).await;
         }
     }
+}
+
+/// (kind, tenant, location, field, reference, other tenant) of each problem line.
+type Crossed = BTreeSet<(String, String, String, String, String, Option<String>)>;
+
+fn problems_with_other_tenant(stdout: &str) -> (Crossed, Value) {
+    let mut lines: Vec<Value> = stdout
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap_or_else(|e| panic!("{e}: {l}")))
+        .collect();
+    let summary = lines.pop().expect("a summary line");
+    assert_eq!(summary["type"], "summary", "{summary}");
+    let found = lines
+        .iter()
+        .map(|p| {
+            let s = |k: &str| {
+                p[k].as_str()
+                    .unwrap_or_else(|| panic!("{k} in {p}"))
+                    .to_string()
+            };
+            (
+                s("kind"),
+                s("tenant_id"),
+                s("location"),
+                s("field"),
+                s("reference"),
+                p.get("other_tenant_id")
+                    .map(|o| o.as_str().expect("a tenant id").to_string()),
+            )
+        })
+        .collect();
+    (found, summary)
+}
+
+#[tokio::test]
+async fn references_to_another_tenants_data_are_cross_tenant_problems() {
+    use mongodb::bson::{Document, doc};
+
+    let stores = Stores::create("check_cross").await;
+    let report = stores
+        .seed(Options {
+            seed: 12,
+            tenants: 2,
+            scale: 0.3,
+            broken_rate: 0.0,
+        })
+        .await;
+    assert!(report.broken.is_empty());
+    // The clean seed of two tenants has nothing crossing between them.
+    let clean = tenantscope(&stores, &["check"], &[]);
+    assert_eq!(clean.code, 0, "{}{}", clean.stdout, clean.stderr);
+    assert!(clean.stdout.contains(": no problems"), "{}", clean.stdout);
+
+    let admin = stores.pg(Access::ReadWrite).await;
+    let tenants: Vec<(Uuid, String)> = sqlx::query_as("select id, slug from tenants order by slug")
+        .fetch_all(&admin)
+        .await
+        .unwrap();
+    let [(a, a_slug), (b, b_slug)] = tenants.as_slice() else {
+        panic!("{tenants:?}")
+    };
+    let (a, b) = (*a, *b);
+    let db = stores.mongo().await;
+    let outputs = db.collection::<Document>("activity_outputs");
+
+    // Document kind: an activity of A whose output is a document of B.
+    let b_output: String = sqlx::query_scalar(
+        "select output_ref from activities where tenant_id = $1 and output_ref is not null \
+         order by id limit 1",
+    )
+    .bind(b)
+    .fetch_one(&admin)
+    .await
+    .unwrap();
+    let activity: Uuid = sqlx::query_scalar(
+        "update activities set output_ref = $2 where id = (select id from activities \
+         where tenant_id = $1 and output_ref is not null order by id limit 1) returning id",
+    )
+    .bind(a)
+    .bind(&b_output)
+    .fetch_one(&admin)
+    .await
+    .unwrap();
+
+    // Object kind, in a row: a contract of A whose PDF key is one of B's (it exists).
+    let b_pdf: String = sqlx::query_scalar(
+        "select pdf_s3_key from contracts where tenant_id = $1 and pdf_s3_key is not null \
+         order by id limit 1",
+    )
+    .bind(b)
+    .fetch_one(&admin)
+    .await
+    .unwrap();
+    assert!(b_pdf.starts_with(&format!("{b}/")), "{b_pdf}");
+    let contract: Uuid = sqlx::query_scalar(
+        "update contracts set pdf_s3_key = $2 where id = (select id from contracts \
+         where tenant_id = $1 order by id limit 1) returning id",
+    )
+    .bind(a)
+    .bind(&b_pdf)
+    .fetch_one(&admin)
+    .await
+    .unwrap();
+
+    // Object kind, in a document: an output document of A naming B's object.
+    let b_key = outputs
+        .find_one(doc! { "tenantId": b.to_string(), "s3Key": { "$exists": true } })
+        .await
+        .unwrap()
+        .expect("an output of B")
+        .get_str("s3Key")
+        .unwrap()
+        .to_string();
+    let a_document = outputs
+        .find_one(doc! { "tenantId": a.to_string() })
+        .await
+        .unwrap()
+        .expect("an output of A");
+    let a_document = a_document.get_object_id("_id").unwrap();
+    outputs
+        .update_one(
+            doc! { "_id": a_document },
+            doc! { "$set": { "s3Key": &b_key } },
+        )
+        .await
+        .unwrap();
+
+    // Foreign-key kind: a goal of A under a strategy of B.
+    let b_strategy: Uuid =
+        sqlx::query_scalar("select id from strategies where tenant_id = $1 order by id limit 1")
+            .bind(b)
+            .fetch_one(&admin)
+            .await
+            .unwrap();
+    let goal: Uuid = sqlx::query_scalar(
+        "update goals set strategy_id = $2 where id = (select id from goals \
+         where tenant_id = $1 order by id limit 1) returning id",
+    )
+    .bind(a)
+    .bind(b_strategy)
+    .fetch_one(&admin)
+    .await
+    .unwrap();
+    admin.close().await;
+
+    let crossed = |location: String, field: &str, reference: &str| {
+        (
+            "cross_tenant".to_string(),
+            a.to_string(),
+            location,
+            field.to_string(),
+            reference.to_string(),
+            Some(b.to_string()),
+        )
+    };
+    let expected: Crossed = [
+        crossed(format!("activities/{activity}"), "output_ref", &b_output),
+        crossed(format!("contracts/{contract}"), "pdf_s3_key", &b_pdf),
+        crossed(format!("activity_outputs/{a_document}"), "s3Key", &b_key),
+        crossed(
+            format!("goals/{goal}"),
+            "strategy_id",
+            &b_strategy.to_string(),
+        ),
+    ]
+    .into();
+
+    for args in [
+        &["check", "--json"][..],
+        &["check", "--json", "--tenant", a_slug.as_str()],
+    ] {
+        let run = tenantscope(&stores, args, &[]);
+        assert_eq!(run.code, 1, "{args:?}: {}", run.stderr);
+        let (found, summary) = problems_with_other_tenant(&run.stdout);
+        assert_eq!(found, expected, "{args:?}");
+        assert_eq!(summary["problems"], 4, "{summary}");
+        assert_eq!(
+            summary["problems_by_kind"],
+            serde_json::json!({ "cross_tenant": 4 }),
+            "{summary}"
+        );
+    }
+    // B's own data points nowhere else.
+    let run = tenantscope(&stores, &["check", "--json", "--tenant", b_slug], &[]);
+    assert_eq!(run.code, 0, "{}{}", run.stdout, run.stderr);
+    let (found, _) = problems_with_other_tenant(&run.stdout);
+    assert!(found.is_empty(), "{found:?}");
+
+    let text = tenantscope(&stores, &["check"], &[]);
+    assert_eq!(text.code, 1, "{}", text.stderr);
+    let bucket = &stores.bucket;
+    for line in [
+        format!(
+            "cross_tenant activities/{activity}.output_ref → activity_outputs/{b_output} of tenant {b}"
+        ),
+        format!(
+            "cross_tenant contracts/{contract}.pdf_s3_key → s3://{bucket}/{b_pdf} of tenant {b}"
+        ),
+        format!(
+            "cross_tenant activity_outputs/{a_document}.s3Key → s3://{bucket}/{b_key} of tenant {b}"
+        ),
+        format!("cross_tenant goals/{goal}.strategy_id → strategies/{b_strategy} of tenant {b}"),
+    ] {
+        assert!(
+            text.stdout.lines().any(|l| l == line),
+            "no line {line:?} in\n{}",
+            text.stdout
+        );
+    }
+    assert_eq!(text.stdout.lines().count(), 5, "{}", text.stdout);
+    assert!(
+        text.stdout
+            .lines()
+            .last()
+            .unwrap()
+            .ends_with(": 4 problems (cross_tenant 4)"),
+        "{}",
+        text.stdout
+    );
 }

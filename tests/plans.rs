@@ -16,7 +16,7 @@ use tenantscope::schema::TABLES;
 use tenantscope::store::Access;
 use tenantscope::store::read::{
     Cursor, Filter, Listing, Statement, count_statement, items_statement, list_statement,
-    tenants_statement,
+    tenant_statement, tenants_statement,
 };
 use uuid::Uuid;
 
@@ -124,6 +124,15 @@ fn statements(parent: Uuid, tenant: Uuid) -> Vec<(String, Statement)> {
         "tenant picker: later page".into(),
         tenants_statement(cursor),
     ));
+    // `--tenant SLUG` ignores case (lower(slug), its expression index); `--tenant ID`.
+    out.push((
+        "tenant by slug".into(),
+        tenant_statement("Northwind-Ledger"),
+    ));
+    out.push((
+        "tenant by id".into(),
+        tenant_statement(&Uuid::nil().to_string()),
+    ));
     out
 }
 
@@ -195,4 +204,92 @@ async fn the_test_sees_a_seq_scan_when_there_is_one() {
     let mut scans = Vec::new();
     seq_scans(&plan, &mut scans);
     assert_eq!(scans, vec!["activity_runs".to_string()]);
+}
+
+/// A bind of [`plan_of`].
+enum Arg {
+    Id(Uuid),
+    Time(chrono::DateTime<chrono::Utc>),
+    Text(&'static str),
+    Int(i32),
+}
+
+/// The plan of `sql` with `args` bound.
+async fn plan_of(conn: &mut sqlx::PgConnection, sql: &str, args: Vec<Arg>) -> Value {
+    let mut query =
+        sqlx::query_scalar::<_, Value>(sqlx::AssertSqlSafe(format!("explain (format json) {sql}")));
+    for arg in args {
+        query = match arg {
+            Arg::Id(v) => query.bind(v),
+            Arg::Time(v) => query.bind(v),
+            Arg::Text(v) => query.bind(v),
+            Arg::Int(v) => query.bind(v),
+        };
+    }
+    query
+        .fetch_one(conn)
+        .await
+        .unwrap_or_else(|e| panic!("{e}: {sql}"))
+}
+
+#[tokio::test]
+async fn checks_pages_with_their_foreign_keys_tenants_and_the_ancestry_walk_use_indexes() {
+    let s = seeded();
+    let pg = s.stores.pg(Access::ReadOnly).await;
+    let tenant: Uuid = sqlx::query_scalar("select id from tenants limit 1")
+        .fetch_one(&pg)
+        .await
+        .unwrap();
+    let mut conn = pg.acquire().await.unwrap();
+    sqlx::query("set enable_seqscan = off")
+        .execute(&mut *conn)
+        .await
+        .unwrap();
+    let now = chrono::Utc::now();
+    let mut failures = Vec::new();
+    let mut shapes = 0;
+    for table in TABLES.iter().filter(|t| !t.foreign_keys.is_empty()) {
+        for (scoped, first) in [(true, true), (true, false), (false, true), (false, false)] {
+            let sql = tenantscope::check::page_sql(table, scoped, first);
+            let args = match (scoped, first) {
+                (true, true) => vec![Arg::Id(tenant)],
+                (true, false) => vec![Arg::Id(tenant), Arg::Time(now), Arg::Id(Uuid::nil())],
+                (false, true) => vec![],
+                (false, false) => vec![Arg::Id(Uuid::nil())],
+            };
+            let plan = plan_of(&mut conn, &sql, args).await;
+            shapes += 1;
+            let mut scans = Vec::new();
+            seq_scans(&plan, &mut scans);
+            if !scans.is_empty() {
+                failures.push(format!(
+                    "check page of {} ({scoped}, {first}): Seq Scan on {scans:?}",
+                    table.name
+                ));
+            }
+        }
+    }
+    // The parent's tenant is read by primary key, once per foreign key.
+    let goals = tenantscope::schema::table("goals").unwrap();
+    let sql = tenantscope::check::page_sql(goals, true, true);
+    assert!(
+        sql.contains("(select p.tenant_id from strategies p where p.id = t.strategy_id)"),
+        "{sql}"
+    );
+
+    let sql = tenantscope::store::ancestry::ancestry_sql(Schema::declared());
+    let sql = sql.as_str();
+    let args = vec![
+        Arg::Text("activities"),
+        Arg::Id(Uuid::nil()),
+        Arg::Int(10_000),
+    ];
+    let plan = plan_of(&mut conn, sql, args).await;
+    let mut scans = Vec::new();
+    seq_scans(&plan, &mut scans);
+    if !scans.is_empty() {
+        failures.push(format!("ancestry: Seq Scan on {scans:?}"));
+    }
+    assert!(shapes > 100, "{shapes} shapes");
+    assert!(failures.is_empty(), "{}", failures.join("\n"));
 }

@@ -1,6 +1,7 @@
 //! Connections to the three stores. The explorer opens them read-only; only the
 //! development commands (`dev migrate`, `dev seed`) ask for write access.
 
+pub mod ancestry;
 pub mod catalog;
 pub mod connect;
 pub mod deadline;

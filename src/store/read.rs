@@ -351,24 +351,65 @@ pub struct TenantRef {
 }
 
 /// Which tenant `id_or_slug` names among `tenants` (id, slug, name): by id when it
-/// parses as a UUID, else by slug. Shared by the live stores and snapshots.
+/// parses as a UUID, else by slug, ignoring case. Shared by the live stores and snapshots.
 pub fn find_tenant<'a>(
     tenants: impl IntoIterator<Item = (&'a str, &'a str, &'a str)>,
     id_or_slug: &str,
-) -> Option<TenantRef> {
+) -> anyhow::Result<Option<TenantRef>> {
     let id = id_or_slug.parse::<Uuid>().ok();
-    tenants.into_iter().find_map(|(t_id, slug, name)| {
-        let t_id = t_id.parse::<Uuid>().ok()?;
-        let hit = match id {
-            Some(id) => t_id == id,
-            None => slug == id_or_slug,
-        };
-        hit.then(|| TenantRef {
-            id: t_id,
-            slug: slug.to_string(),
-            name: name.to_string(),
+    let wanted = id_or_slug.to_lowercase();
+    let hits: Vec<TenantRef> = tenants
+        .into_iter()
+        .filter_map(|(t_id, slug, name)| {
+            let t_id = t_id.parse::<Uuid>().ok()?;
+            let hit = match id {
+                Some(id) => t_id == id,
+                None => slug.to_lowercase() == wanted,
+            };
+            hit.then(|| TenantRef {
+                id: t_id,
+                slug: slug.to_string(),
+                name: name.to_string(),
+            })
         })
-    })
+        .collect();
+    one_tenant(hits, id_or_slug)
+}
+
+/// The tenant a slug names among those matching it when case is ignored: the one spelled
+/// exactly so, else the only one; several spelled otherwise are an error, not a guess.
+fn one_tenant(mut hits: Vec<TenantRef>, id_or_slug: &str) -> anyhow::Result<Option<TenantRef>> {
+    if let Some(exact) = hits.iter().position(|t| t.slug == id_or_slug) {
+        return Ok(Some(hits.swap_remove(exact)));
+    }
+    match hits.len() {
+        0 | 1 => Ok(hits.pop()),
+        _ => {
+            let slugs: Vec<&str> = hits.iter().map(|t| t.slug.as_str()).collect();
+            Err(anyhow!(
+                "slug {id_or_slug:?} matches several tenants ({}): give its exact spelling or its id",
+                slugs.join(", ")
+            ))
+        }
+    }
+}
+
+/// The lookup of `--tenant ID|SLUG`: by primary key for a UUID, else by `lower(slug)` on
+/// `tenants_slug_lower_idx`, the exact spelling first (two rows are enough to tell a
+/// unique match from an ambiguous one).
+pub fn tenant_statement(id_or_slug: &str) -> Statement {
+    match id_or_slug.parse::<Uuid>() {
+        Ok(id) => Statement {
+            sql: "select id, slug, name from tenants where id = $1".into(),
+            binds: vec![Bind::Id(id)],
+        },
+        Err(_) => Statement {
+            sql: "select id, slug, name from tenants where lower(slug) = lower($1) \
+                  order by slug = $1 desc, slug limit 2"
+                .into(),
+            binds: vec![Bind::Text(id_or_slug.to_string())],
+        },
+    }
 }
 
 /// The live stores. Each is optional: the explorer opens with whatever is reachable.
@@ -446,7 +487,7 @@ pub fn page(mut items: Vec<Item>, limit: u32) -> Page {
 
 /// The label columns' values as PostgreSQL renders them to JSON text, in order: the
 /// same text a snapshot stores.
-fn label_array(table: &Table) -> String {
+pub(crate) fn label_array(table: &Table) -> String {
     let values = table
         .label
         .iter()
@@ -610,18 +651,20 @@ impl Live {
             .ok_or_else(|| anyhow!("S3 is not configured"))
     }
 
-    /// The tenant `id_or_slug` names (a UUID is looked up as an id, anything else as a slug).
+    /// The tenant `id_or_slug` names (a UUID is looked up as an id, anything else as a
+    /// slug, ignoring case).
     pub async fn tenant(&self, id_or_slug: &str) -> anyhow::Result<Option<TenantRef>> {
-        let sql = match id_or_slug.parse::<Uuid>() {
-            Ok(_) => "select id, slug, name from tenants where id = $1::uuid",
-            Err(_) => "select id, slug, name from tenants where slug = $1",
-        };
-        let found: Option<(Uuid, String, String)> = sqlx::query_as(sql)
-            .bind(id_or_slug)
-            .fetch_optional(self.pg()?)
-            .await
-            .context("looking up the tenant")?;
-        Ok(found.map(|(id, slug, name)| TenantRef { id, slug, name }))
+        let Statement { sql, binds } = tenant_statement(id_or_slug);
+        let found: Vec<(Uuid, String, String)> =
+            bind_all!(sqlx::query_as(AssertSqlSafe(sql)), binds)
+                .fetch_all(self.pg()?)
+                .await
+                .context("looking up the tenant")?;
+        let hits = found
+            .into_iter()
+            .map(|(id, slug, name)| TenantRef { id, slug, name })
+            .collect();
+        one_tenant(hits, id_or_slug)
     }
 
     /// One page of `listing`, newest first, after `after`.
@@ -900,5 +943,34 @@ impl Live {
 
     pub fn bucket(&self) -> Option<&str> {
         self.s3.as_ref().map(|(_, b)| b.as_str())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn slugs_are_found_ignoring_case_and_ambiguity_is_refused() {
+        let a = Uuid::from_u128(1).to_string();
+        let b = Uuid::from_u128(2).to_string();
+        let c = Uuid::from_u128(3).to_string();
+        let tenants = [
+            (a.as_str(), "northwind", "Northwind"),
+            (b.as_str(), "Acme-Co", "Acme upper"),
+            (c.as_str(), "acme-co", "Acme lower"),
+        ];
+        let find = |s: &str| find_tenant(tenants, s);
+        assert_eq!(find("NorthWind").unwrap().unwrap().name, "Northwind");
+        assert_eq!(find("Acme-Co").unwrap().unwrap().name, "Acme upper");
+        assert_eq!(find("acme-co").unwrap().unwrap().name, "Acme lower");
+        let error = find("ACME-CO").unwrap_err().to_string();
+        assert!(error.contains("(Acme-Co, acme-co)"), "{error}");
+        assert!(find("nobody").unwrap().is_none());
+        assert_eq!(
+            find(&a.to_uppercase()).unwrap().unwrap().slug,
+            "northwind",
+            "an id in upper case is the same id"
+        );
     }
 }

@@ -145,13 +145,13 @@ impl Source {
     pub async fn tenant(&self, id_or_slug: &str) -> anyhow::Result<Option<TenantRef>> {
         match self {
             Source::Live(s) => s.tenant(id_or_slug).await,
-            Source::Snapshot(s) => Ok(find_tenant(
+            Source::Snapshot(s) => find_tenant(
                 s.header
                     .tenants
                     .iter()
                     .map(|(id, slug, name)| (id.as_str(), slug.as_str(), name.as_str())),
                 id_or_slug,
-            )),
+            ),
         }
     }
 
