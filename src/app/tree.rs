@@ -666,6 +666,13 @@ impl Tree {
             clean_line(&group.title, 80),
             Style::new().add_modifier(Modifier::BOLD),
         )];
+        // A table without `created_at` is paged by id: say so, the order is not by time.
+        if !group.listing.table().created_at {
+            title.push(Span::styled(
+                " · by id (no created_at)",
+                Style::new().fg(ratatui::style::Color::Yellow),
+            ));
+        }
         if let (_, Some(filter)) = group.listing.parts() {
             title.push(Span::styled(
                 format!(" [{}]", clean_line(&filter.describe(), 60)),

@@ -525,3 +525,127 @@ pub fn declared() -> &'static Schema {
         })
     })
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::store::catalog::{Column, ForeignKey as CatalogFk};
+
+    fn column(name: &str, data_type: &str) -> Column {
+        Column {
+            name: name.into(),
+            data_type: data_type.into(),
+            is_enum: false,
+            not_null: false,
+        }
+    }
+
+    /// A catalog holding `tables` (name, columns), every column text except `id` (uuid).
+    fn catalog(tables: &[(&str, &[&str])]) -> Catalog {
+        let mut catalog = Catalog::default();
+        for (name, columns) in tables {
+            catalog.tables.insert(
+                name.to_string(),
+                CatalogTable {
+                    name: name.to_string(),
+                    columns: columns
+                        .iter()
+                        .map(|c| column(c, if *c == "id" { "uuid" } else { "text" }))
+                        .collect(),
+                    ..CatalogTable::default()
+                },
+            );
+        }
+        catalog
+    }
+
+    #[test]
+    fn a_missing_label_falls_back_to_a_name_like_column_then_the_id() {
+        let tenants = &["id", "name", "slug", "status", "created_at"][..];
+        let c = catalog(&[
+            ("tenants", tenants),
+            ("users", &["id", "tenant_id", "email", "role", "created_at"]),
+            (
+                "strategies",
+                &["id", "tenant_id", "strategy_title", "created_at"],
+            ),
+        ]);
+        let schema = effective(&c, &Overlay::default());
+        // users: full_name is gone, email (declared next) stays.
+        assert_eq!(schema.table("users").unwrap().label, ["email"]);
+        // strategies: no declared label and nothing name-like: the id.
+        assert_eq!(schema.table("strategies").unwrap().label, ["id"]);
+        assert!(schema.table("goals").is_none());
+        let said: Vec<String> = schema.differences.iter().map(|d| d.to_string()).collect();
+        assert!(
+            said.contains(&"strategies.title (label) is not in this database (renamed to strategy_title?): rows are labelled by id".to_string()),
+            "{said:#?}"
+        );
+        assert!(said.contains(
+            &"table goals is not in this database: its groups are not shown".to_string()
+        ));
+    }
+
+    #[test]
+    fn an_undeclared_table_reached_by_a_foreign_key_is_shown_under_its_parent() {
+        let mut c = catalog(&[
+            ("tenants", &["id", "name", "slug", "status", "created_at"]),
+            ("case_notes", &["id", "tenant_id", "title", "state"]),
+            ("orphans", &["id", "title"]),
+        ]);
+        c.tables
+            .get_mut("case_notes")
+            .unwrap()
+            .foreign_keys
+            .push(CatalogFk {
+                name: "case_notes_tenant_id_fkey".into(),
+                columns: vec!["tenant_id".into()],
+                target: "tenants".into(),
+                target_columns: vec!["id".into()],
+                validated: true,
+            });
+        let schema = effective(&c, &Overlay::default());
+        let notes = schema.table("case_notes").expect("discovered");
+        assert!(notes.discovered);
+        assert_eq!(notes.title, "Case notes");
+        assert_eq!(notes.label, ["title"]);
+        assert_eq!(notes.status, Some("state"));
+        assert!(!notes.created_at);
+        assert_eq!(notes.foreign_keys[0].target, "tenants");
+        // Nothing reaches it: not shown.
+        assert!(schema.table("orphans").is_none());
+    }
+
+    #[test]
+    fn config_references_attach_to_tables_that_have_the_column() {
+        let c = catalog(&[(
+            "tenants",
+            &["id", "name", "slug", "status", "created_at", "logo_key"],
+        )]);
+        let overlay = Overlay {
+            references: vec![
+                ExtraReference {
+                    table: "tenants".into(),
+                    column: "logo_key".into(),
+                    collection: None,
+                    s3: true,
+                },
+                ExtraReference {
+                    table: "tenants".into(),
+                    column: "missing".into(),
+                    collection: Some("skills".into()),
+                    s3: false,
+                },
+            ],
+            collections: Vec::new(),
+        };
+        let schema = effective(&c, &overlay);
+        let tenants = schema.table("tenants").unwrap();
+        assert_eq!(tenants.references.len(), 1);
+        assert_eq!(tenants.references[0].column(), "logo_key");
+        assert!(schema.differences.contains(&Difference::BadOverlay {
+            what: "tenants.missing".into(),
+            why: "no such column".into()
+        }));
+    }
+}

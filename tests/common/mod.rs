@@ -4,6 +4,7 @@
 //! binaries and tests run in parallel without seeing each other's data.
 #![allow(dead_code)]
 
+pub mod drift;
 pub mod ui;
 
 use std::sync::atomic::{AtomicU32, Ordering};

@@ -1,0 +1,322 @@
+//! Their database is not ours: the explorer on a database that differs from our
+//! migrations (`common::drift::CHANGES`), driven as a person drives it, each difference
+//! opened through the part of the tree it changes. PostgreSQL stays "✓" throughout: a
+//! schema that differs is not an outage.
+
+mod common;
+
+use common::Seeded;
+use common::drift::drifted_once;
+use common::ui::{Ui, table, tree_path};
+use crossterm::event::KeyCode;
+use sqlx::PgPool;
+use tenantscope::resolve::HopState;
+use tenantscope::store::Access;
+use uuid::Uuid;
+
+fn drifted() -> &'static Seeded {
+    drifted_once("drift")
+}
+
+async fn one<T>(pg: &PgPool, sql: &'static str) -> T
+where
+    T: for<'r> sqlx::Decode<'r, sqlx::Postgres> + sqlx::Type<sqlx::Postgres> + Send + Unpin,
+{
+    sqlx::query_scalar(sql)
+        .fetch_one(pg)
+        .await
+        .unwrap_or_else(|e| panic!("{sql}: {e}"))
+}
+
+fn assert_postgres_up(ui: &Ui) {
+    let screen = ui.screen();
+    let title = screen.lines().next().unwrap_or_default();
+    assert!(title.contains("PG ✓"), "title line: {title}\n{screen}");
+    assert!(!screen.contains("PostgreSQL down"), "{screen}");
+}
+
+/// From the tenant down through a renamed label (goals), a dropped status
+/// (deliverables) and an enum status (runs) to an LLM call with a renamed cost column.
+#[tokio::test]
+async fn every_level_opens_down_to_an_llm_call_and_a_tool_call() {
+    let s = drifted();
+    let pg = s.stores.pg(Access::ReadOnly).await;
+    let mut ui = Ui::open(&s.stores).await;
+    for (kind, sql) in [
+        (
+            "llm_calls",
+            "select c.id from llm_calls c join activity_runs r on r.id = c.activity_run_id \
+             join activities a on a.id = r.activity_id \
+             where a.goal_id is not null and a.deliverable_period_id is not null \
+             order by c.created_at, c.id limit 1",
+        ),
+        (
+            "tool_calls",
+            "select c.id from tool_calls c join activity_runs r on r.id = c.activity_run_id \
+             join activities a on a.id = r.activity_id \
+             where a.deliverable_period_id is not null order by c.created_at, c.id limit 1",
+        ),
+    ] {
+        let call: Uuid = one(&pg, sql).await;
+        let path = tree_path(&pg, table(kind), call).await;
+        assert!(
+            path.iter().any(|p| p.starts_with("#goals.")),
+            "the path goes through goals: {path:?}"
+        );
+        ui.walk(&path).await;
+        assert_eq!(ui.selected(), path);
+        assert_postgres_up(&ui);
+        let detail = ui.driver.app.detail.as_ref().expect("the call is shown");
+        assert_eq!(detail.id, call);
+        if kind == "llm_calls" {
+            let columns: Vec<&str> = detail.fields().iter().map(|f| f.column.as_str()).collect();
+            assert!(columns.contains(&"cost"), "{columns:?}");
+        }
+    }
+}
+
+#[tokio::test]
+async fn a_renamed_label_column_labels_goals_by_the_column_that_exists() {
+    let s = drifted();
+    let pg = s.stores.pg(Access::ReadOnly).await;
+    let (goal, name): (Uuid, String) =
+        sqlx::query_as("select id, name from goals order by created_at, id limit 1")
+            .fetch_one(&pg)
+            .await
+            .unwrap();
+    let mut ui = Ui::open(&s.stores).await;
+    ui.walk(&tree_path(&pg, table("goals"), goal).await).await;
+    let shown: String = name.chars().take(20).collect();
+    let screen = ui.screen();
+    assert!(
+        screen.contains(&shown),
+        "no goal labelled {shown:?}:\n{screen}"
+    );
+    assert_postgres_up(&ui);
+}
+
+#[tokio::test]
+async fn a_dropped_status_column_shows_rows_without_one_and_says_so_when_filtering() {
+    let s = drifted();
+    let pg = s.stores.pg(Access::ReadOnly).await;
+    let deliverable: Uuid = one(
+        &pg,
+        "select id from deliverables order by created_at, id limit 1",
+    )
+    .await;
+    let mut ui = Ui::open(&s.stores).await;
+    ui.walk(&tree_path(&pg, table("deliverables"), deliverable).await)
+        .await;
+    let selected = ui.selected();
+    let items = ui
+        .driver
+        .app
+        .tree
+        .group_items(&selected[..selected.len() - 1])
+        .expect("the deliverables group is loaded");
+    assert!(!items.is_empty());
+    assert!(items.iter().all(|i| i.status.is_none()), "{items:?}");
+    ui.key(KeyCode::Char('/')).await;
+    ui.type_text("status:active").await;
+    ui.key(KeyCode::Enter).await;
+    let notice = ui.driver.app.notice.clone().unwrap_or_default();
+    assert!(notice.contains("deliverables has no status"), "{notice}");
+    assert_postgres_up(&ui);
+}
+
+#[tokio::test]
+async fn an_enum_status_still_filters_failed_runs_as_text() {
+    let s = drifted();
+    let pg = s.stores.pg(Access::ReadOnly).await;
+    let mut ui = Ui::open(&s.stores).await;
+    let tenant: Uuid = ui.driver.app.detail.as_ref().unwrap().id;
+    let expected: Vec<Uuid> = sqlx::query_scalar(
+        "select id from activity_runs where tenant_id = $1 and status::text in ('failed', 'timed_out')
+         order by created_at desc, id desc limit 50",
+    )
+    .bind(tenant)
+    .fetch_all(&pg)
+    .await
+    .unwrap();
+    assert!(!expected.is_empty(), "the seed has failed runs");
+    ui.palette("failed").await;
+    let root = ui.driver.app.tree.roots()[0].clone();
+    let shown: Vec<Uuid> = ui
+        .driver
+        .app
+        .tree
+        .group_items(&root)
+        .expect("the failed runs are listed")
+        .iter()
+        .map(|i| i.id)
+        .collect();
+    assert_eq!(shown, expected);
+    let statuses: Vec<Option<String>> = ui
+        .driver
+        .app
+        .tree
+        .group_items(&root)
+        .unwrap()
+        .iter()
+        .map(|i| i.status.clone())
+        .collect();
+    assert!(
+        statuses
+            .iter()
+            .all(|s| matches!(s.as_deref(), Some("failed" | "timed_out"))),
+        "{statuses:?}"
+    );
+    assert_postgres_up(&ui);
+}
+
+#[tokio::test]
+async fn a_table_without_created_at_is_paged_by_id_and_says_so() {
+    let s = drifted();
+    let pg = s.stores.pg(Access::ReadOnly).await;
+    let (channel, score): (Uuid, Uuid) = sqlx::query_as(
+        "select channel_id, max(id::text)::uuid from channel_scores group by channel_id \
+         order by count(*) desc, channel_id limit 1",
+    )
+    .fetch_one(&pg)
+    .await
+    .unwrap();
+    let expected: Vec<Uuid> = sqlx::query_scalar(
+        "select id from channel_scores where channel_id = $1 order by id desc limit 50",
+    )
+    .bind(channel)
+    .fetch_all(&pg)
+    .await
+    .unwrap();
+    assert_eq!(expected[0], score);
+    let mut ui = Ui::open(&s.stores).await;
+    ui.walk(&tree_path(&pg, table("channel_scores"), score).await)
+        .await;
+    let group = ui.selected()[..ui.selected().len() - 1].to_vec();
+    let shown: Vec<Uuid> = ui
+        .driver
+        .app
+        .tree
+        .group_items(&group)
+        .unwrap()
+        .iter()
+        .map(|i| i.id)
+        .collect();
+    assert_eq!(shown, expected);
+    let screen = ui.screen();
+    assert!(screen.contains("by id (no created_at)"), "{screen}");
+    assert_postgres_up(&ui);
+}
+
+#[tokio::test]
+async fn a_missing_table_is_skipped_with_one_notice_and_an_extra_table_shows_under_its_parents() {
+    let s = drifted();
+    let pg = s.stores.pg(Access::ReadOnly).await;
+    let mut ui = Ui::open(&s.stores).await;
+    let notice = ui.driver.app.notice.clone().unwrap_or_default();
+    assert!(
+        notice.contains("not in this database, not shown: search_term_classifications"),
+        "{notice}"
+    );
+    // The extra table under an activity: its own group, labelled from its title.
+    let (note, activity, title): (Uuid, Uuid, String) = sqlx::query_as(
+        "select id, activity_id, title from case_notes order by created_at, id limit 1",
+    )
+    .fetch_one(&pg)
+    .await
+    .unwrap();
+    let mut path = tree_path(&pg, table("activities"), activity).await;
+    path.push("#case_notes.activity_id".into());
+    path.push(format!("case_notes:{note}"));
+    ui.walk(&path).await;
+    let screen = ui.screen();
+    assert!(screen.contains("Case notes (1)"), "{screen}");
+    let shown: String = title.chars().take(20).collect();
+    assert!(screen.contains(&shown), "{screen}");
+    assert!(!screen.contains("Classifications"), "{screen}");
+    // Its foreign key is a link: Enter on it jumps to the activity.
+    ui.key(KeyCode::Tab).await;
+    ui.move_to_field("activity_id").await;
+    ui.key(KeyCode::Enter).await;
+    assert_eq!(
+        ui.driver.app.here().map(|(t, id)| (t.name, id)),
+        Some(("activities", activity))
+    );
+    assert_postgres_up(&ui);
+    // And under its tenant.
+    let tenant: Uuid = sqlx::query_scalar("select tenant_id from case_notes where id = $1")
+        .bind(note)
+        .fetch_one(&pg)
+        .await
+        .unwrap();
+    ui.key(KeyCode::Esc).await;
+    let under_tenant = vec![
+        "#tenants".to_string(),
+        format!("tenants:{tenant}"),
+        "#case_notes.tenant_id".to_string(),
+    ];
+    ui.walk(&under_tenant).await;
+    assert_eq!(ui.selected(), under_tenant);
+}
+
+#[tokio::test]
+async fn a_dropped_reference_column_says_so_in_the_chain() {
+    let s = drifted();
+    let pg = s.stores.pg(Access::ReadOnly).await;
+    let post: Uuid = one(
+        &pg,
+        "select id from social_posts order by created_at, id limit 1",
+    )
+    .await;
+    let mut ui = Ui::open(&s.stores).await;
+    ui.palette(&format!("id {post}")).await;
+    let chain = ui.driver.app.chain_summary();
+    assert_eq!(
+        chain,
+        vec![(
+            "social_posts.content_ref → column not in this database".to_string(),
+            HopState::Invalid("column not in this database".into())
+        )]
+    );
+    assert_postgres_up(&ui);
+}
+
+#[tokio::test]
+async fn cost_names_the_missing_column_instead_of_the_database_error() {
+    let s = drifted();
+    let mut ui = Ui::open(&s.stores).await;
+    ui.palette("cost").await;
+    let results = ui.driver.app.results.as_ref().expect("a results list");
+    let error = results.error.clone().unwrap_or_default();
+    assert_eq!(
+        error,
+        ":cost needs llm_calls.cost_usd, which this database does not have"
+    );
+    assert_postgres_up(&ui);
+}
+
+/// A query the effective schema did not foresee (a column renamed after the catalog
+/// was read) fails as a schema mismatch of its group, with PostgreSQL still up.
+#[tokio::test]
+async fn a_query_refused_for_a_schema_reason_is_not_an_outage() {
+    let stores = common::Stores::create("drift_late").await;
+    stores.seed(tenantscope::seed::Options::default()).await;
+    let pg = stores.pg(Access::ReadWrite).await;
+    let strategy: Uuid = one(
+        &pg,
+        "select id from strategies order by created_at, id limit 1",
+    )
+    .await;
+    let path = tree_path(&pg, table("strategies"), strategy).await;
+    let mut ui = Ui::open(&stores).await;
+    sqlx::query("alter table strategies rename column title to headline")
+        .execute(&pg)
+        .await
+        .unwrap();
+    // The group of strategies, opened: listed with the column the catalog had.
+    ui.walk(&path[..3]).await;
+    ui.key(KeyCode::Char('l')).await;
+    let screen = ui.screen();
+    assert!(screen.contains("schema mismatch"), "{screen}");
+    assert!(screen.contains("listing strategies"), "{screen}");
+    assert_postgres_up(&ui);
+}
