@@ -149,7 +149,25 @@ pub async fn export(
     let mut keys: BTreeSet<String> = BTreeSet::new();
     let mut found: BTreeSet<(&'static str, ObjectId)> = BTreeSet::new();
 
+    // The declared tables this database has, as the file's readers expect them; what
+    // does not fit is left out and said (a snapshot keeps rows in `created_at` order).
+    let schema = live.schema.get();
     for table in TABLES {
+        match schema.table(table.name) {
+            None => {
+                report
+                    .left_out
+                    .push(format!("{}: not in this database", table.name));
+                continue;
+            }
+            Some(fitted) if !fitted.created_at => {
+                report
+                    .left_out
+                    .push(format!("{}: no created_at column to page by", table.name));
+                continue;
+            }
+            Some(_) => {}
+        }
         let columns = columns(pg, table).await?;
         let scope = if table.name == "tenants" {
             "id"

@@ -320,3 +320,65 @@ async fn a_query_refused_for_a_schema_reason_is_not_an_outage() {
     assert!(screen.contains("listing strategies"), "{screen}");
     assert_postgres_up(&ui);
 }
+
+/// The command line on the same database: `get` shows the renamed column, `snapshot`
+/// copies what fits and says what it left out.
+#[tokio::test]
+async fn get_and_snapshot_work_on_the_drifted_database() {
+    let s = drifted();
+    let pg = s.stores.pg(Access::ReadOnly).await;
+    let goal: Uuid = one(&pg, "select id from goals order by created_at, id limit 1").await;
+    let tenant: Uuid = one(
+        &pg,
+        "select id from tenants order by created_at, id limit 1",
+    )
+    .await;
+    let run = |args: &[&str]| {
+        std::process::Command::new(env!("CARGO_BIN_EXE_tenantscope"))
+            .args(["--pg", &s.stores.pg_url, "--mongo", &s.stores.mongo_uri])
+            .args(["--bucket", &s.stores.bucket])
+            .args(args)
+            .env_remove("TENANTSCOPE_CONFIG")
+            .env(
+                "XDG_CONFIG_HOME",
+                std::env::temp_dir().join("tenantscope-no-config"),
+            )
+            .output()
+            .expect("run the binary")
+    };
+    let out = run(&["get", &goal.to_string(), "--json"]);
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let json: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert!(json["row"]["name"].is_string(), "{json}");
+
+    let file = std::env::temp_dir().join(format!("drift-{}.tsnap", std::process::id()));
+    let _ = std::fs::remove_file(&file);
+    let out = run(&[
+        "snapshot",
+        "--tenant",
+        &tenant.to_string(),
+        "-o",
+        file.to_str().unwrap(),
+    ]);
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{stdout}{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(
+        stdout.contains("left out: channel_scores: no created_at column to page by"),
+        "{stdout}"
+    );
+    assert!(
+        stdout.contains("left out: search_term_classifications: not in this database"),
+        "{stdout}"
+    );
+    let _ = std::fs::remove_file(&file);
+}
