@@ -118,17 +118,24 @@ pub fn wrap_lines(lines: &[Line<'_>], width: u16) -> Vec<Line<'static>> {
     rows
 }
 
-/// Whether `line` is printable ASCII narrower than `width`: then it is its own only row.
+/// Whether `line` is its own only row: every character one cell wide on its own (ASCII,
+/// box drawing, most alphabets; not wide, combining or zero-width ones, nor controls)
+/// and fewer of them than `width`. Most lines are; they skip grapheme segmentation.
 fn fits_as_is(line: &Line, width: u16) -> bool {
-    let mut len = 0;
+    use unicode_width::UnicodeWidthChar;
+    let mut count = 0usize;
     for span in &line.spans {
-        let text = span.content.as_bytes();
-        if !text.iter().all(|b| (0x20..0x7f).contains(b)) {
-            return false;
+        for c in span.content.chars() {
+            if c.is_control() || c.width() != Some(1) {
+                return false;
+            }
+            count += 1;
+            if count >= usize::from(width) {
+                return false;
+            }
         }
-        len += text.len();
     }
-    len < usize::from(width)
+    true
 }
 
 fn wrap_line(line: &Line<'_>, width: u16, rows: &mut Vec<Line<'static>>) {
