@@ -154,6 +154,8 @@ pub struct App {
     pub save_dir: std::path::PathBuf,
     /// NO_COLOR was set: draw without colours.
     pub no_color: bool,
+    /// The content pane's rendered rows (a drawing cache, see `ui::content_view`).
+    pub content_view: crate::ui::content_view::ContentView,
     next_ticket: u64,
 }
 
@@ -196,6 +198,7 @@ impl App {
             page_rows: 10,
             save_dir: std::path::PathBuf::from("."),
             no_color: std::env::var_os("NO_COLOR").is_some_and(|v| !v.is_empty()),
+            content_view: Default::default(),
             next_ticket: 1_000_000,
         }
     }

@@ -9,9 +9,16 @@ use unicode_width::UnicodeWidthStr;
 
 use crate::text::clean_line;
 
+/// Levels of block-quote bars and of list indentation drawn; deeper levels are drawn at
+/// this depth with the level written out (`(+12)`), so that legal Markdown nested
+/// thousands deep costs no more per line than a normal document.
+pub const MAX_DRAWN_DEPTH: usize = 8;
+
 struct Renderer {
     lines: Vec<Line<'static>>,
     current: Vec<Span<'static>>,
+    /// Open inline styles, each already patched onto the ones below it: the text's
+    /// style is the last one (not a fold over thousands of nested emphasis markers).
     styles: Vec<Style>,
     /// Open lists: the next number for ordered ones.
     lists: Vec<Option<u64>>,
@@ -30,30 +37,40 @@ struct Table {
 
 impl Renderer {
     fn style(&self) -> Style {
-        self.styles
-            .iter()
-            .fold(Style::new(), |acc, s| acc.patch(*s))
+        self.styles.last().copied().unwrap_or_default()
+    }
+
+    fn push_style(&mut self, style: Style) {
+        self.styles.push(self.style().patch(style));
     }
 
     fn push_text(&mut self, text: &str) {
         let style = self.style();
-        let span = Span::styled(clean_line(text, usize::MAX), style);
-        if let Some(table) = &mut self.table {
-            if let Some(cell) = table.rows.last_mut().and_then(|r| r.last_mut()) {
-                cell.push(span);
-            }
-            return;
+        let text = clean_line(text, usize::MAX);
+        let spans = match &mut self.table {
+            Some(table) => match table.rows.last_mut().and_then(|r| r.last_mut()) {
+                Some(cell) => cell,
+                None => return,
+            },
+            None => &mut self.current,
+        };
+        // Text of one style arriving in pieces (pulldown-cmark splits at every bracket
+        // or marker it could not match) joins the span before it: spans stay bounded by
+        // style changes, not by the number of pieces.
+        match spans.last_mut() {
+            Some(last) if last.style == style => last.content.to_mut().push_str(&text),
+            _ => spans.push(Span::styled(text, style)),
         }
-        self.current.push(span);
     }
 
     fn prefix(&self) -> Vec<Span<'static>> {
         let mut spans = Vec::new();
         if self.quote > 0 {
-            spans.push(Span::styled(
-                "│ ".repeat(self.quote),
-                Style::new().fg(Color::DarkGray),
-            ));
+            let mut bars = "│ ".repeat(self.quote.min(MAX_DRAWN_DEPTH));
+            if self.quote > MAX_DRAWN_DEPTH {
+                bars.push_str(&format!("(+{}) ", self.quote - MAX_DRAWN_DEPTH));
+            }
+            spans.push(Span::styled(bars, Style::new().fg(Color::DarkGray)));
         }
         spans
     }
@@ -136,20 +153,16 @@ impl Renderer {
                     HeadingLevel::H2 => Style::new().add_modifier(Modifier::BOLD).fg(Color::Yellow),
                     _ => Style::new().add_modifier(Modifier::BOLD),
                 };
-                self.styles.push(style);
+                self.push_style(style);
                 self.push_text(marks);
             }
             Tag::Paragraph => self.flush(),
-            Tag::Emphasis => self
-                .styles
-                .push(Style::new().add_modifier(Modifier::ITALIC)),
-            Tag::Strong => self.styles.push(Style::new().add_modifier(Modifier::BOLD)),
-            Tag::Strikethrough => self
-                .styles
-                .push(Style::new().add_modifier(Modifier::CROSSED_OUT)),
+            Tag::Emphasis => self.push_style(Style::new().add_modifier(Modifier::ITALIC)),
+            Tag::Strong => self.push_style(Style::new().add_modifier(Modifier::BOLD)),
+            Tag::Strikethrough => self.push_style(Style::new().add_modifier(Modifier::CROSSED_OUT)),
             Tag::Link { dest_url, .. } => {
                 self.links.push(dest_url.to_string());
-                self.styles.push(
+                self.push_style(
                     Style::new()
                         .fg(Color::Blue)
                         .add_modifier(Modifier::UNDERLINED),
@@ -158,7 +171,7 @@ impl Renderer {
             Tag::Image { dest_url, .. } => {
                 self.push_text("[image: ");
                 self.links.push(dest_url.to_string());
-                self.styles.push(Style::new().fg(Color::Blue));
+                self.push_style(Style::new().fg(Color::Blue));
             }
             Tag::BlockQuote(_) => {
                 self.blank();
@@ -183,12 +196,16 @@ impl Renderer {
             Tag::Item => {
                 self.flush();
                 let depth = self.lists.len().saturating_sub(1);
+                let mut indent = "  ".repeat(depth.min(MAX_DRAWN_DEPTH));
+                if depth > MAX_DRAWN_DEPTH {
+                    indent.push_str(&format!("(+{}) ", depth - MAX_DRAWN_DEPTH));
+                }
                 let marker = match self.lists.last_mut() {
                     Some(Some(n)) => {
                         *n += 1;
-                        format!("{}{}. ", "  ".repeat(depth), *n - 1)
+                        format!("{indent}{}. ", *n - 1)
                     }
-                    _ => format!("{}• ", "  ".repeat(depth)),
+                    _ => format!("{indent}• "),
                 };
                 self.current.push(Span::raw(marker));
             }

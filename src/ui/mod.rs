@@ -3,6 +3,7 @@
 //! the selected pane on the right, and a status line with the path and the keys.
 
 pub mod bson;
+pub mod content_view;
 pub mod format;
 pub mod markdown;
 
@@ -178,6 +179,10 @@ fn draw_right(frame: &mut Frame, app: &mut App, area: Rect) {
     frame.render_widget(Paragraph::new(chain), chain_area);
 
     let focused = app.focus == Focus::Pane;
+    if app.pane == Pane::Content {
+        draw_content(frame, detail, &app.content_view, body, focused);
+        return;
+    }
     let (title, lines, cursor) = match app.pane {
         Pane::Row => row_lines(detail, usize::from(body.width.saturating_sub(2))),
         Pane::Document => (
@@ -185,7 +190,7 @@ fn draw_right(frame: &mut Frame, app: &mut App, area: Rect) {
             document_lines(detail),
             None,
         ),
-        Pane::Content => (" Content ".to_string(), content_lines(detail), None),
+        Pane::Content => unreachable!("drawn by draw_content"),
     };
     let inner_height = usize::from(body.height.saturating_sub(2)).max(1);
     let index = app.pane.index();
@@ -412,16 +417,40 @@ fn document_lines(detail: &Detail) -> Vec<Line<'static>> {
     lines
 }
 
-fn content_lines(detail: &Detail) -> Vec<Line<'static>> {
-    match &detail.content {
+/// The content pane. Its rows come rendered and wrapped from `view` (once per content
+/// and width); a frame clones and draws only the rows in view, so its cost does not grow
+/// with the object.
+fn draw_content(
+    frame: &mut Frame,
+    detail: &mut Detail,
+    view: &content_view::ContentView,
+    area: Rect,
+    focused: bool,
+) {
+    let block = focused_block(Line::from(" Content "), focused);
+    let inner = block.inner(area);
+    let placeholder;
+    let cached;
+    let rows: &[Line<'static>] = match &detail.content {
         Some(content) => {
-            let mut lines = format::object_meta(content);
-            lines.extend(format::content_body(content));
-            lines
+            cached = view.rows(content, inner.width);
+            &cached
         }
-        None if detail.is_loading() => vec![Line::from("loading…")],
-        None => vec![Line::from("no object: see the chain above")],
-    }
+        None => {
+            let why = if detail.is_loading() {
+                "loading…"
+            } else {
+                "no object: see the chain above"
+            };
+            placeholder = content_view::wrap_lines(&[Line::from(why)], inner.width);
+            &placeholder
+        }
+    };
+    let scroll = &mut detail.scroll[Pane::Content.index()];
+    *scroll = (*scroll).min(rows.len().saturating_sub(1));
+    let end = rows.len().min(*scroll + usize::from(inner.height));
+    let shown = rows.get(*scroll..end).unwrap_or_default().to_vec();
+    frame.render_widget(Paragraph::new(shown).block(block), area);
 }
 
 fn draw_status(frame: &mut Frame, app: &App, area: Rect) {
