@@ -21,7 +21,7 @@ use ratatui::style::Style;
 use ratatui::text::{Line, Span, StyledGrapheme};
 
 use super::format;
-use crate::app::detail::Content;
+use crate::resolve::Content;
 
 /// Bytes hashed at each end of the content for its fingerprint.
 const SAMPLE: usize = 4096;
