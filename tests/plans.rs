@@ -293,3 +293,39 @@ async fn checks_pages_with_their_foreign_keys_tenants_and_the_ancestry_walk_use_
     assert!(shapes > 100, "{shapes} shapes");
     assert!(failures.is_empty(), "{}", failures.join("\n"));
 }
+
+/// The MongoDB side: a document by `_id` (every hop to a document, `get`, the jump) is
+/// an index lookup, not a scan. FerretDB 1.24's SQLite backend scanned (its `_id`
+/// filter did not match its own index's expression; `scripts/install-deps` patches
+/// that line), which made each lookup cost time in proportion to the collection.
+#[tokio::test]
+async fn a_document_by_id_is_an_index_lookup() {
+    use mongodb::bson::{Document, doc, oid::ObjectId};
+    let s = seeded();
+    let db = s.stores.mongo().await;
+    let id: ObjectId = db
+        .collection::<Document>("activity_outputs")
+        .find_one(doc! {})
+        .await
+        .unwrap()
+        .expect("the seed has outputs")
+        .get_object_id("_id")
+        .unwrap();
+    let plan = db
+        .run_command(doc! {
+            "explain": { "find": "activity_outputs", "filter": { "_id": id }, "limit": 1 }
+        })
+        .await
+        .unwrap()
+        .to_string();
+    let indexed = [
+        "USING INDEX",
+        "IDHACK",
+        "IXSCAN",
+        "EXPRESS_IXSCAN",
+        "EXPRESS_CLUSTERED_IXSCAN",
+    ]
+    .iter()
+    .any(|word| plan.contains(word));
+    assert!(indexed, "an _id lookup that scans: {plan}");
+}
