@@ -233,6 +233,26 @@ pub async fn resolve(
                         document.clone(),
                     ));
                 }
+                // The object first: related documents are found by a field other than
+                // `_id`, which a server may answer slowly (FerretDB scans), and the
+                // content must not wait on them.
+                let key_field = live
+                    .schema()
+                    .collection(collection)
+                    .and_then(|c| c.s3_key_field);
+                if let (Some(field), Some(document)) = (key_field, &document) {
+                    let from = format!("{collection}.{field}");
+                    match document.get_str(field) {
+                        Ok(key) => object_hop(live, report, &mut hop, from, key).await,
+                        Err(_) => {
+                            hop(Hop {
+                                from,
+                                to: "nothing (field missing or not a string)".into(),
+                                state: HopState::Invalid("no S3 key".into()),
+                            });
+                        }
+                    }
+                }
                 for r in *related {
                     let docs = bounded(live.documents_where(
                         r.collection,
@@ -261,23 +281,6 @@ pub async fn resolve(
                         Err(e) => (HopState::Failed(e), oid.to_hex()),
                     };
                     hop(Hop { from, to, state });
-                }
-                let key_field = live
-                    .schema()
-                    .collection(collection)
-                    .and_then(|c| c.s3_key_field);
-                if let (Some(field), Some(document)) = (key_field, document) {
-                    let from = format!("{collection}.{field}");
-                    match document.get_str(field) {
-                        Ok(key) => object_hop(live, report, &mut hop, from, key).await,
-                        Err(_) => {
-                            hop(Hop {
-                                from,
-                                to: "nothing (field missing or not a string)".into(),
-                                state: HopState::Invalid("no S3 key".into()),
-                            });
-                        }
-                    }
                 }
             }
             Reference::S3 { .. } => object_hop(live, report, &mut hop, from, &raw).await,
