@@ -6,10 +6,10 @@
 mod common;
 
 use std::path::PathBuf;
-use std::process::Command;
 use std::time::Instant;
 
 use common::Stores;
+use common::cli::{Ran, tenantscope};
 use common::ui::{Ui, store_args, table, tree_path};
 use sqlx::PgPool;
 use tenantscope::find::{MAX_DEPTH, Step, ancestry};
@@ -95,26 +95,6 @@ fn temp_file(name: &str) -> PathBuf {
     path
 }
 
-fn tenantscope(stores: &Stores, args: &[&str]) -> (i32, String, String) {
-    let out = Command::new(env!("CARGO_BIN_EXE_tenantscope"))
-        .args(["--pg", &stores.pg_url, "--mongo", &stores.mongo_uri])
-        .args(["--bucket", &stores.bucket])
-        .args(args)
-        .env_remove("TENANTSCOPE_CONFIG")
-        .env_remove("TENANTSCOPE_PROFILE")
-        .env(
-            "XDG_CONFIG_HOME",
-            std::env::temp_dir().join("tenantscope-no-config"),
-        )
-        .output()
-        .expect("run the binary");
-    (
-        out.status.code().unwrap_or(-1),
-        String::from_utf8_lossy(&out.stdout).into_owned(),
-        String::from_utf8_lossy(&out.stderr).into_owned(),
-    )
-}
-
 #[tokio::test]
 async fn a_chain_of_200_sub_activities_is_revealed_whole_and_in_order() {
     let stores = stores("ancestry_deep").await;
@@ -159,7 +139,11 @@ async fn a_chain_of_200_sub_activities_is_revealed_whole_and_in_order() {
     eprintln!("ancestry of a 206-level chain, live: {elapsed:?}");
 
     // `path` prints every level.
-    let (code, stdout, stderr) = tenantscope(&stores, &["path", &deepest.to_string(), "--json"]);
+    let Ran {
+        code,
+        stdout,
+        stderr,
+    } = tenantscope(&stores, &["path", &deepest.to_string(), "--json"]);
     assert_eq!(code, 0, "{stderr}");
     let printed: serde_json::Value = serde_json::from_str(&stdout).unwrap();
     let ids: Vec<String> = printed
@@ -292,7 +276,7 @@ async fn a_cycle_is_named_a_cycle_and_a_chain_past_the_bound_is_too_deep() {
         );
         eprintln!("a loop {depth} levels up: {:?}", started.elapsed());
     }
-    let (code, _, stderr) = tenantscope(&stores, &["path", &cycle[0].to_string()]);
+    let Ran { code, stderr, .. } = tenantscope(&stores, &["path", &cycle[0].to_string()]);
     assert_ne!(code, 0);
     assert!(stderr.contains("is in a cycle of parents"), "{stderr}");
 

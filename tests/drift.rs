@@ -6,6 +6,7 @@
 mod common;
 
 use common::Seeded;
+use common::cli::tenantscope;
 use common::drift::drifted_once;
 use common::ui::{Ui, table, tree_path};
 use crossterm::event::KeyCode;
@@ -333,45 +334,25 @@ async fn get_and_snapshot_work_on_the_drifted_database() {
         "select id from tenants order by created_at, id limit 1",
     )
     .await;
-    let run = |args: &[&str]| {
-        std::process::Command::new(env!("CARGO_BIN_EXE_tenantscope"))
-            .args(["--pg", &s.stores.pg_url, "--mongo", &s.stores.mongo_uri])
-            .args(["--bucket", &s.stores.bucket])
-            .args(args)
-            .env_remove("TENANTSCOPE_CONFIG")
-            .env(
-                "XDG_CONFIG_HOME",
-                std::env::temp_dir().join("tenantscope-no-config"),
-            )
-            .output()
-            .expect("run the binary")
-    };
-    let out = run(&["get", &goal.to_string(), "--json"]);
-    assert_eq!(
-        out.status.code(),
-        Some(0),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    let json: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let out = tenantscope(&s.stores, &["get", &goal.to_string(), "--json"]);
+    assert_eq!(out.code, 0, "{}", out.stderr);
+    let json: serde_json::Value = serde_json::from_str(&out.stdout).unwrap();
     assert!(json["row"]["name"].is_string(), "{json}");
 
     let file = std::env::temp_dir().join(format!("drift-{}.tsnap", std::process::id()));
     let _ = std::fs::remove_file(&file);
-    let out = run(&[
-        "snapshot",
-        "--tenant",
-        &tenant.to_string(),
-        "-o",
-        file.to_str().unwrap(),
-    ]);
-    let stdout = String::from_utf8_lossy(&out.stdout);
-    assert_eq!(
-        out.status.code(),
-        Some(0),
-        "{stdout}{}",
-        String::from_utf8_lossy(&out.stderr)
+    let out = tenantscope(
+        &s.stores,
+        &[
+            "snapshot",
+            "--tenant",
+            &tenant.to_string(),
+            "-o",
+            file.to_str().unwrap(),
+        ],
     );
+    let stdout = &out.stdout;
+    assert_eq!(out.code, 0, "{stdout}{}", out.stderr);
     assert!(
         stdout.contains("left out: channel_scores: no created_at column to page by"),
         "{stdout}"

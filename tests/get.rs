@@ -5,6 +5,7 @@ mod common;
 
 use std::process::Command;
 
+use common::cli::tenantscope;
 use common::ui::{table, tree_path};
 use common::{Seeded, seeded_once};
 use tenantscope::store::Access;
@@ -12,31 +13,6 @@ use uuid::Uuid;
 
 fn seeded() -> &'static Seeded {
     seeded_once("get")
-}
-
-struct Run {
-    code: i32,
-    stdout: String,
-    stderr: String,
-}
-
-fn tenantscope(s: &Seeded, args: &[&str]) -> Run {
-    let out = Command::new(env!("CARGO_BIN_EXE_tenantscope"))
-        .args(["--pg", &s.stores.pg_url, "--mongo", &s.stores.mongo_uri])
-        .args(["--bucket", &s.stores.bucket])
-        .args(args)
-        .env_remove("TENANTSCOPE_CONFIG")
-        .env(
-            "XDG_CONFIG_HOME",
-            std::env::temp_dir().join("tenantscope-no-config"),
-        )
-        .output()
-        .expect("run the binary");
-    Run {
-        code: out.status.code().unwrap_or(-1),
-        stdout: String::from_utf8_lossy(&out.stdout).into_owned(),
-        stderr: String::from_utf8_lossy(&out.stderr).into_owned(),
-    }
 }
 
 #[tokio::test]
@@ -57,7 +33,7 @@ async fn path_prints_the_ancestry_one_level_per_line() {
         .filter(|node| !node.starts_with('#'))
         .map(|node| node.replacen(':', "/", 1))
         .collect();
-    let run = tenantscope(s, &["path", &call.to_string()]);
+    let run = tenantscope(&s.stores, &["path", &call.to_string()]);
     assert_eq!(run.code, 0, "{}", run.stderr);
     let printed: Vec<String> = run
         .stdout
@@ -69,7 +45,7 @@ async fn path_prints_the_ancestry_one_level_per_line() {
     for (depth, line) in run.stdout.lines().enumerate() {
         assert!(line.starts_with(&"  ".repeat(depth)), "{line:?}");
     }
-    let run = tenantscope(s, &["path", &call.to_string(), "--json"]);
+    let run = tenantscope(&s.stores, &["path", &call.to_string(), "--json"]);
     let steps: serde_json::Value = serde_json::from_str(&run.stdout).unwrap();
     let ids: Vec<String> = steps
         .as_array()
@@ -115,7 +91,7 @@ async fn get_resolves_every_reference_of_a_row_a_document_or_a_key() {
                 .any(|b| b.contains(r.as_str()) || *b == format!("activities/{id}"))
         })
         .unwrap();
-    let run = tenantscope(s, &["get", &activity.to_string(), "--json"]);
+    let run = tenantscope(&s.stores, &["get", &activity.to_string(), "--json"]);
     assert_eq!(run.code, 0, "{}", run.stderr);
     let got: serde_json::Value = serde_json::from_str(&run.stdout).unwrap();
     assert_eq!(got["table"], "activities");
@@ -139,7 +115,7 @@ async fn get_resolves_every_reference_of_a_row_a_document_or_a_key() {
 
     // The document's ObjectId and the object's key lead to the same row.
     for clue in [output_ref.clone(), key.clone()] {
-        let run = tenantscope(s, &["get", &clue, "--json"]);
+        let run = tenantscope(&s.stores, &["get", &clue, "--json"]);
         assert_eq!(run.code, 0, "{}", run.stderr);
         let got: serde_json::Value = serde_json::from_str(&run.stdout).unwrap();
         assert_eq!(got["id"], activity.to_string().as_str(), "{clue}");
@@ -160,14 +136,14 @@ async fn get_resolves_every_reference_of_a_row_a_document_or_a_key() {
         .await
         .unwrap()
         .into_bytes();
-    let run = tenantscope(s, &["get", &key, "--json", "--content"]);
+    let run = tenantscope(&s.stores, &["get", &key, "--json", "--content"]);
     let got: serde_json::Value = serde_json::from_str(&run.stdout).unwrap();
     assert_eq!(
         got["content"]["text"].as_str().unwrap().as_bytes(),
         object.as_ref()
     );
     // Text: the row's columns, the chain, the document, the object.
-    let run = tenantscope(s, &["get", &activity.to_string()]);
+    let run = tenantscope(&s.stores, &["get", &activity.to_string()]);
     assert!(run.stdout.starts_with(&format!("activities/{activity}\n")));
     assert!(run.stdout.contains("  output_ref"));
     assert!(run.stdout.contains(&format!(
@@ -186,7 +162,7 @@ async fn a_dangling_reference_is_reported_as_not_found_in_the_chain() {
         .find(|b| b.location.starts_with("tool_calls/"))
         .expect("a tool call with a missing log");
     let id = missing.location.trim_start_matches("tool_calls/");
-    let run = tenantscope(s, &["get", id]);
+    let run = tenantscope(&s.stores, &["get", id]);
     assert_eq!(run.code, 0, "{}", run.stderr);
     assert!(
         run.stdout.contains(&format!(
@@ -201,7 +177,7 @@ async fn a_dangling_reference_is_reported_as_not_found_in_the_chain() {
 #[tokio::test]
 async fn not_found_exits_1_and_says_where_it_looked_and_no_store_exits_2() {
     let s = seeded();
-    let run = tenantscope(s, &["get", &Uuid::new_v4().to_string()]);
+    let run = tenantscope(&s.stores, &["get", &Uuid::new_v4().to_string()]);
     assert_eq!(run.code, 1);
     assert!(
         run.stderr
@@ -210,7 +186,7 @@ async fn not_found_exits_1_and_says_where_it_looked_and_no_store_exits_2() {
         run.stderr
     );
     assert!(run.stdout.is_empty());
-    let run = tenantscope(s, &["path", "no/such/key.md"]);
+    let run = tenantscope(&s.stores, &["path", "no/such/key.md"]);
     assert_eq!(run.code, 1);
     assert!(
         run.stderr.contains("contracts.pdf_s3_key"),
@@ -246,19 +222,22 @@ async fn typed_json_other_buckets_and_a_closed_pipe() {
     .await
     .unwrap();
     // Numbers stay numbers.
-    let run = tenantscope(s, &["get", &call.to_string(), "--json"]);
+    let run = tenantscope(&s.stores, &["get", &call.to_string(), "--json"]);
     let got: serde_json::Value = serde_json::from_str(&run.stdout).unwrap();
     assert!(got["row"]["latency_ms"].is_number(), "{}", got["row"]);
     assert!(got["row"]["tool_name"].is_string());
     // Another bucket's key is not ours.
-    let run = tenantscope(s, &["get", &format!("s3://another-bucket/{key}")]);
+    let run = tenantscope(&s.stores, &["get", &format!("s3://another-bucket/{key}")]);
     assert_eq!(run.code, 1);
     assert!(
         run.stderr.contains("names bucket another-bucket"),
         "{}",
         run.stderr
     );
-    let run = tenantscope(s, &["get", &format!("s3://{}/{key}", s.stores.bucket)]);
+    let run = tenantscope(
+        &s.stores,
+        &["get", &format!("s3://{}/{key}", s.stores.bucket)],
+    );
     assert_eq!(run.code, 0, "{}", run.stderr);
     // A reader that stops early (| head -1) ends the output without a panic.
     let mut child = Command::new(env!("CARGO_BIN_EXE_tenantscope"))

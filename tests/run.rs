@@ -8,6 +8,7 @@ mod common;
 
 use std::process::Command;
 
+use common::cli::tenantscope;
 use common::{Seeded, seeded_once};
 use mongodb::bson::{Document, doc, oid::ObjectId};
 use serde_json::Value;
@@ -510,31 +511,6 @@ async fn a_snapshot_of_the_tenant_gives_the_same_model() {
     let _ = std::fs::remove_file(&file);
 }
 
-struct Ran {
-    code: i32,
-    stdout: String,
-    stderr: String,
-}
-
-fn tenantscope(s: &Seeded, args: &[&str]) -> Ran {
-    let out = Command::new(env!("CARGO_BIN_EXE_tenantscope"))
-        .args(["--pg", &s.stores.pg_url, "--mongo", &s.stores.mongo_uri])
-        .args(["--bucket", &s.stores.bucket])
-        .args(args)
-        .env_remove("TENANTSCOPE_CONFIG")
-        .env(
-            "XDG_CONFIG_HOME",
-            std::env::temp_dir().join("tenantscope-no-config"),
-        )
-        .output()
-        .expect("run the binary");
-    Ran {
-        code: out.status.code().unwrap_or(-1),
-        stdout: String::from_utf8_lossy(&out.stdout).into_owned(),
-        stderr: String::from_utf8_lossy(&out.stderr).into_owned(),
-    }
-}
-
 fn keys(v: &Value) -> Vec<&str> {
     let mut keys: Vec<&str> = v
         .as_object()
@@ -570,7 +546,7 @@ async fn run_prints_the_header_and_one_step_per_line() {
     .await
     .unwrap();
 
-    let ran = tenantscope(s, &["run", &id.to_string(), "--json"]);
+    let ran = tenantscope(&s.stores, &["run", &id.to_string(), "--json"]);
     assert_eq!(ran.code, 0, "{}", ran.stderr);
     let got: Value = serde_json::from_str(&ran.stdout).unwrap();
     assert_eq!(
@@ -638,7 +614,7 @@ async fn run_prints_the_header_and_one_step_per_line() {
     assert!(retries.iter().all(|r| r["id"] != id.to_string().as_str()));
 
     // Text: the header, then one line per step naming its row.
-    let ran = tenantscope(s, &["run", &id.to_string()]);
+    let ran = tenantscope(&s.stores, &["run", &id.to_string()]);
     assert_eq!(ran.code, 0, "{}", ran.stderr);
     let lines: Vec<&str> = ran.stdout.lines().collect();
     assert!(
@@ -679,7 +655,7 @@ async fn run_prints_the_header_and_one_step_per_line() {
     assert!(ran.stdout.contains("\nother runs of this activity:\n"));
 
     // Not found: 1, with where it looked; not an id: 2.
-    let ran = tenantscope(s, &["run", &Uuid::new_v4().to_string()]);
+    let ran = tenantscope(&s.stores, &["run", &Uuid::new_v4().to_string()]);
     assert_eq!(ran.code, 1);
     assert!(
         ran.stderr.contains("not found; looked in activity_runs"),
@@ -687,7 +663,7 @@ async fn run_prints_the_header_and_one_step_per_line() {
         ran.stderr
     );
     assert!(ran.stdout.is_empty());
-    let ran = tenantscope(s, &["run", "not-a-run"]);
+    let ran = tenantscope(&s.stores, &["run", "not-a-run"]);
     assert_eq!(ran.code, 2);
     assert!(
         ran.stderr.contains("is not an activity run id"),
@@ -719,7 +695,7 @@ async fn diff_aligns_two_runs_and_compares_their_tool_requests() {
     let db = s.stores.mongo().await;
     let (failing, good) = failing_and_good(&pg).await;
     let ran = tenantscope(
-        s,
+        &s.stores,
         &["diff", &good.to_string(), &failing.to_string(), "--json"],
     );
     assert_eq!(ran.code, 0, "{}", ran.stderr);
@@ -802,7 +778,10 @@ async fn diff_aligns_two_runs_and_compares_their_tool_requests() {
     assert!(checked > 0, "no aligned tool pair compared");
 
     // Text: both runs, the counts, one line per aligned or one-sided step.
-    let ran = tenantscope(s, &["diff", &good.to_string(), &failing.to_string()]);
+    let ran = tenantscope(
+        &s.stores,
+        &["diff", &good.to_string(), &failing.to_string()],
+    );
     assert_eq!(ran.code, 0, "{}", ran.stderr);
     assert!(ran.stdout.starts_with(&format!("a: activity_runs/{good} ")));
     assert!(
@@ -817,7 +796,10 @@ async fn diff_aligns_two_runs_and_compares_their_tool_requests() {
     assert_eq!(step_lines, steps.len());
 
     // One of them not found: 1.
-    let ran = tenantscope(s, &["diff", &good.to_string(), &Uuid::new_v4().to_string()]);
+    let ran = tenantscope(
+        &s.stores,
+        &["diff", &good.to_string(), &Uuid::new_v4().to_string()],
+    );
     assert_eq!(ran.code, 1, "{}", ran.stderr);
 }
 
@@ -838,7 +820,7 @@ async fn runs_and_diffs_read_snapshot_files_too() {
     let file = dir.join("t.tsnap");
     let _ = std::fs::remove_file(&file);
     let ran = tenantscope(
-        s,
+        &s.stores,
         &[
             "snapshot",
             "--tenant",
@@ -875,7 +857,7 @@ async fn runs_and_diffs_read_snapshot_files_too() {
         ],
     ] {
         let args: Vec<&str> = args.iter().map(String::as_str).collect();
-        let live = tenantscope(s, &args);
+        let live = tenantscope(&s.stores, &args);
         let (code, stdout) = snap(&args);
         assert_eq!((code, live.code), (0, 0), "{args:?}: {}", live.stderr);
         assert_eq!(
@@ -973,7 +955,10 @@ async fn the_showcase_runs_have_the_known_timeline_and_diff() {
         assert!(g.retries.iter().any(|r| r.id == bad));
         assert!(b.retries.iter().any(|r| r.id == good));
 
-        let ran = tenantscope(s, &["diff", &good.to_string(), &bad.to_string(), "--json"]);
+        let ran = tenantscope(
+            &s.stores,
+            &["diff", &good.to_string(), &bad.to_string(), "--json"],
+        );
         assert_eq!(ran.code, 0, "{}", ran.stderr);
         let got: Value = serde_json::from_str(&ran.stdout).unwrap();
         assert_eq!(got["counts"]["aligned"], 5);

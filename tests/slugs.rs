@@ -5,9 +5,8 @@
 
 mod common;
 
-use std::process::Command;
-
 use common::Stores;
+use common::cli::{Ran, tenantscope};
 use common::ui::store_args;
 use tenantscope::seed::Options;
 use tenantscope::snapshot::{ExportOptions, export};
@@ -16,26 +15,6 @@ use tenantscope::store::connect::connect;
 use tenantscope::store::snapshot::Snapshot;
 use tenantscope::store::source::Source;
 use uuid::Uuid;
-
-fn tenantscope(stores: &Stores, args: &[&str]) -> (i32, String, String) {
-    let out = Command::new(env!("CARGO_BIN_EXE_tenantscope"))
-        .args(["--pg", &stores.pg_url, "--mongo", &stores.mongo_uri])
-        .args(["--bucket", &stores.bucket])
-        .args(args)
-        .env_remove("TENANTSCOPE_CONFIG")
-        .env_remove("TENANTSCOPE_PROFILE")
-        .env(
-            "XDG_CONFIG_HOME",
-            std::env::temp_dir().join("tenantscope-no-config"),
-        )
-        .output()
-        .expect("run the binary");
-    (
-        out.status.code().unwrap_or(-1),
-        String::from_utf8_lossy(&out.stdout).into_owned(),
-        String::from_utf8_lossy(&out.stderr).into_owned(),
-    )
-}
 
 /// `slug` with every other letter upper case: not how it is stored.
 fn mixed_case(slug: &str) -> String {
@@ -71,13 +50,21 @@ async fn slugs_are_matched_ignoring_case_everywhere() {
     assert_ne!(shouted, slug);
 
     // The CLI commands that take --tenant.
-    let (code, stdout, stderr) = tenantscope(&stores, &["tree", "--tenant", &shouted]);
+    let Ran {
+        code,
+        stdout,
+        stderr,
+    } = tenantscope(&stores, &["tree", "--tenant", &shouted]);
     assert_eq!(code, 0, "{stderr}");
     assert!(
         stdout.lines().next().unwrap().ends_with(&id.to_string()),
         "{stdout}"
     );
-    let (code, stdout, stderr) = tenantscope(
+    let Ran {
+        code,
+        stdout,
+        stderr,
+    } = tenantscope(
         &stores,
         &["check", "--tenant", &slug.to_uppercase(), "--json"],
     );
@@ -107,7 +94,11 @@ async fn slugs_are_matched_ignoring_case_everywhere() {
     let found = snapshot.tenant(&shouted).await.unwrap().expect("found");
     assert_eq!(found.id, id);
     assert!(snapshot.tenant("no-such-slug").await.unwrap().is_none());
-    let (code, stdout, stderr) = tenantscope(
+    let Ran {
+        code,
+        stdout,
+        stderr,
+    } = tenantscope(
         &stores,
         &[
             "--snapshot",
@@ -140,11 +131,19 @@ async fn slugs_are_matched_ignoring_case_everywhere() {
         error.contains("matches several tenants (Acme-Co, acme-co)"),
         "{error}"
     );
-    let (code, stdout, stderr) = tenantscope(&stores, &["tree", "--tenant", "ACME-co"]);
+    let Ran {
+        code,
+        stdout,
+        stderr,
+    } = tenantscope(&stores, &["tree", "--tenant", "ACME-co"]);
     assert_eq!(code, 2, "{stdout}{stderr}");
     assert!(stderr.contains("matches several tenants"), "{stderr}");
     // An id is an id, whatever its case.
-    let (code, stdout, stderr) = tenantscope(
+    let Ran {
+        code,
+        stdout,
+        stderr,
+    } = tenantscope(
         &stores,
         &["tree", "--tenant", &id.to_string().to_uppercase()],
     );

@@ -4,6 +4,7 @@
 //! binaries and tests run in parallel without seeing each other's data.
 #![allow(dead_code)]
 
+pub mod cli;
 pub mod drift;
 pub mod ui;
 
