@@ -320,6 +320,13 @@ async fn a_query_refused_for_a_schema_reason_is_not_an_outage() {
     assert!(screen.contains("schema mismatch"), "{screen}");
     assert!(screen.contains("listing strategies"), "{screen}");
     assert_postgres_up(&ui);
+    // r on the tenants reads the catalog again: the group opens, labelled by the id.
+    ui.driver.select(vec!["#tenants".to_string()]);
+    ui.key(KeyCode::Char('r')).await;
+    ui.walk(&path).await;
+    let screen = ui.screen();
+    assert!(!screen.contains("schema mismatch"), "{screen}");
+    assert!(screen.contains(&strategy.to_string()[..8]), "{screen}");
 }
 
 /// The command line on the same database: `get` shows the renamed column, `snapshot`
