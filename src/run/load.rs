@@ -10,7 +10,9 @@ use uuid::Uuid;
 
 use super::timeline::{RunModel, build};
 use super::{RunInfo, StepKind, StepRow};
-use crate::schema::{self, Table};
+use anyhow::Context;
+
+use crate::schema::Table;
 use crate::store::read::Cursor;
 use crate::store::rows::{Order, Row};
 use crate::store::source::Source;
@@ -21,13 +23,17 @@ pub const PAGE: u32 = 1_000;
 /// At most this many other runs of the same activity are read.
 pub const SIBLINGS_CAP: usize = 500;
 
-fn table(name: &str) -> &'static Table {
-    schema::table(name).expect("the schema declares the run tables")
+/// A run table as this database has it (the connection's effective schema).
+fn table(source: &Source, name: &str) -> anyhow::Result<&'static Table> {
+    source
+        .schema()
+        .table(name)
+        .with_context(|| format!("this database has no {name} table"))
 }
 
 /// The `activity_runs` row `id`, or None when there is none.
 pub async fn run_info(source: &Source, id: Uuid) -> anyhow::Result<Option<RunInfo>> {
-    let Some(fields) = source.row(table("activity_runs"), id).await? else {
+    let Some(fields) = source.row(table(source, "activity_runs")?, id).await? else {
         return Ok(None);
     };
     let row = Row {
@@ -57,7 +63,7 @@ pub async fn steps_page(
 ) -> anyhow::Result<StepPage> {
     let page = source
         .rows_under(
-            table(kind.table()),
+            table(source, kind.table())?,
             "activity_run_id",
             run_id,
             after,
@@ -112,7 +118,7 @@ pub async fn runs_of_activity(
         let limit = (cap - out.len()).min(PAGE as usize) as u32;
         let page = source
             .rows_under(
-                table("activity_runs"),
+                table(source, "activity_runs")?,
                 "activity_id",
                 activity_id,
                 after,
