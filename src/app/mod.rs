@@ -15,6 +15,7 @@ pub mod picker;
 pub mod prompt;
 pub mod queries;
 pub mod results;
+pub mod run_view;
 pub mod tree;
 
 use std::collections::HashMap;
@@ -154,6 +155,8 @@ pub struct App {
     pub save_dir: std::path::PathBuf,
     /// NO_COLOR was set: draw without colours.
     pub no_color: bool,
+    /// The run view or comparison, and the run `c` marked.
+    pub run: run_view::RunViews,
     next_ticket: u64,
 }
 
@@ -196,6 +199,7 @@ impl App {
             page_rows: 10,
             save_dir: std::path::PathBuf::from("."),
             no_color: std::env::var_os("NO_COLOR").is_some_and(|v| !v.is_empty()),
+            run: run_view::RunViews::default(),
             next_ticket: 1_000_000,
         }
     }
@@ -217,6 +221,7 @@ impl App {
             || self.finding.is_some()
             || self.results.as_ref().is_some_and(|r| r.loading)
             || self.picker.as_ref().is_some_and(|p| p.loading)
+            || self.run.view.as_ref().is_some_and(|v| v.loading())
     }
 
     /// A key: to the prompt, a pending menu or the picker when one is open, else
@@ -309,6 +314,9 @@ impl App {
                     self.notice = Some("nothing to save: the selected row has no object".into())
                 }
             },
+            Command::RunView => effects.extend(self.run_view_key()),
+            Command::CompareMark => effects.extend(self.compare_key()),
+            _ if self.run.visible().is_some() => effects.extend(self.run_command(command)),
             _ if self.results.is_some() => effects.extend(self.results_command(command)),
             Command::Escape => self.focus = Focus::Tree,
             Command::Palette => self.prompt = Some(Prompt::new(PromptKind::Command, String::new())),
@@ -457,6 +465,7 @@ impl App {
                 done,
             } => return self.tenants_loaded(ticket, result, done),
             Msg::Ranked { ticket, matches } => self.ranked(ticket, matches),
+            Msg::Run(reply) => return self.run_reply(reply),
         }
         Vec::new()
     }
