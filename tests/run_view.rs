@@ -432,3 +432,37 @@ async fn the_demo_shows_the_showcase_run_with_its_cause() {
     );
     let _ = std::fs::remove_file(&file);
 }
+
+#[tokio::test]
+async fn w_on_a_results_line_opens_its_run_and_esc_brings_the_list_back() {
+    use tenantscope::app::results::Target;
+    let s = seeded();
+    let mut ui = Ui::open(&s.stores).await;
+    ui.palette("cost").await;
+    let results = ui.driver.app.results.as_ref().expect("the cost list");
+    let line = results
+        .lines
+        .iter()
+        .position(|l| matches!(&l.target, Some(Target::Row(t, _)) if t.name == "activity_runs"))
+        .expect("a run in the cost list");
+    let Some(Target::Row(_, run)) = results.lines[line].target.clone() else {
+        unreachable!()
+    };
+    let title = results.title.clone();
+    ui.key(KeyCode::Char('g')).await;
+    for _ in 0..line {
+        ui.key(KeyCode::Char('j')).await;
+    }
+    ui.key(KeyCode::Char('w')).await;
+    assert_eq!(view(&ui).ids, (run, None));
+    assert!(ui.driver.app.results.is_none());
+    assert!(
+        ui.screen().contains(&format!("Run {run}")),
+        "{}",
+        ui.screen()
+    );
+    ui.key(KeyCode::Esc).await;
+    assert!(ui.driver.app.run.view.is_none());
+    let back = ui.driver.app.results.as_ref().expect("the list again");
+    assert_eq!((back.title.as_str(), back.selected), (title.as_str(), line));
+}

@@ -83,6 +83,8 @@ pub struct RunView {
     pub hidden: bool,
     pub search: Option<Search>,
     pub diff: Option<DocDiff>,
+    /// It was opened from a results list, which Esc shows again.
+    pub from_results: bool,
 }
 
 impl RunView {
@@ -97,6 +99,7 @@ impl RunView {
             hidden: false,
             search: None,
             diff: None,
+            from_results: false,
         }
     }
 
@@ -157,9 +160,11 @@ impl RunView {
         }
         match &self.shown {
             Some(Shown::Run(m)) => m
-                .failed_steps()
-                .into_iter()
-                .filter_map(|i| RunView::entry_of(m, i))
+                .entries
+                .iter()
+                .enumerate()
+                .filter(|(_, e)| matches!(e, Entry::Step(i) if m.steps[*i].row.failed()))
+                .map(|(n, _)| n)
                 .collect(),
             Some(Shown::Compare(c)) => c
                 .comparison
@@ -419,14 +424,24 @@ impl App {
         }
     }
 
+    /// Hides the results list the view opens from (kept for `L` and `Esc`); whether the
+    /// view came from one, the one before included.
+    fn leave_results(&mut self) -> bool {
+        if self.results.is_some() {
+            self.last_results = self.results.take();
+            return true;
+        }
+        self.run.view.as_ref().is_some_and(|v| v.from_results)
+    }
+
     /// Opens the run view on `id`.
     pub(super) fn open_run(&mut self, id: Uuid) -> Vec<Effect> {
         let ticket = self.ticket();
         let whole = self.run.view.as_ref().is_some_and(|v| v.whole);
-        if self.results.is_some() {
-            self.last_results = self.results.take();
-        }
-        self.run.view = Some(RunView::new(ticket, (id, None), whole));
+        let from_results = self.leave_results();
+        let mut view = RunView::new(ticket, (id, None), whole);
+        view.from_results = from_results;
+        self.run.view = Some(view);
         vec![
             Effect::Run(Work::CancelSearch),
             Effect::Run(Work::Load { ticket, id }),
@@ -437,10 +452,10 @@ impl App {
     pub(super) fn open_compare(&mut self, a: Uuid, b: Uuid) -> Vec<Effect> {
         let ticket = self.ticket();
         let whole = self.run.view.as_ref().is_some_and(|v| v.whole);
-        if self.results.is_some() {
-            self.last_results = self.results.take();
-        }
-        self.run.view = Some(RunView::new(ticket, (a, Some(b)), whole));
+        let from_results = self.leave_results();
+        let mut view = RunView::new(ticket, (a, Some(b)), whole);
+        view.from_results = from_results;
+        self.run.view = Some(view);
         vec![
             Effect::Run(Work::CancelSearch),
             Effect::Run(Work::Compare { ticket, a, b }),
@@ -522,7 +537,11 @@ impl App {
                 } else if view.search.take().is_some() {
                     return vec![Effect::Run(Work::CancelSearch)];
                 } else {
+                    let from_results = view.from_results;
                     self.run.view = None;
+                    if from_results && self.results.is_none() {
+                        self.results = self.last_results.take();
+                    }
                     return vec![Effect::Run(Work::CancelSearch)];
                 }
             }

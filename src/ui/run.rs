@@ -294,14 +294,22 @@ fn step_text(step: &Step) -> Vec<Span<'static>> {
     spans
 }
 
-/// Every line of the run's step list, `bar_width` cells of waterfall each.
-pub fn step_lines(view: &RunView, model: &RunModel, bar_width: usize) -> Vec<Line<'static>> {
+/// The lines `range` of the run's step list, `bar_width` cells of waterfall each (only
+/// the lines on screen are made, so a run of thousands of steps draws as fast as a short one).
+pub fn step_lines(
+    view: &RunView,
+    model: &RunModel,
+    bar_width: usize,
+    range: std::ops::Range<usize>,
+) -> Vec<Line<'static>> {
     let wall = model.totals.wall_ms;
     let matches = view.search.as_ref().map(|s| s.matches.as_slice());
     model
         .entries
         .iter()
         .enumerate()
+        .skip(range.start)
+        .take(range.len())
         .map(|(n, entry)| {
             let hit = matches.is_some_and(|m| m.binary_search(&n).is_ok());
             let mut line = match entry {
@@ -411,11 +419,13 @@ fn row_brief(row: &StepRow, ms: Option<i64>) -> String {
     )
 }
 
-/// One line per aligned pair, added or removed step.
-pub fn compare_lines(c: &Compared) -> Vec<Line<'static>> {
+/// The lines `range` of the comparison: one per aligned pair, added or removed step.
+pub fn compare_lines(c: &Compared, range: std::ops::Range<usize>) -> Vec<Line<'static>> {
     c.comparison
         .lines
         .iter()
+        .skip(range.start)
+        .take(range.len())
         .map(|(line, delta)| match (*line, delta) {
             (Aligned::Pair(i, j), Some(d)) => {
                 let (sa, sb) = (&c.a.steps[i], &c.b.steps[j]);
@@ -571,14 +581,10 @@ pub fn draw(frame: &mut Frame, view: &RunView, area: Rect) {
         );
         return;
     }
-    let (head, lines) = if let Some(model) = view.model() {
-        let bar_width = (usize::from(inner.width) / 4).clamp(8, 48);
-        (
-            header(model, view.search.as_ref()),
-            step_lines(view, model, bar_width),
-        )
+    let head = if let Some(model) = view.model() {
+        header(model, view.search.as_ref())
     } else if let Some(compared) = view.compared() {
-        (compare_header(compared), compare_lines(compared))
+        compare_header(compared)
     } else {
         frame.render_widget(Paragraph::new("loading the run…"), inner);
         return;
@@ -602,13 +608,20 @@ pub fn draw(frame: &mut Frame, view: &RunView, area: Rect) {
     );
     let height = usize::from(list_area.height).max(1);
     let offset = view.selected.saturating_sub(height - 1);
+    let range = offset..(offset + height).min(view.len()).max(offset);
+    let lines = match (view.model(), view.compared()) {
+        (Some(model), _) => {
+            let bar_width = (usize::from(inner.width) / 4).clamp(8, 48);
+            step_lines(view, model, bar_width, range)
+        }
+        (None, Some(compared)) => compare_lines(compared, range),
+        (None, None) => Vec::new(),
+    };
     let shown: Vec<Line> = lines
         .into_iter()
         .enumerate()
-        .skip(offset)
-        .take(height)
-        .map(|(i, line)| {
-            if i == view.selected {
+        .map(|(k, line)| {
+            if offset + k == view.selected {
                 line.patch_style(Style::new().add_modifier(Modifier::REVERSED))
             } else {
                 line
