@@ -466,3 +466,110 @@ async fn w_on_a_results_line_opens_its_run_and_esc_brings_the_list_back() {
     let back = ui.driver.app.results.as_ref().expect("the list again");
     assert_eq!((back.title.as_str(), back.selected), (title.as_str(), line));
 }
+
+/// A run of 1,000 LLM calls and 1,000 tool calls (some failed, some overlapping) drawn on
+/// a 200×50 TestBackend while the selection moves: every frame shows the selected step,
+/// and the frame times are printed (`cargo test --test run_view frames -- --nocapture`;
+/// a figure, not a timed assertion).
+#[test]
+fn a_run_of_two_thousand_steps_draws_each_frame_from_its_visible_lines() {
+    use chrono::{Duration, TimeZone, Utc};
+    use ratatui::Terminal;
+    use ratatui::backend::TestBackend;
+    use std::sync::Arc;
+    use tenantscope::app::run_view::Shown;
+    use tenantscope::run::timeline::build;
+    use tenantscope::run::{RunInfo, StepRow};
+    let start = Utc.with_ymd_and_hms(2026, 11, 14, 2, 0, 0).unwrap();
+    let mut rows = Vec::new();
+    for n in 0..2_000_i64 {
+        let kind = if n % 2 == 0 {
+            StepKind::Llm
+        } else {
+            StepKind::Tool
+        };
+        let name = if kind == StepKind::Llm {
+            "gpt-4o"
+        } else {
+            "web_search"
+        };
+        let status = if n % 97 == 0 { "failed" } else { "succeeded" };
+        let mut row = StepRow::new(kind, Uuid::from_u128(n as u128 + 1), name, status);
+        row.started_at = Some(start + Duration::milliseconds(n * 450));
+        row.latency_ms = Some(300 + (n % 7) * 100);
+        if kind == StepKind::Llm {
+            row.tokens_in = Some(1_000 + n);
+            row.tokens_out = Some(200);
+            row.cost_micros = Some(1_500);
+        }
+        if status == "failed" {
+            row.error = Some(format!("step {n} failed"));
+        }
+        rows.push(row);
+    }
+    let run = RunInfo {
+        id: Uuid::from_u128(9_999),
+        run_number: Some(1),
+        status: "failed".into(),
+        trigger: "manual".into(),
+        started_at: Some(start),
+        finished_at: Some(start + Duration::milliseconds(2_000 * 450 + 1_000)),
+        ..RunInfo::default()
+    };
+    let model = build(run, rows, Vec::new(), Utc::now());
+    let failed = model.failed_steps();
+    let mut view = RunView {
+        ticket: 1,
+        ids: (model.run.id, None),
+        shown: Some(Shown::Run(Arc::new(model))),
+        error: None,
+        selected: 0,
+        whole: true,
+        hidden: false,
+        search: None,
+        diff: None,
+        from_results: false,
+    };
+    let mut terminal = Terminal::new(TestBackend::new(200, 50)).unwrap();
+    let mut times = Vec::new();
+    for frame in 0..400 {
+        view.selected = (frame * 37) % view.len();
+        let t = std::time::Instant::now();
+        terminal
+            .draw(|f| tenantscope::ui::run::draw(f, &view, f.area()))
+            .unwrap();
+        times.push(t.elapsed());
+        let model = view.model().unwrap();
+        let wanted = match model.entries[view.selected] {
+            Entry::Step(i) => model.steps[i].duration_ms.unwrap(),
+            Entry::Idle { .. } => continue,
+        };
+        // The highlighted line is the selected step's.
+        let buffer = terminal.backend().buffer();
+        let (width, height) = (buffer.area.width, buffer.area.height);
+        let highlighted: Vec<String> = (0..height)
+            .filter(|&y| {
+                (0..width).any(|x| {
+                    buffer[(x, y)]
+                        .modifier
+                        .contains(ratatui::style::Modifier::REVERSED)
+                })
+            })
+            .map(|y| (0..width).map(|x| buffer[(x, y)].symbol()).collect())
+            .collect();
+        assert_eq!(highlighted.len(), 1, "frame {frame}");
+        assert!(
+            highlighted[0].contains(&tenantscope::run::fmt::duration(wanted)),
+            "frame {frame}: {}",
+            highlighted[0]
+        );
+    }
+    assert!(failed.len() >= 20);
+    times.sort();
+    println!(
+        "2,000 steps, 200×50, debug build: frame p50 {:?}, p99 {:?}, max {:?}",
+        times[times.len() / 2],
+        times[times.len() * 99 / 100],
+        times[times.len() - 1]
+    );
+}
