@@ -384,6 +384,16 @@ async fn w_opens_the_selected_failed_run_from_the_tree() {
     assert!(!ui.screen().contains(" Tree "), "{}", ui.screen());
     ui.key(KeyCode::Char('z')).await;
     assert!(ui.screen().contains(" Tree "));
+    // w toggles between the view and the panes behind it.
+    ui.key(KeyCode::Char('w')).await;
+    assert!(ui.driver.app.run.visible().is_none());
+    assert!(
+        ui.screen().contains("Row · activity_runs"),
+        "{}",
+        ui.screen()
+    );
+    ui.key(KeyCode::Char('w')).await;
+    assert!(ui.screen().contains(&format!("Run {run}")));
     ui.key(KeyCode::Esc).await;
     assert_eq!(ui.driver.app.detail.as_ref().unwrap().id, run);
 }

@@ -143,7 +143,7 @@ pub const HELP: &[(&str, &str)] = &[
     ),
     (
         "w",
-        "run view: the selected activity run's steps on a timeline",
+        "run view of the selected activity run · w again: the panes",
     ),
     (
         "  n N",

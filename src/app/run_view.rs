@@ -405,8 +405,14 @@ impl App {
         }
     }
 
-    /// `w`: the run view of the run in view (or back to the view a step was shown from).
+    /// `w`: the run view of the run in view (or back to the view a step was shown from;
+    /// on the view, the panes behind it).
     pub(super) fn run_view_key(&mut self) -> Vec<Effect> {
+        // On the view: to the panes behind it (w comes back).
+        if let Some(view) = self.run.view.as_mut().filter(|v| !v.hidden) {
+            view.hidden = true;
+            return Vec::new();
+        }
         let target = self.run_in_view();
         if let Some(view) = self.run.view.as_mut()
             && view.hidden
