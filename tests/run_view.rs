@@ -352,6 +352,15 @@ async fn compare_marks_two_runs_and_shows_the_showcase_url_change() {
     assert!(!pane[at + 1].contains("/pricing/enterprise"), "{screen}");
     assert!(pane[at + 2].starts_with("    b: \"https://"), "{screen}");
     assert!(pane[at + 2].contains("/pricing/enterprise\""), "{screen}");
+    // n goes through the changes: the first is the fetch whose status changed.
+    ui.key(KeyCode::Char('g')).await;
+    ui.key(KeyCode::Char('n')).await;
+    assert_eq!(view(&ui).selected, line);
+    ui.key(KeyCode::Char('n')).await;
+    assert!(matches!(
+        view(&ui).compared().unwrap().comparison.lines[view(&ui).selected].0,
+        Aligned::Removed(_)
+    ));
     // Esc closes the diff, then the comparison.
     ui.key(KeyCode::Esc).await;
     assert!(view(&ui).diff.is_none());
@@ -384,6 +393,11 @@ async fn w_opens_the_selected_failed_run_from_the_tree() {
     assert!(!ui.screen().contains(" Tree "), "{}", ui.screen());
     ui.key(KeyCode::Char('z')).await;
     assert!(ui.screen().contains(" Tree "));
+    // r loads it again, under a new ticket.
+    let ticket = view(&ui).ticket;
+    ui.key(KeyCode::Char('r')).await;
+    assert_ne!(view(&ui).ticket, ticket);
+    assert_eq!(view(&ui).model().unwrap().run.id, run);
     // w toggles between the view and the panes behind it.
     ui.key(KeyCode::Char('w')).await;
     assert!(ui.driver.app.run.visible().is_none());

@@ -425,9 +425,9 @@ async fn journey_from_failed_runs_through_the_run_view_to_a_log_document() {
     tmux.keys("n", 1);
     tmux.keys("Enter", 1);
     let screen = tmux.wait_for("the tool call's log document", |s| {
-        s.contains(&format!("tool_call_logs/{log}"))
+        s.contains(&format!("tool_call_logs/{log}")) && s.contains("Document (1)")
     });
-    assert!(screen.contains("Document (1)"), "{screen}");
+    assert!(screen.contains("✓ resolved"), "{screen}");
     assert!(!screen.contains(&format!("Run {run}")), "{screen}");
     // The panes show that tool call: its id is in the chain or the document.
     tmux.keys("1", 1);

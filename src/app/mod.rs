@@ -271,6 +271,9 @@ impl App {
         match command {
             Command::Quit => self.quit = true,
             Command::Help => self.help = true,
+            Command::RunView => effects.extend(self.run_view_key()),
+            Command::CompareMark => effects.extend(self.compare_key()),
+            _ if self.run.visible().is_some() => effects.extend(self.run_command(command)),
             Command::NextPane => self.cycle(true),
             Command::PreviousPane => self.cycle(false),
             Command::Pane(n) => {
@@ -314,9 +317,6 @@ impl App {
                     self.notice = Some("nothing to save: the selected row has no object".into())
                 }
             },
-            Command::RunView => effects.extend(self.run_view_key()),
-            Command::CompareMark => effects.extend(self.compare_key()),
-            _ if self.run.visible().is_some() => effects.extend(self.run_command(command)),
             _ if self.results.is_some() => effects.extend(self.results_command(command)),
             Command::Escape => self.focus = Focus::Tree,
             Command::Palette => self.prompt = Some(Prompt::new(PromptKind::Command, String::new())),
