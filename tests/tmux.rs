@@ -214,14 +214,25 @@ async fn journey_to_rendered_markdown_and_back_then_sigterm_restores_the_termina
     tmux.wait_for("the tenant list", |s| {
         s.contains("Tenants") && s.contains("PG ✓")
     });
-    tmux.wait_for("the tenant row selected", |s| s.contains("│> "));
+    // The tenant's row, not the Tenants group above it (selected until the rows come).
+    tmux.wait_for("the tenant row selected", |_| {
+        let line = tmux.selected_line();
+        !line.is_empty() && !line.contains("Tenants")
+    });
     // Open the tenant, then for each step: down to the group, open; down to the row, open.
+    // Each `l` is followed by a wait until the node it opened shows open with its
+    // children loaded: "no loading…" alone can be true before the load has started.
+    let opened = |what: &str| {
+        tmux.wait_for(what, |s| {
+            !s.contains("loading…") && tmux.selected_line().contains("▼")
+        });
+    };
     tmux.keys("l", 1);
     for (n, (group, item)) in steps.iter().enumerate() {
-        tmux.wait_for("the groups", |s| !s.contains("loading…"));
+        opened("the groups");
         tmux.keys("j", *group);
         tmux.keys("l", 1);
-        tmux.wait_for("the rows", |s| !s.contains("loading…"));
+        opened("the rows");
         tmux.keys("j", *item);
         if n + 1 < steps.len() {
             tmux.keys("l", 1);
@@ -295,4 +306,148 @@ async fn journey_to_rendered_markdown_and_back_then_sigterm_restores_the_termina
         "the UI is still on screen:\n{}",
         tmux.screen()
     );
+}
+
+/// The run view with the real binary: `:failed` lists the tenant's failed runs, `w` on
+/// one shows its steps, `n` goes to the next failed step, Enter shows that tool call with
+/// its log document.
+#[tokio::test]
+async fn journey_from_failed_runs_through_the_run_view_to_a_log_document() {
+    use tenantscope::run::load::load;
+    use tenantscope::run::timeline::Entry;
+    let stores = Stores::create("tmux_run").await;
+    stores
+        .seed(Options {
+            tenants: 1,
+            ..Options::default()
+        })
+        .await;
+    let pg = stores.pg(Access::ReadOnly).await;
+    let source = tenantscope::store::source::Source::Live(Live {
+        pg: Some(pg.clone()),
+        ..Live::default()
+    });
+    // The failed runs as :failed lists them; the first on the first page whose next
+    // failed step after the one the view opens on is a tool call with a log.
+    let failed: Vec<Uuid> = sqlx::query_scalar(
+        "select id from activity_runs where status in ('failed', 'timed_out')
+         order by created_at desc, id desc",
+    )
+    .fetch_all(&pg)
+    .await
+    .unwrap();
+    let mut chosen = None;
+    for (k, id) in failed.iter().enumerate().take(PAGE_SIZE as usize) {
+        let model = load(&source, *id, chrono::Utc::now())
+            .await
+            .unwrap()
+            .unwrap();
+        let entry = |i: usize| {
+            model
+                .entries
+                .iter()
+                .position(|e| *e == Entry::Step(i))
+                .unwrap()
+        };
+        let stops: Vec<usize> = model.failed_steps().into_iter().map(entry).collect();
+        let Some(start) = model.cause.or(model.failed_steps().first().copied()) else {
+            continue;
+        };
+        let start = entry(start);
+        let next = stops
+            .iter()
+            .copied()
+            .find(|&s| s > start)
+            .unwrap_or(stops[0]);
+        let Entry::Step(i) = model.entries[next] else {
+            unreachable!()
+        };
+        let row = &model.steps[i].row;
+        if let (tenantscope::run::StepKind::Tool, Some(log)) = (row.kind, &row.log_ref) {
+            chosen = Some((k, *id, row.id, log.clone()));
+            break;
+        }
+    }
+    let (k, run, step, log) = chosen.expect("a failed run whose next failed step is a tool call");
+    eprintln!("run {run}, number {k} of the failed runs");
+    let label: String = sqlx::query_scalar(
+        "select run_number || ' · ' || to_char(started_at at time zone 'UTC', 'YYYY-MM-DD HH24:MI')
+                || ' · ' || left(coalesce(error_message, ''), 12)
+           from activity_runs where id = $1",
+    )
+    .bind(run)
+    .fetch_one(&pg)
+    .await
+    .unwrap();
+
+    let tmux = Tmux {
+        socket: format!("tenantscope-test-run-{}", std::process::id()),
+    };
+    let binary = env!("CARGO_BIN_EXE_tenantscope");
+    let mut args: Vec<String> = ["new-session", "-d", "-s", "ts", "-x", "130", "-y", "34"]
+        .iter()
+        .map(|s| s.to_string())
+        .collect();
+    for (name, value) in [
+        ("TENANTSCOPE_PG", stores.pg_url.clone()),
+        ("TENANTSCOPE_MONGO", stores.mongo_uri.clone()),
+        ("TENANTSCOPE_BUCKET", stores.bucket.clone()),
+    ] {
+        args.push("-e".into());
+        args.push(format!("{name}={value}"));
+    }
+    for name in [
+        "AWS_ENDPOINT_URL_S3",
+        "AWS_ACCESS_KEY_ID",
+        "AWS_SECRET_ACCESS_KEY",
+        "AWS_REGION",
+    ] {
+        args.push("-e".into());
+        args.push(format!(
+            "{name}={}",
+            std::env::var(name).unwrap_or_default()
+        ));
+    }
+    args.push(format!("{binary}; echo EXITED:$?; sleep 60"));
+    tmux.run(&args.iter().map(String::as_str).collect::<Vec<_>>());
+    tmux.wait_for("the tenant list", |s| {
+        s.contains("Tenants") && s.contains("PG ✓")
+    });
+    tmux.wait_for("the tenant's row", |s| {
+        s.contains("│> ") && s.contains("Row · tenants") && s.contains("slug")
+    });
+    tmux.keys(":failed", 1);
+    tmux.wait_for("the prompt", |s| s.contains(":failed"));
+    tmux.keys("Enter", 1);
+    tmux.wait_for("the failed runs", |s| {
+        s.contains("Failed runs · ") && !s.contains("loading…")
+    });
+    // Down the list to it (its label: number · start · error).
+    let mut presses = 0;
+    while !tmux.selected_line().contains(&label) {
+        tmux.keys("j", 1);
+        presses += 1;
+        assert!(presses <= k + 3, "{label} not reached:\n{}", tmux.screen());
+    }
+    tmux.keys("w", 1);
+    tmux.wait_for("the run view", |s| {
+        s.contains(&format!("Run {run}")) && s.contains("critical path")
+    });
+    tmux.keys("n", 1);
+    tmux.keys("Enter", 1);
+    let screen = tmux.wait_for("the tool call's log document", |s| {
+        s.contains(&format!("tool_call_logs/{log}")) && s.contains("Document (1)")
+    });
+    assert!(screen.contains("✓ resolved"), "{screen}");
+    assert!(!screen.contains(&format!("Run {run}")), "{screen}");
+    // The panes show that tool call: its id is in the chain or the document.
+    tmux.keys("1", 1);
+    tmux.wait_for("the tool call's row", |s| s.contains(&step.to_string()));
+    // w: back to the run view; Esc: back to the tree and the panes.
+    tmux.keys("w", 1);
+    tmux.wait_for("the run view again", |s| s.contains(&format!("Run {run}")));
+    tmux.keys("Escape", 1);
+    tmux.wait_for("the view closed", |s| !s.contains(&format!("Run {run}")));
+    tmux.keys("q", 1);
+    tmux.wait_for("the exit", |s| s.contains("EXITED:0"));
 }

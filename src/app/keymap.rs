@@ -47,6 +47,15 @@ pub enum Command {
     LastResults,
     /// `o`: open the tree at the selected row's own place (from a query's results).
     Reveal,
+    /// `w`: the run view of the selected activity run.
+    RunView,
+    /// `c`: mark a run to compare; on a second run, compare the two.
+    CompareMark,
+    /// `n` / `N`: next / previous failed step or search match (in the run view).
+    NextMatch,
+    PreviousMatch,
+    /// `z`: the run view on the whole screen, or back to the right-hand side.
+    Zoom,
 }
 
 /// The default key map: vim / k9s / lazygit conventions, arrows always work.
@@ -90,6 +99,11 @@ pub fn command_for(key: KeyEvent) -> Option<Command> {
         KeyCode::Char('t') => Tenants,
         KeyCode::Char('L') => LastResults,
         KeyCode::Char('o') => Reveal,
+        KeyCode::Char('w') => RunView,
+        KeyCode::Char('c') => CompareMark,
+        KeyCode::Char('n') => NextMatch,
+        KeyCode::Char('N') => PreviousMatch,
+        KeyCode::Char('z') => Zoom,
         _ => return None,
     })
 }
@@ -126,6 +140,28 @@ pub const HELP: &[(&str, &str)] = &[
     (
         "e",
         "export the row, document and content: Markdown or JSON",
+    ),
+    (
+        "w",
+        "run view of the selected activity run · w again: the panes",
+    ),
+    (
+        "  n N",
+        "run view: next · previous failed step (or search match)",
+    ),
+    (
+        "  [ ]",
+        "run view: previous · next run of the same activity",
+    ),
+    (
+        "  /",
+        "run view: search steps, errors and tool-call payloads",
+    ),
+    ("  Enter", "run view: the step in the panes (w comes back)"),
+    ("  z", "run view: whole screen · right-hand side"),
+    (
+        "c",
+        "mark a run · c on a second run compares them (Enter: payload diff)",
     ),
     ("?", "this help"),
     ("Esc", "close a popup · back to the tree"),

@@ -81,6 +81,8 @@ pub enum Msg {
         ticket: Ticket,
         matches: Vec<u32>,
     },
+    /// The run view's work reporting.
+    Run(super::run_view::Reply),
 }
 
 /// What a results list shows.
@@ -153,6 +155,8 @@ pub enum Effect {
         path: std::path::PathBuf,
         contents: String,
     },
+    /// The run view's work (loading, comparing, searching, diffing).
+    Run(super::run_view::Work),
 }
 
 /// Runs effects against the live stores.
@@ -160,6 +164,8 @@ pub struct Loader {
     live: Arc<Source>,
     tx: UnboundedSender<Msg>,
     detail: Option<JoinHandle<()>>,
+    /// The run view's search: only the latest runs.
+    run_search: Option<JoinHandle<()>>,
 }
 
 /// What a load says of its store's health: up when it answered, even with a schema
@@ -175,6 +181,7 @@ impl Loader {
             live: Arc::new(live),
             tx,
             detail: None,
+            run_search: None,
         }
     }
 
@@ -373,6 +380,16 @@ impl Loader {
                     let matches = picker::rank(&tenants, &query, picker::SHOWN);
                     let _ = tx.send(Msg::Ranked { ticket, matches });
                 });
+            }
+            Effect::Run(work) => {
+                let search = work.is_search();
+                if search && let Some(previous) = self.run_search.take() {
+                    previous.abort();
+                }
+                let task = tokio::spawn(super::run_view::perform(work, live, tx));
+                if search {
+                    self.run_search = Some(task);
+                }
             }
             Effect::Terminal(_) => {
                 tracing::warn!("terminal bytes reached the loader; the driver writes them");

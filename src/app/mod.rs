@@ -15,6 +15,7 @@ pub mod picker;
 pub mod prompt;
 pub mod queries;
 pub mod results;
+pub mod run_view;
 pub mod tree;
 
 use std::collections::HashMap;
@@ -134,8 +135,10 @@ pub struct App {
     pub finding: Option<Ticket>,
     /// Open the row the running jump lands on (the picker's tenant).
     open_revealed: bool,
-    /// The catalog is being read; the tree waits for the schema it gives.
+    /// The catalog is being read.
     pub fitting_schema: bool,
+    /// Load the tenants again when the schema arrives (`r` on the tenants).
+    reset_on_schema: bool,
     /// Lines the help popup is scrolled by.
     pub help_scroll: usize,
     pub focus: Focus,
@@ -156,6 +159,8 @@ pub struct App {
     pub no_color: bool,
     /// The content pane's rendered rows (a drawing cache, see `ui::content_view`).
     pub content_view: crate::ui::content_view::ContentView,
+    /// The run view or comparison, and the run `c` marked.
+    pub run: run_view::RunViews,
     next_ticket: u64,
 }
 
@@ -186,6 +191,7 @@ impl App {
             finding: None,
             open_revealed: false,
             fitting_schema: false,
+            reset_on_schema: false,
             help_scroll: 0,
             focus: Focus::Tree,
             pane: Pane::Row,
@@ -199,15 +205,19 @@ impl App {
             save_dir: std::path::PathBuf::from("."),
             no_color: std::env::var_os("NO_COLOR").is_some_and(|v| !v.is_empty()),
             content_view: Default::default(),
+            run: run_view::RunViews::default(),
             next_ticket: 1_000_000,
         }
     }
 
-    /// The first effects: check the stores, fit the schema to the database (the tenants
-    /// load once it is known).
+    /// The first effects: check the stores, fit the schema to the database, load the
+    /// tenants (their list does not depend on the schema; the groups under a tenant do,
+    /// and are read again if the schema turns out to differ).
     pub fn start(&mut self) -> Vec<Effect> {
         self.fitting_schema = true;
-        vec![Effect::Ping, Effect::LoadSchema]
+        let mut effects = vec![Effect::Ping, Effect::LoadSchema];
+        effects.extend(self.tree.load_root().map(Effect::Tree));
+        effects
     }
 
     /// Whether anything is on its way (loads, or a store's first answer).
@@ -220,6 +230,7 @@ impl App {
             || self.finding.is_some()
             || self.results.as_ref().is_some_and(|r| r.loading)
             || self.picker.as_ref().is_some_and(|p| p.loading)
+            || self.run.view.as_ref().is_some_and(|v| v.loading())
     }
 
     /// A key: to the prompt, a pending menu or the picker when one is open, else
@@ -269,6 +280,9 @@ impl App {
         match command {
             Command::Quit => self.quit = true,
             Command::Help => self.help = true,
+            Command::RunView => effects.extend(self.run_view_key()),
+            Command::CompareMark => effects.extend(self.compare_key()),
+            _ if self.run.visible().is_some() => effects.extend(self.run_command(command)),
             Command::NextPane => self.cycle(true),
             Command::PreviousPane => self.cycle(false),
             Command::Pane(n) => {
@@ -285,6 +299,7 @@ impl App {
                     // On the tenants: the catalog again, then the whole tree.
                     (Focus::Tree, _) if self.tree.state.selected() == ["#tenants"] => {
                         self.fitting_schema = true;
+                        self.reset_on_schema = true;
                         effects.push(Effect::LoadSchema);
                     }
                     // In the panes: the row they show, which may be one reached by a link.
@@ -348,17 +363,22 @@ impl App {
         effects
     }
 
-    /// The schema arrived: the tree uses it from now on, starting again from the tenants;
-    /// what did not fit is said once.
+    /// The schema arrived: the tree uses it from now on; what did not fit is said once.
+    /// When it differs from the declaration (or on `r`), the tenants load again, so no
+    /// row keeps groups made from the declaration.
     fn schema_fitted(&mut self, schema: &'static Schema, problem: Option<String>) -> Vec<Effect> {
         self.fitting_schema = false;
         self.tree.schema = schema;
+        let reset = std::mem::take(&mut self.reset_on_schema) || !schema.fits();
         self.notice = match problem {
             Some(reason) => Some(format!(
                 "the catalog could not be read ({reason}): using the declared schema"
             )),
             None => schema_notice(schema),
         };
+        if !reset {
+            return Vec::new();
+        }
         self.tree
             .reset_root()
             .map(Effect::Tree)
@@ -460,6 +480,7 @@ impl App {
                 done,
             } => return self.tenants_loaded(ticket, result, done),
             Msg::Ranked { ticket, matches } => self.ranked(ticket, matches),
+            Msg::Run(reply) => return self.run_reply(reply),
         }
         Vec::new()
     }

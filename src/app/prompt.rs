@@ -64,6 +64,8 @@ pub const COMMANDS: &[(&str, &str)] = &[
         "filter",
         "TEXT status:S: narrow the selected group (the same as /)",
     ),
+    ("run", "ID: the run view of an activity run"),
+    ("diff", "A B: compare two activity runs step by step"),
     ("help", "the keys and these commands"),
 ];
 
@@ -81,6 +83,8 @@ pub enum Palette {
     Broken,
     Refs,
     Filter(String),
+    Run(uuid::Uuid),
+    Diff(uuid::Uuid, uuid::Uuid),
     Help,
 }
 
@@ -108,12 +112,25 @@ impl Palette {
             "broken" => Palette::Broken,
             "refs" => Palette::Refs,
             "filter" => Palette::Filter(rest.to_string()),
+            "run" => Palette::Run(run_id(rest)?),
+            "diff" => match rest.split_whitespace().collect::<Vec<_>>().as_slice() {
+                [a, b] => Palette::Diff(run_id(a)?, run_id(b)?),
+                _ => return Err(":diff takes two activity run ids".into()),
+            },
             "help" | "h" | "?" => Palette::Help,
             // One word that can be an id or a key (ids have their shapes, keys a slash).
             _ if rest.is_empty() && looks_like_a_clue(word) => Palette::Find(word.to_string()),
             _ => return Err(format!("unknown command {word:?} (:help lists them)")),
         })
     }
+}
+
+/// An activity run id, bare or as `activity_runs/ID`.
+fn run_id(text: &str) -> Result<uuid::Uuid, String> {
+    text.trim()
+        .trim_start_matches("activity_runs/")
+        .parse()
+        .map_err(|_| format!("{text:?} is not an activity run id (a UUID)"))
 }
 
 /// Whether `word` can be something to look up rather than a mistyped command.
@@ -218,6 +235,7 @@ impl App {
     pub(super) fn submit(&mut self, prompt: Prompt) -> Vec<Effect> {
         let line = prompt.input.trim().to_string();
         match prompt.kind {
+            PromptKind::Filter if self.run.visible().is_some() => self.run_search(&line),
             PromptKind::Filter => self.filter(&line),
             PromptKind::Command => {
                 if !line.is_empty() && self.palette_history.last() != Some(&line) {
@@ -270,6 +288,8 @@ impl App {
             },
             Palette::Refs => self.referrers(),
             Palette::Filter(text) => self.filter(&text),
+            Palette::Run(id) => self.open_run(id),
+            Palette::Diff(a, b) => self.open_compare(a, b),
             Palette::Help => {
                 self.help = true;
                 Vec::new()
@@ -397,6 +417,18 @@ mod tests {
             Ok(Palette::Find("tenants/a/b.md".into()))
         );
         assert!(Palette::parse("").is_err());
+        let (a, b) = (uuid::Uuid::new_v4(), uuid::Uuid::new_v4());
+        assert_eq!(Palette::parse(&format!("run {a}")), Ok(Palette::Run(a)));
+        assert_eq!(
+            Palette::parse(&format!("run activity_runs/{a}")),
+            Ok(Palette::Run(a))
+        );
+        assert!(Palette::parse("run soon").is_err());
+        assert_eq!(
+            Palette::parse(&format!("diff {a} {b}")),
+            Ok(Palette::Diff(a, b))
+        );
+        assert!(Palette::parse(&format!("diff {a}")).is_err());
     }
 
     #[test]

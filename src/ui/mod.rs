@@ -6,6 +6,7 @@ pub mod bson;
 pub mod content_view;
 pub mod format;
 pub mod markdown;
+pub mod run;
 
 use ratatui::Frame;
 use ratatui::layout::{Constraint, Layout, Rect};
@@ -59,8 +60,11 @@ pub fn draw(frame: &mut Frame, app: &mut App) {
         Layout::horizontal([Constraint::Length(tree_width), Constraint::Min(0)]).areas(main);
     app.page_rows = usize::from(main.height.saturating_sub(3)).max(1);
     draw_tree(frame, app, left);
-    if right.width > 0 {
-        draw_right(frame, app, right);
+    match app.run.visible() {
+        Some(view) if view.whole || right.width == 0 => run::draw(frame, view, main),
+        Some(view) => run::draw(frame, view, right),
+        None if right.width > 0 => draw_right(frame, app, right),
+        None => {}
     }
     draw_status(frame, app, status);
     if let Some(results) = &app.results {
@@ -494,6 +498,9 @@ fn draw_status(frame: &mut Frame, app: &App, area: Rect) {
     }
     let path = app.tree.breadcrumb().join(" › ");
     let hints = match (app.focus, app.pane) {
+        _ if app.run.visible().is_some() => {
+            "j/k move · Enter step/diff · n N next · / search · [ ] runs · c compare · z zoom · Esc back"
+        }
         (Focus::Tree, _) => {
             "j/k move · l open · : jump/commands · / filter · t tenants · [ ] history · ? help · q quit"
         }

@@ -1,0 +1,640 @@
+//! Drawing the run view and the comparison: a header with where the time and the money
+//! went, then one line per step with a waterfall bar on the run's time axis, or one line
+//! per aligned pair of two runs with their deltas. Pure: reads the view, changes nothing.
+
+use ratatui::Frame;
+use ratatui::layout::{Constraint, Layout, Rect};
+use ratatui::style::{Color, Modifier, Style};
+use ratatui::text::{Line, Span};
+use ratatui::widgets::{Block, Borders, Clear, Paragraph, Wrap};
+use unicode_width::UnicodeWidthStr;
+
+use crate::app::run_view::{Compared, RunView, Search};
+use crate::run::compare::Aligned;
+use crate::run::diff::Change;
+use crate::run::fmt::{
+    cost, cost_delta, count_delta, duration, duration_delta, percent, thousands,
+};
+use crate::run::timeline::{Entry, Flag, Rollup, RunModel, Sibling, Step};
+use crate::run::{StepKind, StepRow};
+use crate::text::clean_line;
+
+fn dim() -> Style {
+    Style::new().fg(Color::DarkGray)
+}
+
+fn bold() -> Style {
+    Style::new().add_modifier(Modifier::BOLD)
+}
+
+/// A status as one symbol and its colour.
+pub fn status_symbol(status: &str) -> (&'static str, Color) {
+    match status {
+        "succeeded" => ("✓", Color::Green),
+        "failed" => ("✗", Color::Red),
+        "timed_out" => ("⏱", Color::Red),
+        "running" => ("…", Color::Yellow),
+        _ => ("·", Color::Gray),
+    }
+}
+
+/// `text` cut to `width` columns (with an ellipsis), padded to it.
+fn fit(text: &str, width: usize) -> String {
+    let mut out = String::new();
+    let mut used = 0;
+    for c in text.chars() {
+        let w = unicode_width::UnicodeWidthChar::width(c).unwrap_or(0);
+        if used + w > width {
+            if width > 0 {
+                out.pop();
+                out.push('…');
+            }
+            break;
+        }
+        out.push(c);
+        used += w;
+    }
+    let len = out.width();
+    out + &" ".repeat(width.saturating_sub(len))
+}
+
+/// The waterfall bar of a span `[start, end)` on an axis `wall` long, `width` cells.
+fn bar(start: i64, end: i64, wall: i64, width: usize, fill: char) -> String {
+    if width == 0 {
+        return String::new();
+    }
+    let wall = wall.max(1);
+    let cell = |ms: i64| -> usize {
+        let ms = ms.clamp(0, wall);
+        ((ms as f64 / wall as f64) * width as f64) as usize
+    };
+    let from = cell(start).min(width - 1);
+    let to = (cell(end).max(from + 1)).min(width);
+    (0..width)
+        .map(|i| if i >= from && i < to { fill } else { '·' })
+        .collect()
+}
+
+fn rollup_line(label: &str, rollups: &[Rollup], tools: bool) -> Line<'static> {
+    let mut spans = vec![Span::styled(format!("{label:<7}"), dim())];
+    if rollups.is_empty() {
+        spans.push(Span::styled("none", dim()));
+    }
+    for (n, r) in rollups.iter().enumerate() {
+        if n > 0 {
+            spans.push(Span::styled(" · ", dim()));
+        }
+        let what = if tools {
+            format!(
+                "{} ×{} {}",
+                clean_line(&r.name, 30),
+                r.calls,
+                duration(r.duration_ms)
+            )
+        } else {
+            format!(
+                "{} ×{} {}/{} tok {}",
+                clean_line(&r.name, 30),
+                r.calls,
+                thousands(r.tokens_in),
+                thousands(r.tokens_out),
+                cost(r.cost_micros)
+            )
+        };
+        spans.push(Span::raw(what));
+        if r.failed > 0 {
+            spans.push(Span::styled(
+                format!(" {}✗", r.failed),
+                Style::new().fg(Color::Red),
+            ));
+        }
+    }
+    Line::from(spans)
+}
+
+/// The run view's header lines.
+pub fn header(model: &RunModel, search: Option<&Search>) -> Vec<Line<'static>> {
+    let run = &model.run;
+    let t = &model.totals;
+    let (symbol, color) = status_symbol(&run.status);
+    let mut lines = vec![
+        Line::from(vec![
+            Span::styled(
+                format!("{symbol} {}", clean_line(&run.status, 20)),
+                Style::new().fg(color).add_modifier(Modifier::BOLD),
+            ),
+            Span::raw(format!(
+                " · {} · run #{} · wall {} · critical path {} of it",
+                clean_line(&run.trigger, 20),
+                run.run_number.map_or("?".to_string(), |n| n.to_string()),
+                duration(t.wall_ms),
+                percent(t.critical_share()),
+            )),
+        ]),
+        Line::from(vec![
+            Span::styled("time   ", dim()),
+            Span::raw(format!(
+                "LLM {} · tool {} · idle {} · overlap {}",
+                duration(t.time.llm_ms),
+                duration(t.time.tool_ms),
+                duration(t.time.idle_ms),
+                duration(t.time.overlap_ms),
+            )),
+        ]),
+        Line::from(vec![
+            Span::styled("totals ", dim()),
+            Span::raw(format!(
+                "{} steps ({} LLM, {} tool) · {} failed · tokens {} in / {} out · cost {}{}",
+                t.steps,
+                t.llm_calls,
+                t.tool_calls,
+                t.failed,
+                thousands(t.tokens_in),
+                thousands(t.tokens_out),
+                cost(t.cost_micros),
+                if t.flagged > 0 {
+                    format!(" · {} flagged", t.flagged)
+                } else {
+                    String::new()
+                }
+            )),
+        ]),
+        rollup_line("models", &model.by_model, false),
+        rollup_line("tools", &model.by_tool, true),
+    ];
+    if let Some(error) = &run.error_message {
+        lines.push(Line::from(vec![
+            Span::styled("error  ", dim()),
+            Span::styled(clean_line(error, 300), Style::new().fg(Color::Red)),
+        ]));
+    }
+    if !model.retries.is_empty() {
+        let mut spans = vec![Span::styled("runs   ", dim())];
+        let this = Sibling {
+            id: run.id,
+            run_number: run.run_number,
+            trigger: run.trigger.clone(),
+            status: run.status.clone(),
+            started_at: run.started_at,
+            duration_ms: Some(t.wall_ms),
+            cost_micros: run.cost_micros,
+        };
+        let mut all: Vec<&Sibling> = model.retries.iter().chain([&this]).collect();
+        all.sort_by_key(|r| (r.run_number, r.started_at));
+        // Two on each side of this run.
+        let at = all.iter().position(|r| r.id == run.id).unwrap_or(0);
+        let from = at.saturating_sub(2);
+        let window = &all[from..(at + 3).min(all.len())];
+        spans.push(Span::styled(format!("{} runs: ", all.len()), dim()));
+        if from > 0 {
+            spans.push(Span::styled("… ", dim()));
+        }
+        for (n, r) in window.iter().enumerate() {
+            if n > 0 {
+                spans.push(Span::styled(" · ", dim()));
+            }
+            let (symbol, color) = status_symbol(&r.status);
+            let text = format!(
+                "#{} {symbol} {} {} {}",
+                r.run_number.map_or("?".to_string(), |n| n.to_string()),
+                clean_line(&r.trigger, 12),
+                r.duration_ms.map_or("?".to_string(), duration),
+                r.cost_micros.map_or(String::new(), cost),
+            );
+            spans.push(if r.id == run.id {
+                Span::styled(
+                    text,
+                    Style::new().fg(color).add_modifier(Modifier::REVERSED),
+                )
+            } else {
+                Span::styled(text, Style::new().fg(color))
+            });
+        }
+        spans.push(Span::styled("  [ ] switch", dim()));
+        lines.push(Line::from(spans));
+    }
+    if let Some(search) = search {
+        let state = if search.done { "" } else { " (searching…)" };
+        let errors = if search.errors > 0 {
+            format!(" · {} unreadable", search.errors)
+        } else {
+            String::new()
+        };
+        lines.push(Line::styled(
+            format!(
+                "search {:?}: {} matches · {}/{} documents searched{errors}{state} · n N · Esc clears",
+                clean_line(&search.text, 60),
+                search.matches.len(),
+                search.searched,
+                search.documents,
+            ),
+            Style::new().fg(Color::Yellow),
+        ));
+    }
+    lines
+}
+
+/// One step's line (without the waterfall bar).
+fn step_text(step: &Step) -> Vec<Span<'static>> {
+    let row = &step.row;
+    let (symbol, color) = status_symbol(&row.status);
+    let marks = format!(
+        "{}{}",
+        if step.critical { "●" } else { " " },
+        if step.cause { "!" } else { " " }
+    );
+    let mut spans = vec![
+        Span::styled(
+            marks,
+            Style::new().fg(Color::Magenta).add_modifier(Modifier::BOLD),
+        ),
+        Span::styled(format!("{symbol} "), Style::new().fg(color)),
+        Span::styled(format!("{:<4} ", row.kind.name()), dim()),
+        Span::raw(fit(&clean_line(&row.name, 60), 18)),
+        Span::raw(format!(
+            " {:>9}",
+            step.duration_ms.map_or("?".to_string(), duration)
+        )),
+    ];
+    if row.kind == StepKind::Llm {
+        spans.push(Span::raw(format!(
+            " {:>13}",
+            format!(
+                "{}/{}",
+                row.tokens_in.map_or("?".into(), thousands),
+                row.tokens_out.map_or("?".into(), thousands)
+            )
+        )));
+        spans.push(Span::raw(format!(
+            " {:>9}",
+            row.cost_micros.map_or(String::new(), cost)
+        )));
+    }
+    if let Some(flag) = step.flag {
+        spans.push(Span::styled(
+            match flag {
+                Flag::MissingTiming => " ⚑ no timing",
+                Flag::OutsideRun => " ⚑ outside the run",
+            },
+            Style::new().fg(Color::Yellow),
+        ));
+    }
+    if step.cause {
+        spans.push(Span::styled(
+            " cause",
+            Style::new().fg(Color::Red).add_modifier(Modifier::BOLD),
+        ));
+    }
+    if let Some(error) = step.error_line() {
+        spans.push(Span::styled(
+            format!(" {}", clean_line(error, 200)),
+            Style::new().fg(Color::Red),
+        ));
+    }
+    spans
+}
+
+/// The lines `range` of the run's step list, `bar_width` cells of waterfall each (only
+/// the lines on screen are made, so a run of thousands of steps draws as fast as a short one).
+pub fn step_lines(
+    view: &RunView,
+    model: &RunModel,
+    bar_width: usize,
+    range: std::ops::Range<usize>,
+) -> Vec<Line<'static>> {
+    let wall = model.totals.wall_ms;
+    let matches = view.search.as_ref().map(|s| s.matches.as_slice());
+    model
+        .entries
+        .iter()
+        .enumerate()
+        .skip(range.start)
+        .take(range.len())
+        .map(|(n, entry)| {
+            let hit = matches.is_some_and(|m| m.binary_search(&n).is_ok());
+            let mut line = match entry {
+                Entry::Step(i) => {
+                    let step = &model.steps[*i];
+                    let (bar_text, color) = match (step.start_ms, step.end_ms()) {
+                        (Some(s), Some(e)) => (
+                            bar(s, e, wall, bar_width, '█'),
+                            match step.row.kind {
+                                StepKind::Llm => Color::Blue,
+                                StepKind::Tool => Color::Cyan,
+                            },
+                        ),
+                        _ => (
+                            "?".repeat(bar_width.min(1)) + &" ".repeat(bar_width.saturating_sub(1)),
+                            Color::Yellow,
+                        ),
+                    };
+                    let color = if step.row.failed() { Color::Red } else { color };
+                    let mut spans = vec![
+                        Span::styled(bar_text, Style::new().fg(color)),
+                        Span::raw(" "),
+                    ];
+                    spans.extend(step_text(step));
+                    Line::from(spans)
+                }
+                Entry::Idle {
+                    start_ms,
+                    duration_ms,
+                } => Line::from(vec![
+                    Span::styled(
+                        bar(*start_ms, start_ms + duration_ms, wall, bar_width, '░'),
+                        dim(),
+                    ),
+                    Span::styled(format!("   idle {}", duration(*duration_ms)), dim()),
+                ]),
+            };
+            if hit {
+                line = line.patch_style(Style::new().bg(Color::Rgb(60, 60, 0)));
+            }
+            line
+        })
+        .collect()
+}
+
+fn side(model: &RunModel) -> String {
+    let (symbol, _) = status_symbol(&model.run.status);
+    format!(
+        "#{} {symbol} {} {} · {} · {} steps · {}",
+        model
+            .run
+            .run_number
+            .map_or("?".to_string(), |n| n.to_string()),
+        clean_line(&model.run.status, 20),
+        clean_line(&model.run.trigger, 20),
+        duration(model.totals.wall_ms),
+        model.totals.steps,
+        cost(model.totals.cost_micros),
+    )
+}
+
+/// The comparison's header lines.
+pub fn compare_header(c: &Compared) -> Vec<Line<'static>> {
+    let d = &c.comparison.totals;
+    let cmp = &c.comparison;
+    vec![
+        Line::from(vec![
+            Span::styled("a ", bold()),
+            Span::raw(format!("{} · {}", side(&c.a), c.a.run.id)),
+        ]),
+        Line::from(vec![
+            Span::styled("b ", bold()),
+            Span::raw(format!("{} · {}", side(&c.b), c.b.run.id)),
+        ]),
+        Line::from(vec![
+            Span::styled("b − a ", dim()),
+            Span::raw(format!(
+                "wall {} · LLM {} · tool {} · idle {} · tokens {} in / {} out · cost {} · steps {} · failed {}",
+                duration_delta(d.wall_ms),
+                duration_delta(d.llm_ms),
+                duration_delta(d.tool_ms),
+                duration_delta(d.idle_ms),
+                count_delta(d.tokens_in),
+                count_delta(d.tokens_out),
+                cost_delta(d.cost_micros),
+                count_delta(d.steps),
+                count_delta(d.failed),
+            )),
+        ]),
+        Line::from(vec![
+            Span::styled("steps ", dim()),
+            Span::raw(format!(
+                "{} aligned · {} added · {} removed · {} status changes",
+                cmp.pairs, cmp.added, cmp.removed, cmp.status_changes
+            )),
+        ]),
+    ]
+}
+
+fn row_brief(row: &StepRow, ms: Option<i64>) -> String {
+    let (symbol, _) = status_symbol(&row.status);
+    format!(
+        "{symbol} {:<4} {} {:>9}",
+        row.kind.name(),
+        fit(&clean_line(&row.name, 60), 18),
+        ms.map_or("?".to_string(), duration)
+    )
+}
+
+/// The lines `range` of the comparison: one per aligned pair, added or removed step.
+pub fn compare_lines(c: &Compared, range: std::ops::Range<usize>) -> Vec<Line<'static>> {
+    c.comparison
+        .lines
+        .iter()
+        .skip(range.start)
+        .take(range.len())
+        .map(|(line, delta)| match (*line, delta) {
+            (Aligned::Pair(i, j), Some(d)) => {
+                let (sa, sb) = (&c.a.steps[i], &c.b.steps[j]);
+                let mut spans = vec![
+                    Span::styled(if d.status.is_some() { "~ " } else { "= " }, bold()),
+                    Span::raw(row_brief(&sa.row, sa.duration_ms)),
+                    Span::raw(format!(
+                        " → {:>9}  Δ {:>10}",
+                        sb.duration_ms.map_or("?".to_string(), duration),
+                        d.duration_ms.map_or("?".to_string(), duration_delta)
+                    )),
+                ];
+                if sa.row.kind == StepKind::Llm {
+                    spans.push(Span::raw(format!(
+                        "  tok {}/{}  {}",
+                        d.tokens_in.map_or("?".into(), count_delta),
+                        d.tokens_out.map_or("?".into(), count_delta),
+                        d.cost_micros.map_or("?".into(), cost_delta)
+                    )));
+                }
+                if let Some((before, after)) = &d.status {
+                    spans.push(Span::styled(
+                        format!("  {} → {}", clean_line(before, 20), clean_line(after, 20)),
+                        Style::new().fg(Color::Red).add_modifier(Modifier::BOLD),
+                    ));
+                }
+                if let Some(error) = sb.error_line() {
+                    spans.push(Span::styled(
+                        format!("  {}", clean_line(error, 120)),
+                        Style::new().fg(Color::Red),
+                    ));
+                }
+                Line::from(spans)
+            }
+            (Aligned::Removed(i), _) => {
+                let s = &c.a.steps[i];
+                Line::from(vec![
+                    Span::styled(
+                        "- ",
+                        Style::new().fg(Color::Red).add_modifier(Modifier::BOLD),
+                    ),
+                    Span::styled(
+                        format!("{}  only in a", row_brief(&s.row, s.duration_ms)),
+                        Style::new().fg(Color::Red),
+                    ),
+                ])
+            }
+            (Aligned::Added(j), _) | (Aligned::Pair(_, j), None) => {
+                let s = &c.b.steps[j];
+                let mut spans = vec![
+                    Span::styled(
+                        "+ ",
+                        Style::new().fg(Color::Green).add_modifier(Modifier::BOLD),
+                    ),
+                    Span::styled(
+                        format!("{}  only in b", row_brief(&s.row, s.duration_ms)),
+                        Style::new().fg(Color::Green),
+                    ),
+                ];
+                if let Some(error) = s.error_line() {
+                    spans.push(Span::styled(
+                        format!("  {}", clean_line(error, 120)),
+                        Style::new().fg(Color::Red),
+                    ));
+                }
+                Line::from(spans)
+            }
+        })
+        .collect()
+}
+
+fn json_text(value: Option<&serde_json::Value>) -> String {
+    match value {
+        None => "∅".into(),
+        Some(v) => clean_line(&v.to_string(), 300),
+    }
+}
+
+/// The lines of a document diff.
+pub fn diff_lines(view: &RunView) -> Vec<Line<'static>> {
+    let Some(diff) = &view.diff else {
+        return Vec::new();
+    };
+    let mut lines = vec![Line::styled(clean_line(&diff.title, 300), bold())];
+    match &diff.result {
+        None => lines.push(Line::styled(
+            "loading the log documents…",
+            Style::new().fg(Color::Yellow),
+        )),
+        Some(Err(e)) => lines.push(Line::styled(
+            format!("✗ {}", clean_line(e, 300)),
+            Style::new().fg(Color::Red),
+        )),
+        Some(Ok(changes)) if changes.is_empty() => lines.push(Line::from(
+            "the requests, responses and errors are the same",
+        )),
+        Some(Ok(changes)) => {
+            for change in changes {
+                let path = clean_line(&change.path, 200);
+                match change.change {
+                    Change::Changed => {
+                        lines.push(Line::styled(
+                            format!("~ {path}"),
+                            Style::new().fg(Color::Yellow),
+                        ));
+                        lines.push(Line::styled(
+                            format!("    a: {}", json_text(change.a.as_ref())),
+                            Style::new().fg(Color::Red),
+                        ));
+                        lines.push(Line::styled(
+                            format!("    b: {}", json_text(change.b.as_ref())),
+                            Style::new().fg(Color::Green),
+                        ));
+                    }
+                    Change::Added => lines.push(Line::styled(
+                        format!("+ {path}: {}", json_text(change.b.as_ref())),
+                        Style::new().fg(Color::Green),
+                    )),
+                    Change::Removed => lines.push(Line::styled(
+                        format!("- {path}: {}", json_text(change.a.as_ref())),
+                        Style::new().fg(Color::Red),
+                    )),
+                }
+            }
+        }
+    }
+    lines
+}
+
+/// Draws the view in `area`.
+pub fn draw(frame: &mut Frame, view: &RunView, area: Rect) {
+    frame.render_widget(Clear, area);
+    let title = match (view.ids.1, view.compared()) {
+        (Some(_), _) => " Compare runs · Enter payload diff · n N changes · Esc back ".to_string(),
+        (None, _) => format!(
+            " Run {} · n N failed · / search · [ ] runs · c compare · z zoom · Esc back ",
+            view.ids.0
+        ),
+    };
+    let block = Block::new()
+        .borders(Borders::ALL)
+        .border_style(Style::new().fg(Color::Cyan).add_modifier(Modifier::BOLD))
+        .title(Line::from(title));
+    let inner = block.inner(area);
+    frame.render_widget(block, area);
+    if let Some(error) = &view.error {
+        frame.render_widget(
+            Paragraph::new(Line::styled(
+                format!("✗ {}", clean_line(error, 400)),
+                Style::new().fg(Color::Red),
+            )),
+            inner,
+        );
+        return;
+    }
+    let head = if let Some(model) = view.model() {
+        header(model, view.search.as_ref())
+    } else if let Some(compared) = view.compared() {
+        compare_header(compared)
+    } else {
+        frame.render_widget(Paragraph::new("loading the run…"), inner);
+        return;
+    };
+    let diff = diff_lines(view);
+    let head_height = (head.len() as u16 + 1).min(inner.height / 2);
+    let diff_height = if diff.is_empty() {
+        0
+    } else {
+        (diff.len() as u16 + 1).min(inner.height * 3 / 5)
+    };
+    let [head_area, list_area, diff_area] = Layout::vertical([
+        Constraint::Length(head_height),
+        Constraint::Min(0),
+        Constraint::Length(diff_height),
+    ])
+    .areas(inner);
+    frame.render_widget(
+        Paragraph::new(head).block(Block::new().borders(Borders::BOTTOM).border_style(dim())),
+        head_area,
+    );
+    let height = usize::from(list_area.height).max(1);
+    let offset = view.selected.saturating_sub(height - 1);
+    let range = offset..(offset + height).min(view.len()).max(offset);
+    let lines = match (view.model(), view.compared()) {
+        (Some(model), _) => {
+            let bar_width = (usize::from(inner.width) / 4).clamp(8, 48);
+            step_lines(view, model, bar_width, range)
+        }
+        (None, Some(compared)) => compare_lines(compared, range),
+        (None, None) => Vec::new(),
+    };
+    let shown: Vec<Line> = lines
+        .into_iter()
+        .enumerate()
+        .map(|(k, line)| {
+            if offset + k == view.selected {
+                line.patch_style(Style::new().add_modifier(Modifier::REVERSED))
+            } else {
+                line
+            }
+        })
+        .collect();
+    frame.render_widget(Paragraph::new(shown), list_area);
+    if diff_height > 0 {
+        frame.render_widget(
+            Paragraph::new(diff)
+                .wrap(Wrap { trim: false })
+                .block(Block::new().borders(Borders::TOP).border_style(dim())),
+            diff_area,
+        );
+    }
+}
