@@ -103,6 +103,13 @@ impl RunView {
         }
     }
 
+    /// A view showing `model` at once (tests and benchmarks: what a load would give).
+    pub fn for_model(model: Arc<RunModel>) -> RunView {
+        let mut view = RunView::new(0, (model.run.id, None), false);
+        view.shown = Some(Shown::Run(model));
+        view
+    }
+
     pub fn model(&self) -> Option<&RunModel> {
         match &self.shown {
             Some(Shown::Run(m)) => Some(m),
