@@ -361,3 +361,47 @@ fn a_store_that_does_not_answer_is_exit_2_with_its_password_masked() {
     assert!(report["postgres"]["error"].is_string());
     assert!(!json.stdout.contains("hunter2"));
 }
+
+#[test]
+fn s3_addressing_is_what_the_requests_really_used() {
+    let stores = clean();
+    // The test endpoint is an IP address: asked for virtual-host, the SDK still uses
+    // path-style, and doctor says so.
+    let run = tenantscope(
+        stores,
+        &["doctor", "--json", "--s3-path-style", "false"],
+        &[],
+    );
+    let report: Value = serde_json::from_str(&run.stdout).unwrap();
+    let s3 = &report["s3"];
+    assert_eq!(s3["path_style_asked"], false, "{s3}");
+    assert_eq!(s3["path_style"], true, "{s3}");
+    assert_eq!(s3["head"], "ok", "{s3}");
+    let url = s3["request_url"].as_str().unwrap();
+    assert!(url.ends_with(&format!("/{}/", stores.bucket)), "{url}");
+    let text = tenantscope(stores, &["doctor", "--s3-path-style", "false"], &[]);
+    assert!(
+        text.stdout
+            .contains("virtual-host addressing was asked for; the SDK used path-style"),
+        "{}",
+        text.stdout
+    );
+    // With a host name for the endpoint, virtual-host addressing puts the bucket in the
+    // host name.
+    let endpoint = std::env::var("AWS_ENDPOINT_URL_S3").unwrap();
+    let by_name = endpoint.replace("127.0.0.1", "localhost");
+    assert_ne!(by_name, endpoint);
+    let run = tenantscope(
+        stores,
+        &["doctor", "--json", "--s3-path-style", "false"],
+        &[("AWS_ENDPOINT_URL_S3", &by_name)],
+    );
+    let report: Value = serde_json::from_str(&run.stdout).unwrap();
+    let s3 = &report["s3"];
+    assert_eq!(s3["path_style"], false, "{s3}");
+    let url = s3["request_url"].as_str().unwrap();
+    assert!(
+        url.starts_with(&format!("http://{}.localhost:", stores.bucket)),
+        "{url}"
+    );
+}

@@ -118,7 +118,13 @@ pub struct S3Report {
     /// The custom endpoint, if any (else AWS).
     pub endpoint: Option<String>,
     pub region: Option<String>,
+    /// Whether the requests address the bucket by path (`http://host/bucket/key`) rather
+    /// than by host name (`http://bucket.host/key`): what the HEAD request really used.
     pub path_style: bool,
+    /// Whether path-style was asked for (`--s3-path-style`, or a custom endpoint).
+    pub path_style_asked: bool,
+    /// The URL the HEAD request went to.
+    pub request_url: Option<String>,
     /// "ok", or the error.
     pub head: String,
     pub list: String,
@@ -568,6 +574,28 @@ impl HttpStatus for aws_sdk_s3::config::http::HttpResponse {
     }
 }
 
+/// Records the URL of the request it sees (to tell which addressing the SDK used).
+#[derive(Debug, Default, Clone)]
+struct SeenUri(std::sync::Arc<std::sync::Mutex<Option<String>>>);
+
+impl aws_sdk_s3::config::Intercept for SeenUri {
+    fn name(&self) -> &'static str {
+        "tenantscope-doctor-seen-uri"
+    }
+
+    fn read_before_transmit(
+        &self,
+        context: &aws_sdk_s3::config::interceptors::BeforeTransmitInterceptorContextRef<'_>,
+        _: &aws_sdk_s3::config::RuntimeComponents,
+        _: &mut aws_sdk_s3::config::ConfigBag,
+    ) -> Result<(), Box<dyn std::error::Error + Send + Sync>> {
+        if let Ok(mut seen) = self.0.lock() {
+            *seen = Some(context.request().uri().to_string());
+        }
+        Ok(())
+    }
+}
+
 fn source_chain(e: &dyn std::error::Error) -> String {
     let mut parts = vec![e.to_string()];
     let mut current = e.source();
@@ -588,9 +616,27 @@ async fn examine_s3(bucket: &str, path_style: Option<bool>) -> S3Report {
         endpoint: s3::custom_endpoint().map(|e| redact_url(&e)),
         region: client.config().region().map(|r| r.to_string()),
         path_style: s3::uses_path_style(path_style),
+        path_style_asked: s3::uses_path_style(path_style),
         ..S3Report::default()
     };
-    let head = client.head_bucket().bucket(bucket).send().await;
+    let seen = SeenUri::default();
+    let head = client
+        .head_bucket()
+        .bucket(bucket)
+        .customize()
+        .interceptor(seen.clone())
+        .send()
+        .await;
+    if let Some(url) = seen.0.lock().ok().and_then(|u| u.clone()) {
+        let host = url
+            .split_once("://")
+            .map_or(url.as_str(), |(_, rest)| rest)
+            .split(['/', ':'])
+            .next()
+            .unwrap_or("");
+        report.path_style = !host.starts_with(&format!("{bucket}."));
+        report.request_url = Some(redact_url(&url));
+    }
     let (head_text, answered) = outcome(&head);
     report.head = head_text;
     if !answered {
@@ -646,6 +692,14 @@ fn thousands(n: f64) -> String {
         out.push(c);
     }
     format!("~{out} rows")
+}
+
+fn addressing(path_style: bool) -> &'static str {
+    if path_style {
+        "path-style"
+    } else {
+        "virtual-host"
+    }
 }
 
 /// The report as text: a heading per store, then one line per finding. Lines that need
@@ -799,12 +853,16 @@ pub fn text(report: &Report) -> String {
             s3.bucket,
             s3.endpoint.as_deref().unwrap_or("AWS"),
             s3.region.as_deref().unwrap_or("?"),
-            if s3.path_style {
-                "path-style"
-            } else {
-                "virtual-host"
-            }
+            addressing(s3.path_style)
         ));
+        if s3.path_style != s3.path_style_asked {
+            line(format!(
+                "  {} addressing was asked for; the SDK used {} for this endpoint ({})",
+                addressing(s3.path_style_asked),
+                addressing(s3.path_style),
+                s3.request_url.as_deref().unwrap_or("?")
+            ));
+        }
         for (verb, result) in [("HEAD", &s3.head), ("LIST", &s3.list), ("GET", &s3.get)] {
             let mark = if result == "ok" || result.starts_with("not tried") {
                 ""
