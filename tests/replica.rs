@@ -35,8 +35,10 @@ fn database_of(url: &str) -> &str {
 }
 
 /// Waits until the standby has replayed everything the primary had written when called.
+/// The test primary commits asynchronously (`synchronous_commit = off`), so a committed
+/// transaction's WAL may be inserted but not yet written: wait for the insert position.
 async fn caught_up(primary: &PgPool, standby: &PgPool) {
-    let lsn: String = sqlx::query_scalar("select pg_current_wal_lsn()::text")
+    let lsn: String = sqlx::query_scalar("select pg_current_wal_insert_lsn()::text")
         .fetch_one(primary)
         .await
         .unwrap();
