@@ -10,14 +10,10 @@ mod common;
 use common::{Seeded, seeded_once};
 use serde_json::Value;
 use tenantscope::app::queries::COST_SQL;
-use tenantscope::outline::{COUNT_CAP, PAGE_SIZE, groups_of};
 use tenantscope::schema::Schema;
 use tenantscope::schema::TABLES;
 use tenantscope::store::Access;
-use tenantscope::store::read::{
-    Cursor, Filter, Listing, Statement, count_statement, items_statement, list_statement,
-    tenant_statement, tenants_statement,
-};
+use tenantscope::store::read::Statement;
 use uuid::Uuid;
 
 fn seeded() -> &'static Seeded {
@@ -26,114 +22,16 @@ fn seeded() -> &'static Seeded {
 
 /// Every `Seq Scan` node of a plan, with its relation.
 fn seq_scans(plan: &Value, out: &mut Vec<String>) {
-    match plan {
-        Value::Object(node) => {
-            if node.get("Node Type").and_then(Value::as_str) == Some("Seq Scan") {
-                out.push(
-                    node.get("Relation Name")
-                        .and_then(Value::as_str)
-                        .unwrap_or("?")
-                        .to_string(),
-                );
-            }
-            node.values().for_each(|v| seq_scans(v, out));
-        }
-        Value::Array(items) => items.iter().for_each(|v| seq_scans(v, out)),
-        _ => {}
-    }
+    out.extend(tenantscope::store::shapes::seq_scans(plan));
 }
 
-/// The statements of every listing the tree and the triage queries can ask for.
+/// The statements of every listing the tree and the triage queries can ask for: the
+/// same set `tenantscope doctor` explains on the user's database.
 fn statements(parent: Uuid, tenant: Uuid) -> Vec<(String, Statement)> {
-    let cursor = Some(Cursor {
-        created_at: chrono::Utc::now(),
-        id: Uuid::nil(),
-    });
-    let mut out = Vec::new();
-    let mut listings = vec![("tenants".to_string(), Listing::Tenants)];
-    for table in TABLES {
-        for spec in groups_of(Schema::declared(), table) {
-            listings.push((
-                format!("{} under {}", spec.table.name, table.name),
-                spec.listing(parent),
-            ));
-        }
-    }
-    // `:failed` and `:stuck`: a tenant's runs by status.
-    let runs = tenantscope::schema::table("activity_runs").unwrap();
-    listings.push((
-        "runs of a tenant".into(),
-        Listing::Children {
-            table: runs,
-            column: "tenant_id",
-            parent: tenant,
-            null_column: None,
-        },
-    ));
-    for (name, listing) in listings {
-        let table = listing.table();
-        let mut variants = vec![(name.clone(), listing.clone())];
-        if table.status.is_some() {
-            let one = Filter::parse("status:failed");
-            let two = Filter::parse("status:failed,timed_out");
-            let mut stuck = Filter::parse("status:running");
-            if table.name == "activity_runs" {
-                stuck.started_before = Some(chrono::Utc::now());
-            }
-            variants.push((format!("{name} /status:failed"), listing.with_filter(one)));
-            variants.push((format!("{name} /status:a,b"), listing.with_filter(two)));
-            variants.push((
-                format!("{name} /status:running+time"),
-                listing.with_filter(stuck),
-            ));
-        }
-        variants.push((
-            format!("{name} /text"),
-            listing.with_filter(Filter::parse("acme")),
-        ));
-        // Groups are counted unfiltered (a filtered group shows no count).
-        out.push((
-            format!("{name}: count"),
-            count_statement(&listing, COUNT_CAP),
-        ));
-        for (name, listing) in variants {
-            out.push((
-                format!("{name}: first page"),
-                list_statement(&listing, None, PAGE_SIZE),
-            ));
-            out.push((
-                format!("{name}: later page"),
-                list_statement(&listing, cursor, PAGE_SIZE),
-            ));
-        }
-    }
-    for table in TABLES {
-        out.push((
-            format!("{} by id", table.name),
-            items_statement(table, "id", &Uuid::nil().to_string(), 1),
-        ));
-        for reference in table.references {
-            out.push((
-                format!("{} by {}", table.name, reference.column()),
-                items_statement(table, reference.column(), "6a5f0c2e9b1d4e7f8a9b0c1d", 20),
-            ));
-        }
-    }
-    out.push(("tenant picker: first page".into(), tenants_statement(None)));
-    out.push((
-        "tenant picker: later page".into(),
-        tenants_statement(cursor),
-    ));
-    // `--tenant SLUG` ignores case (lower(slug), its expression index); `--tenant ID`.
-    out.push((
-        "tenant by slug".into(),
-        tenant_statement("Northwind-Ledger"),
-    ));
-    out.push((
-        "tenant by id".into(),
-        tenant_statement(&Uuid::nil().to_string()),
-    ));
-    out
+    tenantscope::store::shapes::shapes(Schema::declared(), parent, tenant)
+        .into_iter()
+        .map(|shape| (shape.name, shape.statement))
+        .collect()
 }
 
 #[tokio::test]

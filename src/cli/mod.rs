@@ -2,6 +2,7 @@
 //! lives in its own module; this one parses the arguments and opens the stores.
 
 mod check;
+pub mod doctor;
 mod get;
 mod run;
 mod tree;
@@ -116,6 +117,16 @@ pub enum Command {
         #[arg(long, value_name = "N")]
         depth: Option<u32>,
         /// One nested JSON object instead of indented text.
+        #[arg(long)]
+        json: bool,
+    },
+    /// Check the configured stores against what tenantscope expects, reading only:
+    /// PostgreSQL's version, standby state and role (a warning when it could write), the
+    /// catalog against the declaration, every query shape's plan (the indexes missing),
+    /// MongoDB's collections and indexes, the bucket's HEAD/LIST/GET. Exit 0 when
+    /// everything fits, 1 when something does not, 2 when a store cannot be reached.
+    Doctor {
+        /// One JSON document instead of text.
         #[arg(long)]
         json: bool,
     },
@@ -268,6 +279,10 @@ pub async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
                 None => None,
             };
             tree::tree(&source, tenant.as_ref(), depth, json).await
+        }
+        Some(Command::Doctor { json }) => {
+            crate::logging::init(cli.stores.log.clone());
+            doctor::doctor(&cli.stores, json).await
         }
         Some(Command::Dev(command)) => dev_command(&cli.stores, command).await,
     }

@@ -1,0 +1,407 @@
+//! `tenantscope doctor`, run as the binary against the real servers: a clean migrated
+//! and seeded schema fits (exit 0); a drift database (our migrations plus ALTERs) does
+//! not (exit 1), each difference named once and the dropped index named with its
+//! CREATE INDEX; a role that can write gets the warning and the statements of a
+//! read-only role, and a role made with those statements does not; a store that does not
+//! answer is exit 2 with its password masked; `--json` has the documented shape.
+
+mod common;
+
+use std::process::Command;
+
+use common::{Stores, block_on_own_runtime};
+use serde_json::Value;
+use sqlx::AssertSqlSafe;
+use tenantscope::seed::Options;
+use tenantscope::store::Access;
+
+struct Run {
+    code: i32,
+    stdout: String,
+    stderr: String,
+}
+
+/// The binary on `stores`, with no config file or profile in the way.
+fn tenantscope(stores: &Stores, args: &[&str], env: &[(&str, &str)]) -> Run {
+    let mut command = Command::new(env!("CARGO_BIN_EXE_tenantscope"));
+    command.args(args);
+    for name in ["TENANTSCOPE_PROFILE", "TENANTSCOPE_CONFIG"] {
+        command.env_remove(name);
+    }
+    command
+        .env(
+            "XDG_CONFIG_HOME",
+            std::env::temp_dir().join("tenantscope-no-config"),
+        )
+        .env("TENANTSCOPE_PG", &stores.pg_url)
+        .env("TENANTSCOPE_MONGO", &stores.mongo_uri)
+        .env("TENANTSCOPE_BUCKET", &stores.bucket);
+    for (name, value) in env {
+        command.env(name, value);
+    }
+    let out = command.output().expect("run the binary");
+    Run {
+        code: out.status.code().unwrap_or(-1),
+        stdout: String::from_utf8(out.stdout).expect("UTF-8 output"),
+        stderr: String::from_utf8_lossy(&out.stderr).into_owned(),
+    }
+}
+
+/// The ALTERs that make the drift database from ours: a renamed label column, a dropped
+/// status column, a status turned into an enum, a dropped `created_at`, a missing
+/// declared table, an extra table with foreign keys to tenants and activities (and no
+/// indexes), a dropped foreign key index.
+pub const DRIFT: &[&str] = &[
+    "alter table goals rename column title to name",
+    "alter table deliverables drop column status",
+    "create type run_status as enum ('running', 'succeeded', 'failed', 'cancelled', 'timed_out')",
+    "alter table activity_runs drop constraint activity_runs_status_check",
+    "alter table activity_runs alter column status type run_status using status::run_status",
+    "alter table channel_scores drop column created_at",
+    "drop table backlinks",
+    "create table case_notes (id uuid primary key, \
+     tenant_id uuid not null references tenants (id), \
+     activity_id uuid references activities (id), \
+     body text not null, created_at timestamptz not null default now())",
+    "drop index goals_strategy_idx",
+];
+
+fn clean() -> &'static Stores {
+    static CLEAN: std::sync::OnceLock<Stores> = std::sync::OnceLock::new();
+    CLEAN.get_or_init(|| {
+        block_on_own_runtime(async {
+            let stores = Stores::create("doctor").await;
+            stores.seed(Options::default()).await;
+            stores
+        })
+    })
+}
+
+async fn drift() -> Stores {
+    let stores = Stores::create("doctor_drift").await;
+    stores.seed(Options::default()).await;
+    let pg = stores.pg(Access::ReadWrite).await;
+    for sql in DRIFT {
+        sqlx::query(AssertSqlSafe(*sql))
+            .execute(&pg)
+            .await
+            .unwrap_or_else(|e| panic!("{e}: {sql}"));
+    }
+    pg.close().await;
+    stores
+}
+
+/// How many lines of `text` contain `needle`.
+fn lines_with(text: &str, needle: &str) -> usize {
+    text.lines().filter(|l| l.contains(needle)).count()
+}
+
+#[test]
+fn a_clean_schema_fits_and_the_superuser_is_warned() {
+    let stores = clean();
+    let run = tenantscope(stores, &["doctor"], &[]);
+    assert_eq!(run.code, 0, "{}\n{}", run.stdout, run.stderr);
+    let out = &run.stdout;
+    assert!(
+        out.contains("schema: the database has every declared table and column"),
+        "{out}"
+    );
+    assert!(out.contains("every one uses an index"), "{out}");
+    assert_eq!(lines_with(out, "DIFF "), 0, "{out}");
+    assert_eq!(lines_with(out, "SCAN "), 0, "{out}");
+    assert!(out.contains("primary (not in recovery)"), "{out}");
+    assert!(out.contains("role postgres (superuser)"), "{out}");
+    assert!(out.contains("session read-only: yes"), "{out}");
+    // The test servers' postgres role could write: the warning, and what to do instead.
+    assert_eq!(
+        lines_with(out, "WARNING role postgres could write"),
+        1,
+        "{out}"
+    );
+    assert!(out.contains("INSERT/UPDATE/DELETE/TRUNCATE"), "{out}");
+    assert!(
+        out.contains("grant select on all tables in schema public to tenantscope_reader;"),
+        "{out}"
+    );
+    assert!(out.contains("server FerretDB"), "{out}");
+    assert!(out.contains("read preference primary"), "{out}");
+    assert!(
+        out.contains("collection tool_call_logs: indexed on tenantId, toolCallId, activityRunId"),
+        "{out}"
+    );
+    assert_eq!(lines_with(out, "MISSING"), 0, "{out}");
+    for verb in ["HEAD ok", "LIST ok", "GET ok"] {
+        assert_eq!(lines_with(out, verb), 1, "{verb}: {out}");
+    }
+    assert!(out.contains("path-style addressing"), "{out}");
+    assert!(out.ends_with("everything fits (exit 0)\n"), "{out}");
+}
+
+#[tokio::test]
+async fn the_drift_database_names_each_difference_once_and_the_missing_index() {
+    let stores = drift().await;
+    let run = tenantscope(&stores, &["doctor"], &[]);
+    assert_eq!(run.code, 1, "{}\n{}", run.stdout, run.stderr);
+    let out = &run.stdout;
+    let expected = [
+        "DIFF goals.title (label) is not in this database",
+        "DIFF deliverables.status (status) is not in this database: no status is shown or filtered",
+        "DIFF activity_runs.status is run_status, not text: compared as text",
+        "DIFF channel_scores.created_at (order) is not in this database: its groups are ordered by id",
+        "DIFF table backlinks is not in this database: its groups are not shown",
+        "DIFF table case_notes is not declared: shown under activities (activity_id), tenants (tenant_id)",
+    ];
+    for line in expected {
+        assert_eq!(lines_with(out, line), 1, "{line}:\n{out}");
+    }
+    // Nothing else is called a difference.
+    assert_eq!(lines_with(out, "DIFF "), expected.len(), "{out}");
+    assert!(
+        out.contains("schema: 6 differences from the declaration"),
+        "{out}"
+    );
+    // The goals renamed label is used for its rows.
+    assert!(out.contains("rows are labelled by name"), "{out}");
+    // The dropped index, once, with what would create it; the new table's two groups.
+    let create = [
+        "create index concurrently on goals (strategy_id, created_at desc, id desc);",
+        "create index concurrently on case_notes (tenant_id, created_at desc, id desc);",
+        "create index concurrently on case_notes (activity_id, created_at desc, id desc);",
+    ];
+    for line in create {
+        assert_eq!(lines_with(out, line), 1, "{line}:\n{out}");
+    }
+    assert_eq!(lines_with(out, "SCAN "), create.len(), "{out}");
+    assert_eq!(
+        lines_with(out, "SCAN goals ") + lines_with(out, "Goals under strategies (strategy_id)"),
+        2,
+        "{out}"
+    );
+    assert!(
+        out.lines()
+            .any(|l| l.starts_with("  SCAN goals ") && l.contains("Goals under strategies")),
+        "{out}"
+    );
+    assert_eq!(lines_with(out, "FAIL"), 0, "{out}");
+    assert!(out.ends_with("something does not fit (exit 1)\n"), "{out}");
+
+    // The same in JSON.
+    let run = tenantscope(&stores, &["doctor", "--json"], &[]);
+    assert_eq!(run.code, 1, "{}", run.stderr);
+    let report: Value = serde_json::from_str(&run.stdout).expect("one JSON document");
+    assert_eq!(report["exit"], 1);
+    let differences = report["differences"].as_array().unwrap();
+    assert_eq!(differences.len(), 6, "{differences:?}");
+    assert!(differences.iter().all(Value::is_string));
+    let scans = report["index_coverage"]["scans"].as_array().unwrap();
+    let goals = scans
+        .iter()
+        .find(|s| s["table"] == "goals")
+        .expect("goals scans");
+    assert_eq!(
+        goals["create_index"],
+        "create index concurrently on goals (strategy_id, created_at desc, id desc)"
+    );
+    assert!(
+        goals["shapes"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|s| s == "goals under strategies: first page"),
+        "{goals}"
+    );
+    assert!(
+        goals["serves"][0]
+            .as_str()
+            .unwrap()
+            .contains("Goals under strategies")
+    );
+}
+
+#[tokio::test]
+async fn json_has_the_documented_shape() {
+    let stores = clean();
+    let run = tenantscope(stores, &["doctor", "--json"], &[]);
+    assert_eq!(run.code, 0, "{}\n{}", run.stdout, run.stderr);
+    let report: Value = serde_json::from_str(&run.stdout).expect("one JSON document");
+    assert_eq!(report["exit"], 0);
+    let pg = &report["postgres"];
+    assert!(
+        pg["version"]
+            .as_str()
+            .unwrap()
+            .starts_with(char::is_numeric)
+    );
+    assert_eq!(pg["standby"], false);
+    assert_eq!(pg["role"], "postgres");
+    assert_eq!(pg["superuser"], true);
+    assert_eq!(pg["read_only"], true);
+    assert_eq!(pg["read_only_source"], "client");
+    assert!(pg["error"].is_null());
+    assert!(pg["writable_tables"].as_array().unwrap().len() > 20);
+    assert_eq!(
+        pg["write_privileges"],
+        serde_json::json!(["INSERT", "UPDATE", "DELETE", "TRUNCATE"])
+    );
+    assert!(pg["url"].as_str().unwrap().starts_with("postgres://"));
+    assert_eq!(report["differences"], serde_json::json!([]));
+    let coverage = &report["index_coverage"];
+    assert!(coverage["shapes"].as_u64().unwrap() > 250, "{coverage}");
+    assert_eq!(coverage["scans"], serde_json::json!([]));
+    assert_eq!(coverage["errors"], serde_json::json!([]));
+    let mongo = &report["mongo"];
+    assert_eq!(mongo["kind"], "FerretDB");
+    assert_eq!(mongo["topology"], "standalone");
+    assert_eq!(mongo["read_preference"], "primary (the default)");
+    let collections = mongo["collections"].as_array().unwrap();
+    assert_eq!(collections.len(), 4);
+    for c in collections {
+        assert_eq!(c["present"], true, "{c}");
+        assert_eq!(c["missing_indexes"], serde_json::json!([]), "{c}");
+        assert!(
+            c["indexed"]
+                .as_array()
+                .unwrap()
+                .contains(&"tenantId".into())
+        );
+    }
+    let s3 = &report["s3"];
+    assert_eq!(s3["bucket"], stores.bucket.as_str());
+    assert_eq!(s3["head"], "ok");
+    assert_eq!(s3["list"], "ok");
+    assert_eq!(s3["get"], "ok");
+    assert_eq!(s3["path_style"], true);
+    assert_eq!(s3["region"], "us-east-1");
+    assert_eq!(s3["unreachable"], false);
+    assert_eq!(report["not_configured"], serde_json::json!([]));
+}
+
+#[tokio::test]
+async fn a_role_made_with_the_printed_grants_is_not_warned() {
+    let stores = clean();
+    let run = tenantscope(stores, &["doctor", "--json"], &[]);
+    let report: Value = serde_json::from_str(&run.stdout).expect("one JSON document");
+    let statements: Vec<String> = report["postgres"]["read_only_role_sql"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|s| s.as_str().unwrap().to_string())
+        .collect();
+    assert_eq!(statements.len(), 6, "{statements:?}");
+    // Roles are the server's, not the database's: a name of this run's own.
+    let role = format!("ts_reader_{}", std::process::id());
+    let admin = stores.pg(Access::ReadWrite).await;
+    for sql in &statements {
+        let sql = sql
+            .replace("tenantscope_reader", &role)
+            .replace("'…'", "'reader-secret'");
+        sqlx::query(AssertSqlSafe(sql.clone()))
+            .execute(&admin)
+            .await
+            .unwrap_or_else(|e| panic!("{e}: {sql}"));
+    }
+    let url = stores.pg_url.replacen(
+        "postgres://postgres@",
+        &format!("postgres://{role}:reader-secret@"),
+        1,
+    );
+    assert_ne!(url, stores.pg_url);
+    let run = tenantscope(stores, &["doctor"], &[("TENANTSCOPE_PG", &url)]);
+    let json = tenantscope(stores, &["doctor", "--json"], &[("TENANTSCOPE_PG", &url)]);
+    // Leave no role behind, whatever the assertions say.
+    for sql in [format!("drop owned by {role}"), format!("drop role {role}")] {
+        sqlx::query(AssertSqlSafe(sql))
+            .execute(&admin)
+            .await
+            .unwrap();
+    }
+    let out = &run.stdout;
+    assert_eq!(run.code, 0, "{out}\n{}", run.stderr);
+    assert!(out.contains(&format!("  role {role}\n")), "{out}");
+    assert!(
+        out.contains("role cannot write any of the schema's tables"),
+        "{out}"
+    );
+    assert_eq!(lines_with(out, "WARNING"), 0, "{out}");
+    assert!(!out.contains("reader-secret"), "{out}");
+    assert!(out.contains(&format!("postgres://{role}:***@")), "{out}");
+    let report: Value = serde_json::from_str(&json.stdout).unwrap();
+    assert_eq!(report["postgres"]["writable_tables"], serde_json::json!([]));
+    assert_eq!(
+        report["postgres"]["read_only_role_sql"],
+        serde_json::json!([])
+    );
+    assert!(!json.stdout.contains("reader-secret"));
+}
+
+#[test]
+fn a_store_that_does_not_answer_is_exit_2_with_its_password_masked() {
+    let stores = clean();
+    // Nothing listens on port 1.
+    let url = "postgres://someone:hunter2-secret@127.0.0.1:1/platform";
+    let run = tenantscope(stores, &["doctor"], &[("TENANTSCOPE_PG", url)]);
+    assert_eq!(run.code, 2, "{}\n{}", run.stdout, run.stderr);
+    let out = &run.stdout;
+    assert!(
+        out.contains("PostgreSQL postgres://someone:***@127.0.0.1:1/platform"),
+        "{out}"
+    );
+    assert_eq!(lines_with(out, "  FAIL "), 1, "{out}");
+    assert!(!out.contains("hunter2"), "{out}");
+    assert!(!run.stderr.contains("hunter2"), "{}", run.stderr);
+    // The other stores are still checked.
+    assert!(out.contains("HEAD ok"), "{out}");
+    assert!(
+        out.ends_with("a store cannot be reached (exit 2)\n"),
+        "{out}"
+    );
+    let json = tenantscope(stores, &["doctor", "--json"], &[("TENANTSCOPE_PG", url)]);
+    assert_eq!(json.code, 2);
+    let report: Value = serde_json::from_str(&json.stdout).unwrap();
+    assert!(report["postgres"]["error"].is_string());
+    assert!(!json.stdout.contains("hunter2"));
+}
+
+#[test]
+fn s3_addressing_is_what_the_requests_really_used() {
+    let stores = clean();
+    // The test endpoint is an IP address: asked for virtual-host, the SDK still uses
+    // path-style, and doctor says so.
+    let run = tenantscope(
+        stores,
+        &["doctor", "--json", "--s3-path-style", "false"],
+        &[],
+    );
+    let report: Value = serde_json::from_str(&run.stdout).unwrap();
+    let s3 = &report["s3"];
+    assert_eq!(s3["path_style_asked"], false, "{s3}");
+    assert_eq!(s3["path_style"], true, "{s3}");
+    assert_eq!(s3["head"], "ok", "{s3}");
+    let url = s3["request_url"].as_str().unwrap();
+    assert!(url.ends_with(&format!("/{}/", stores.bucket)), "{url}");
+    let text = tenantscope(stores, &["doctor", "--s3-path-style", "false"], &[]);
+    assert!(
+        text.stdout
+            .contains("virtual-host addressing was asked for; the SDK used path-style"),
+        "{}",
+        text.stdout
+    );
+    // With a host name for the endpoint, virtual-host addressing puts the bucket in the
+    // host name.
+    let endpoint = std::env::var("AWS_ENDPOINT_URL_S3").unwrap();
+    let by_name = endpoint.replace("127.0.0.1", "localhost");
+    assert_ne!(by_name, endpoint);
+    let run = tenantscope(
+        stores,
+        &["doctor", "--json", "--s3-path-style", "false"],
+        &[("AWS_ENDPOINT_URL_S3", &by_name)],
+    );
+    let report: Value = serde_json::from_str(&run.stdout).unwrap();
+    let s3 = &report["s3"];
+    assert_eq!(s3["path_style"], false, "{s3}");
+    let url = s3["request_url"].as_str().unwrap();
+    assert!(
+        url.starts_with(&format!("http://{}.localhost:", stores.bucket)),
+        "{url}"
+    );
+}
