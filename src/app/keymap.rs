@@ -47,6 +47,8 @@ pub enum Command {
     LastResults,
     /// `o`: open the tree at the selected row's own place (from a query's results).
     Reveal,
+    /// `v`: show another tenant's withheld data (after a confirmation).
+    ShowWithheld,
 }
 
 /// The default key map: vim / k9s / lazygit conventions, arrows always work.
@@ -90,6 +92,7 @@ pub fn command_for(key: KeyEvent) -> Option<Command> {
         KeyCode::Char('t') => Tenants,
         KeyCode::Char('L') => LastResults,
         KeyCode::Char('o') => Reveal,
+        KeyCode::Char('v') => ShowWithheld,
         _ => return None,
     })
 }
@@ -122,6 +125,7 @@ pub const HELP: &[(&str, &str)] = &[
     ),
     ("o", "show a result row at its place in the tree"),
     ("L", "the last results list again"),
+    ("v", "show another tenant's withheld data (asks first)"),
     ("y", "copy: id, row, document, path, key (OSC 52)"),
     (
         "e",

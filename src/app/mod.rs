@@ -328,6 +328,12 @@ impl App {
                 self.notice = Some("select a row first".into())
             }
             Command::Copy => self.pending = Some(Pending::Copy),
+            Command::ShowWithheld => match self.detail.as_ref() {
+                Some(detail) if !detail.withheld.is_empty() && !detail.revealed => {
+                    self.pending = Some(Pending::ShowWithheld)
+                }
+                _ => self.notice = Some("nothing withheld here".into()),
+            },
             Command::Export => self.pending = Some(Pending::Export),
             Command::Referrers => effects.extend(self.referrers()),
             Command::Tenants => effects.extend(self.open_picker(String::new())),

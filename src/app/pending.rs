@@ -12,6 +12,8 @@ pub enum Pending {
     GoMark,
     Copy,
     Export,
+    /// `v`: the confirmation before another tenant's data is shown.
+    ShowWithheld,
 }
 
 impl Pending {
@@ -22,6 +24,9 @@ impl Pending {
             Pending::GoMark => "go to mark: press its letter",
             Pending::Copy => "copy: i id · r row JSON · d document · p path · k key · c content",
             Pending::Export => "export: m Markdown · j JSON (to the current directory)",
+            Pending::ShowWithheld => {
+                "⚠ show ANOTHER TENANT's data withheld here? y shows it · any other key cancels"
+            }
         }
     }
 }
@@ -45,6 +50,15 @@ impl App {
             },
             Pending::Copy => return self.copy(c),
             Pending::Export => return self.export(c),
+            Pending::ShowWithheld if c == 'y' => {
+                if let Some(detail) = self.detail.as_mut() {
+                    detail.revealed = true;
+                    self.notice = Some("showing another tenant's data (this row only)".into());
+                }
+            }
+            Pending::ShowWithheld => {
+                self.notice = Some("another tenant's data stays withheld".into())
+            }
             Pending::Mark => self.notice = Some(format!("marks are letters, not {c:?}")),
         }
         Vec::new()

@@ -121,6 +121,13 @@ pub async fn get(
             hop_state(&hop.state)
         );
     }
+    for withheld in &detail.withheld {
+        out!(
+            "withheld {}: belongs to tenant {} (another tenant's data is not printed)",
+            clean_line(&withheld.title, usize::MAX),
+            clean_line(&withheld.owner.to_string(), usize::MAX)
+        );
+    }
     for (title, document) in &detail.documents {
         let pretty =
             serde_json::to_string_pretty(&Bson::Document(document.clone()).into_relaxed_extjson())?;

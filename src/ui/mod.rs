@@ -229,6 +229,9 @@ fn chain_lines(detail: &Detail) -> Vec<Line<'static>> {
                 HopState::Empty => ("·", Color::DarkGray, "no reference".to_string()),
                 HopState::Invalid(why) => ("✗", Color::Red, format!("invalid: {why}")),
                 HopState::Failed(e) => ("!", Color::Red, format!("error: {e}")),
+                HopState::OtherTenant(owner) => {
+                    ("⚠", Color::Magenta, format!("OTHER TENANT {owner}"))
+                }
             };
             // The state first: the path after it may be cut at the pane's edge.
             Line::from(vec![
@@ -311,6 +314,19 @@ fn row_lines(detail: &Detail, width: usize) -> (String, Vec<Line<'static>>, Opti
                         crate::schema::Reference::S3 { .. } => " → s3".to_string(),
                     })
             });
+        // A link into another tenant's data says so where it is followed.
+        let from = format!("{}.{}", detail.table.name, field.column);
+        let link = link.map(|link| {
+            if detail
+                .hops
+                .iter()
+                .any(|h| h.from == from && matches!(h.state, HopState::OtherTenant(_)))
+            {
+                format!("{link} ⚠ OTHER TENANT")
+            } else {
+                link
+            }
+        });
         let name_style = if selected {
             Style::new().add_modifier(Modifier::REVERSED | Modifier::BOLD)
         } else {
@@ -382,8 +398,29 @@ fn wrap(line: Line<'static>, width: usize, indent: usize) -> Vec<Line<'static>> 
     out
 }
 
+/// What the panes say of another tenant's data: whose it is, and that it is withheld.
+fn withheld_line(
+    title: &str,
+    owner: &crate::resolve::OtherTenant,
+    revealed: bool,
+) -> Line<'static> {
+    let what = if revealed {
+        "shown on request (v)"
+    } else {
+        "withheld (v shows it, after a confirmation)"
+    };
+    Line::styled(
+        format!(
+            "⚠ OTHER TENANT: {} belongs to tenant {}: {what}",
+            clean_line(title, 200),
+            clean_line(&owner.to_string(), 200)
+        ),
+        Style::new().fg(Color::Magenta).add_modifier(Modifier::BOLD),
+    )
+}
+
 fn document_lines(detail: &Detail) -> Vec<Line<'static>> {
-    if detail.documents.is_empty() {
+    if detail.documents.is_empty() && detail.withheld_documents().next().is_none() {
         let why = if detail
             .table
             .references
@@ -401,6 +438,13 @@ fn document_lines(detail: &Detail) -> Vec<Line<'static>> {
         return vec![Line::from(why)];
     }
     let mut lines = Vec::new();
+    for (title, owner, document) in detail.withheld_documents() {
+        lines.push(withheld_line(title, owner, detail.revealed));
+        if detail.revealed {
+            lines.extend(bson::render(document));
+        }
+        lines.push(Line::default());
+    }
     for (title, document) in &detail.documents {
         lines.push(Line::styled(
             clean_line(title, 200),
@@ -413,14 +457,23 @@ fn document_lines(detail: &Detail) -> Vec<Line<'static>> {
 }
 
 fn content_lines(detail: &Detail) -> Vec<Line<'static>> {
-    match &detail.content {
-        Some(content) => {
+    match (&detail.content, detail.withheld_content()) {
+        (Some(content), _) => {
             let mut lines = format::object_meta(content);
             lines.extend(format::content_body(content));
             lines
         }
-        None if detail.is_loading() => vec![Line::from("loading…")],
-        None => vec![Line::from("no object: see the chain above")],
+        (None, Some((owner, content))) => {
+            let title = format!("s3 {}", content.key);
+            let mut lines = vec![withheld_line(&title, owner, detail.revealed)];
+            if detail.revealed {
+                lines.extend(format::object_meta(content));
+                lines.extend(format::content_body(content));
+            }
+            lines
+        }
+        (None, None) if detail.is_loading() => vec![Line::from("loading…")],
+        (None, None) => vec![Line::from("no object: see the chain above")],
     }
 }
 
