@@ -18,6 +18,7 @@ pub fn hop_state(state: &HopState) -> String {
         HopState::Invalid(why) => format!("invalid: {why}"),
         HopState::Failed(why) => format!("failed: {why}"),
         HopState::OtherTenant(owner) => format!("⚠ OTHER TENANT: {owner}"),
+        HopState::OutsideScope(tenant) => format!("⚠ OUTSIDE TENANT {tenant}: not shown"),
     }
 }
 
@@ -31,6 +32,12 @@ fn hop_json(hop: &crate::resolve::Hop) -> Value {
             "state": "other_tenant",
             "tenant_id": owner.tenant_id.to_string(),
             "tenant": owner.label,
+        }),
+        HopState::OutsideScope(tenant) => json!({
+            "from": hop.from,
+            "to": hop.to,
+            "state": "outside_tenant",
+            "scope": tenant,
         }),
         state => json!({ "from": hop.from, "to": hop.to, "state": hop_state(state) }),
     }

@@ -39,6 +39,9 @@ pub enum HopState {
     /// document's `tenantId`, an S3 key's `{tenantId}/` prefix, a row's `tenant_id`).
     /// What it holds is withheld (see [`Withheld`]).
     OtherTenant(OtherTenant),
+    /// In a session scoped to one tenant: the target is outside it. Nothing more is said
+    /// (not whose it is).
+    OutsideScope(String),
 }
 
 /// Whose a cross-tenant target is: its tenant's id and "Name (slug)".
@@ -165,9 +168,12 @@ impl Resolution {
 
     /// Whether a hop led to another tenant's data.
     pub fn crosses_tenants(&self) -> bool {
-        self.hops
-            .iter()
-            .any(|h| matches!(h.state, HopState::OtherTenant(_)))
+        self.hops.iter().any(|h| {
+            matches!(
+                h.state,
+                HopState::OtherTenant(_) | HopState::OutsideScope(_)
+            )
+        })
     }
 
     /// The withheld documents (title, owner, document).
@@ -238,8 +244,11 @@ pub async fn resolve(
     };
 
     // The tenant the row belongs to: what every hop's target is held against.
+    let scope = live.scope();
     let row_tenant = if fields.is_empty() {
         None
+    } else if let Some(scope) = scope {
+        Some(scope.id())
     } else if table.name == "tenants" {
         Some(id)
     } else {
@@ -314,7 +323,18 @@ pub async fn resolve(
                             (HopState::Resolved, Some(d))
                         }
                     },
-                    Ok(None) => (HopState::NotFound, None),
+                    Ok(None) => match scope {
+                        Some(scope) => {
+                            match bounded(live.document_outside(collection, oid)).await {
+                                Ok(true) => {
+                                    (HopState::OutsideScope(scope.slug().to_string()), None)
+                                }
+                                Ok(false) => (HopState::NotFound, None),
+                                Err(e) => (HopState::Failed(e), None),
+                            }
+                        }
+                        None => (HopState::NotFound, None),
+                    },
                     Err(e) => (HopState::Failed(e), None),
                 };
                 send(Resolved::Hop(index, Hop { from, to, state }));
@@ -399,10 +419,25 @@ pub async fn resolve(
             let target_id = Uuid::parse_str(value(fk.column)?.trim()).ok()?;
             Some(async move {
                 let row = bounded(live.row(target, target_id)).await;
-                (fk, target, target_id, row)
+                // Scoped, another tenant's row is not read: only whether it is there.
+                let outside = match (&row, scope) {
+                    (Ok(None), Some(_)) => bounded(live.row_outside(target, target_id))
+                        .await
+                        .unwrap_or(false),
+                    _ => false,
+                };
+                (fk, target, target_id, row, outside)
             })
         });
-        for (fk, target, target_id, row) in futures::future::join_all(lookups).await {
+        for (fk, target, target_id, row, outside) in futures::future::join_all(lookups).await {
+            if let (true, Some(scope)) = (outside, scope) {
+                hop(Hop {
+                    from: format!("{}.{}", table.name, fk.column),
+                    to: format!("{}/{target_id}", target.name),
+                    state: HopState::OutsideScope(scope.slug().to_string()),
+                });
+                continue;
+            }
             let owner_id = match row {
                 Ok(Some(_)) if target.name == "tenants" => Some(target_id),
                 Ok(Some(fields)) => fields
@@ -462,6 +497,15 @@ async fn object_hop(
         state: HopState::Loading,
     });
     let other = crate::check::other_tenant_of_key(key, row_tenant);
+    // Scoped, a key outside the tenant's prefix is not read at all.
+    if let Some(scope) = live.scope().filter(|s| !s.holds_key(key)) {
+        let state = HopState::OutsideScope(scope.slug().to_string());
+        report(Progress::Update(Resolved::Hop(
+            index,
+            Hop { from, to, state },
+        )));
+        return;
+    }
     let head = bounded(live.object_head(key, CONTENT_CHUNK)).await;
     report(Progress::Health(
         StoreKind::S3,

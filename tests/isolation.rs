@@ -22,8 +22,10 @@ use uuid::Uuid;
 struct Crossed {
     stores: Stores,
     a: Uuid,
+    a_slug: String,
     b: Uuid,
     b_slug: String,
+    b_name: String,
     /// An activity of A whose `output_ref` is B's document (whose `s3Key` is B's object).
     activity: Uuid,
     b_output: String,
@@ -57,7 +59,7 @@ async fn make_crossed() -> Crossed {
         .fetch_all(&admin)
         .await
         .unwrap();
-    let [(a, _), (b, b_slug)] = tenants.as_slice() else {
+    let [(a, a_slug), (b, b_slug)] = tenants.as_slice() else {
         panic!("{tenants:?}")
     };
     let (a, b) = (*a, *b);
@@ -115,12 +117,19 @@ async fn make_crossed() -> Crossed {
     .fetch_one(&admin)
     .await
     .unwrap();
+    let b_name: String = sqlx::query_scalar("select name from tenants where id = $1")
+        .bind(b)
+        .fetch_one(&admin)
+        .await
+        .unwrap();
     admin.close().await;
     Crossed {
         stores,
         a,
+        a_slug: a_slug.clone(),
         b,
         b_slug: b_slug.clone(),
+        b_name,
         activity,
         b_output,
         b_secrets,
@@ -138,7 +147,16 @@ struct Run {
 }
 
 fn tenantscope(stores: &Stores, args: &[&str]) -> Run {
-    let out = Command::new(env!("CARGO_BIN_EXE_tenantscope"))
+    tenantscope_with(stores, args, None)
+}
+
+/// The binary with `config` as its config file (None: no config file).
+fn tenantscope_with(stores: &Stores, args: &[&str], config: Option<&std::path::Path>) -> Run {
+    let mut command = Command::new(env!("CARGO_BIN_EXE_tenantscope"));
+    if let Some(config) = config {
+        command.arg("--config").arg(config);
+    }
+    let out = command
         .args(["--pg", &stores.pg_url, "--mongo", &stores.mongo_uri])
         .args(["--bucket", &stores.bucket])
         .args(args)
@@ -424,4 +442,250 @@ async fn the_explorer_withholds_until_v_is_confirmed() {
     let screen = ui.screen();
     assert!(screen.contains(sha), "{screen}");
     assert!(screen.contains("shown on"), "{screen}");
+}
+
+/// What of B may not appear in a session scoped to A: its id, slug, name, its document's
+/// hash, its rows' table names next to its ids.
+fn assert_nothing_of_b(c: &Crossed, text: &str) {
+    for secret in [
+        c.b.to_string(),
+        c.b_slug.clone(),
+        c.b_name.clone(),
+        c.b_secrets[0].clone(),
+    ] {
+        assert!(!text.contains(&secret), "{secret:?} shown:\n{text}");
+    }
+}
+
+/// Ids of B's data: a row (UUID), a document (ObjectId), an object (S3 key), a run.
+async fn ids_of_b(c: &Crossed) -> Vec<String> {
+    let pg = c.stores.pg(Access::ReadOnly).await;
+    let run: Uuid =
+        sqlx::query_scalar("select id from activity_runs where tenant_id = $1 order by id limit 1")
+            .bind(c.b)
+            .fetch_one(&pg)
+            .await
+            .unwrap();
+    // A document and an object of B that no row of A points at (the fixture's crossed
+    // ones are: looking them up finds A's row, rightly).
+    let other = c
+        .stores
+        .mongo()
+        .await
+        .collection::<Document>("activity_outputs")
+        .find_one(doc! {
+            "tenantId": c.b.to_string(),
+            "s3Key": { "$exists": true },
+            "_id": { "$ne": mongodb::bson::oid::ObjectId::parse_str(&c.b_output).unwrap() },
+        })
+        .await
+        .unwrap()
+        .expect("another output of B");
+    vec![
+        c.b_strategy.to_string(),
+        run.to_string(),
+        other.get_object_id("_id").unwrap().to_hex(),
+        other.get_str("s3Key").unwrap().to_string(),
+    ]
+}
+
+#[tokio::test]
+async fn a_scoped_cli_refuses_other_tenants_ids_and_says_nothing_of_them() {
+    let c = crossed();
+    let ids = ids_of_b(c).await;
+    let pg = c.stores.pg(Access::ReadOnly).await;
+    let a_run: Uuid =
+        sqlx::query_scalar("select id from activity_runs where tenant_id = $1 order by id limit 1")
+            .bind(c.a)
+            .fetch_one(&pg)
+            .await
+            .unwrap();
+    for id in &ids {
+        for command in [
+            vec!["get", id.as_str(), "--tenant", &c.a_slug],
+            vec!["get", id.as_str(), "--json", "--tenant", &c.a_slug],
+            vec!["path", id.as_str(), "--tenant", &c.a_slug],
+            vec!["run", id.as_str(), "--tenant", &c.a_slug],
+        ] {
+            let run = tenantscope(&c.stores, &command);
+            if command[0] == "run" && !id.contains('-') {
+                // Not a UUID: a usage error before any lookup.
+                assert_eq!(run.code, 2, "{command:?}: {}", run.stderr);
+                continue;
+            }
+            if command[0] == "run" && id.contains('/') {
+                assert_eq!(run.code, 2, "{command:?}: {}", run.stderr);
+                continue;
+            }
+            assert_eq!(run.code, 1, "{command:?}: {}{}", run.stdout, run.stderr);
+            assert_eq!(run.stdout, "", "{command:?}");
+            assert!(
+                run.stderr.contains(&format!("not in tenant {}", c.a_slug)),
+                "{command:?}: {}",
+                run.stderr
+            );
+            assert!(!run.stderr.contains("strategies"), "{}", run.stderr);
+            assert!(!run.stderr.contains("activity_runs/"), "{}", run.stderr);
+            // (The id asked about is echoed: a key holds B's id as its prefix.)
+            assert_nothing_of_b(c, &format!("{}{}", run.stdout, run.stderr).replace(id, ""));
+        }
+    }
+    // diff: one run of A, one of B.
+    let diff = tenantscope(
+        &c.stores,
+        &["diff", &a_run.to_string(), &ids[1], "--tenant", &c.a_slug],
+    );
+    assert_eq!(diff.code, 1, "{}{}", diff.stdout, diff.stderr);
+    assert!(diff.stderr.contains("not in tenant"), "{}", diff.stderr);
+    assert_nothing_of_b(c, &format!("{}{}", diff.stdout, diff.stderr));
+    // The same ids unscoped are found: the refusals above are the scope's.
+    for id in &ids[..1] {
+        let run = tenantscope(&c.stores, &["get", id]);
+        assert_eq!(run.code, 0, "{}", run.stderr);
+    }
+
+    // A's own rows: found; hops into B say only that they are outside.
+    let run = tenantscope(
+        &c.stores,
+        &[
+            "get",
+            &c.activity.to_string(),
+            "--json",
+            "--content",
+            "--tenant",
+            &c.a_slug,
+        ],
+    );
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    let json: Value = serde_json::from_str(&run.stdout).unwrap();
+    let hop = json["references"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|r| r["from"] == "activities.output_ref")
+        .unwrap();
+    assert_eq!(hop["state"], "outside_tenant", "{hop}");
+    assert_eq!(json["withheld"], serde_json::json!([]));
+    assert_nothing_of_b(c, &run.stdout);
+    let run = tenantscope(
+        &c.stores,
+        &["get", &c.goal.to_string(), "--json", "--tenant", &c.a_slug],
+    );
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    let json: Value = serde_json::from_str(&run.stdout).unwrap();
+    let hop = json["references"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|r| r["from"] == "goals.strategy_id")
+        .unwrap_or_else(|| panic!("{json}"));
+    assert_eq!(hop["state"], "outside_tenant");
+    assert_nothing_of_b(c, &run.stdout);
+    let run = tenantscope(
+        &c.stores,
+        &["path", &c.goal.to_string(), "--tenant", &c.a_slug],
+    );
+    assert_nothing_of_b(c, &format!("{}{}", run.stdout, run.stderr));
+}
+
+#[tokio::test]
+async fn a_profile_scope_holds_for_every_command_and_cannot_be_widened() {
+    let c = crossed();
+    let dir = std::env::temp_dir().join(format!("tenantscope-scope-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let config = dir.join("config.toml");
+    std::fs::write(
+        &config,
+        format!(
+            "[profile.support]\ntenant = \"{}\"\n",
+            c.a_slug.to_uppercase()
+        ),
+    )
+    .unwrap();
+    let with = |args: &[&str]| {
+        let mut all = vec!["--profile", "support"];
+        all.extend_from_slice(args);
+        tenantscope_with(&c.stores, &all, Some(&config))
+    };
+    // tree: the root is A, and nothing of B.
+    let tree = with(&["tree", "--json", "--depth", "1"]);
+    assert_eq!(tree.code, 0, "{}", tree.stderr);
+    let json: Value = serde_json::from_str(&tree.stdout).unwrap();
+    assert_eq!(json["id"], c.a.to_string());
+    assert_nothing_of_b(c, &tree.stdout);
+    let ids = ids_of_b(c).await;
+    let get = with(&["get", &ids[0]]);
+    assert_eq!(get.code, 1);
+    assert!(get.stderr.contains("not in tenant"), "{}", get.stderr);
+    // Another tenant asked for by flag: refused, for every command.
+    for args in [
+        vec!["get", ids[0].as_str(), "--tenant", c.b_slug.as_str()],
+        vec!["tree", "--tenant", c.b_slug.as_str()],
+        vec!["check", "--tenant", c.b_slug.as_str()],
+        vec![
+            "snapshot",
+            "--tenant",
+            c.b_slug.as_str(),
+            "-o",
+            "/nonexistent/x.tsnap",
+        ],
+    ] {
+        let run = with(&args);
+        assert_eq!(run.code, 2, "{args:?}: {}{}", run.stdout, run.stderr);
+        assert!(run.stderr.contains("is scoped to tenant"), "{}", run.stderr);
+        assert_eq!(run.stdout, "");
+    }
+    // An unknown scope never runs unscoped.
+    std::fs::write(&config, "[profile.support]\ntenant = \"nobody-at-all\"\n").unwrap();
+    let run = with(&["get", &c.activity.to_string()]);
+    assert_eq!(run.code, 2, "{}{}", run.stdout, run.stderr);
+    assert_eq!(run.stdout, "");
+    assert!(run.stderr.contains("nobody-at-all"), "{}", run.stderr);
+}
+
+#[tokio::test]
+async fn a_scoped_explorer_shows_one_tenant_and_refuses_the_rest() {
+    let c = crossed();
+    let mut args = store_args(&c.stores);
+    args.scope = Some(c.a_slug.clone());
+    let (live, problems) = connect(args).await;
+    assert!(problems.is_empty(), "{problems:?}");
+    live.load_schema().await.unwrap();
+    let mut ui = Ui::attached(live, Vec::new(), 140, 40).await;
+    let screen = ui.screen();
+    assert!(
+        screen
+            .lines()
+            .next()
+            .unwrap()
+            .contains(&format!("({}) only", c.a_slug)),
+        "{screen}"
+    );
+    assert_nothing_of_b(c, &screen);
+    for id in ids_of_b(c).await {
+        ui.palette(&id).await;
+        let screen = ui.screen();
+        assert!(
+            screen.contains(&format!("not in tenant {}", c.a_slug)),
+            "{id}: {screen}"
+        );
+        assert!(!screen.contains("looked in"), "{screen}");
+        assert_nothing_of_b(c, &screen.replace(&id, ""));
+    }
+    // The tenant picker lists A only.
+    ui.key(KeyCode::Char('t')).await;
+    assert_nothing_of_b(c, &ui.screen());
+    ui.key(KeyCode::Esc).await;
+    // A's activity reaching B's document: outside, nothing else.
+    ui.palette(&c.activity.to_string()).await;
+    let screen = ui.screen();
+    assert!(screen.contains("OUTSIDE TENANT"), "{screen}");
+    assert_nothing_of_b(c, &screen);
+    ui.key(KeyCode::Char('2')).await;
+    ui.key(KeyCode::Char('v')).await;
+    let screen = ui.screen();
+    assert!(screen.contains("never read"), "{screen}");
+    assert_nothing_of_b(c, &screen);
+    ui.key(KeyCode::Char('R')).await;
+    assert_nothing_of_b(c, &ui.screen());
 }

@@ -112,6 +112,8 @@ pub enum Health {
 }
 
 pub struct App {
+    /// The tenant a scoped session reads ("Name (slug)"), shown on the title line.
+    pub scope: Option<String>,
     pub tree: Tree,
     pub detail: Option<Detail>,
     /// Where `[` and `]` lead: places left by jumps, and places gone back from.
@@ -191,6 +193,7 @@ impl App {
             notice: None,
             health: [Health::Connecting, Health::Connecting, Health::Connecting],
             source,
+            scope: None,
             quit: false,
             dirty: true,
             page_rows: 10,
@@ -328,6 +331,12 @@ impl App {
                 self.notice = Some("select a row first".into())
             }
             Command::Copy => self.pending = Some(Pending::Copy),
+            Command::ShowWithheld if self.scope.is_some() => {
+                self.notice = Some(format!(
+                    "this session is scoped to tenant {}: another tenant's data is never read",
+                    self.scope.as_deref().unwrap_or_default()
+                ))
+            }
             Command::ShowWithheld => match self.detail.as_ref() {
                 Some(detail) if !detail.withheld.is_empty() && !detail.revealed => {
                     self.pending = Some(Pending::ShowWithheld)

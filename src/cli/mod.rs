@@ -36,6 +36,11 @@ pub struct Cli {
     #[arg(value_name = "FILE")]
     pub file: Option<std::path::PathBuf>,
 
+    /// Scope the session to one tenant (id or slug): every query carries its id, the
+    /// tree's root is that tenant, anything else is "not in tenant X".
+    #[arg(long, value_name = "ID|SLUG")]
+    pub tenant: Option<String>,
+
     #[command(subcommand)]
     pub command: Option<Command>,
 }
@@ -62,6 +67,9 @@ pub enum Command {
     /// reference resolved. Exit 0 found, 1 not found, 2 on errors.
     Get {
         id: String,
+        /// Only within this tenant (id or slug): an id outside it is "not in tenant X".
+        #[arg(long, value_name = "ID|SLUG")]
+        tenant: Option<String>,
         /// JSON instead of text.
         #[arg(long)]
         json: bool,
@@ -72,6 +80,9 @@ pub enum Command {
     /// Print where an id sits in the tree: tenant first, one line per level.
     Path {
         id: String,
+        /// Only within this tenant (id or slug): an id outside it is "not in tenant X".
+        #[arg(long, value_name = "ID|SLUG")]
+        tenant: Option<String>,
         /// JSON instead of text.
         #[arg(long)]
         json: bool,
@@ -81,6 +92,9 @@ pub enum Command {
     /// its activity. Exit 0 found, 1 not found, 2 on errors.
     Run {
         id: String,
+        /// Only within this tenant (id or slug): an id outside it is "not in tenant X".
+        #[arg(long, value_name = "ID|SLUG")]
+        tenant: Option<String>,
         /// JSON instead of text.
         #[arg(long)]
         json: bool,
@@ -91,6 +105,9 @@ pub enum Command {
     Diff {
         a: String,
         b: String,
+        /// Only within this tenant (id or slug): an id outside it is "not in tenant X".
+        #[arg(long, value_name = "ID|SLUG")]
+        tenant: Option<String>,
         /// JSON instead of text.
         #[arg(long)]
         json: bool,
@@ -165,6 +182,20 @@ pub enum Asked {
 
 /// Reads the config file into the arguments and tells the explorer from a command.
 pub fn asked(mut cli: Cli) -> anyhow::Result<Asked> {
+    // The scope a flag asks for; the profile's `tenant` is merged (and compared) next.
+    cli.stores.scope = match &cli.command {
+        None => cli.tenant.clone(),
+        Some(
+            Command::Get { tenant, .. }
+            | Command::Path { tenant, .. }
+            | Command::Run { tenant, .. }
+            | Command::Diff { tenant, .. }
+            | Command::Tree { tenant, .. }
+            | Command::Check { tenant, .. },
+        ) => tenant.clone(),
+        Some(Command::Snapshot { tenant, .. }) => Some(tenant.clone()),
+        Some(_) => None,
+    };
     cli.stores = cli.stores.with_config_file()?;
     Ok(match cli.command {
         None => Asked::Explore {
@@ -212,19 +243,21 @@ pub async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             }
             Ok(ExitCode::SUCCESS)
         }
-        Some(Command::Get { id, json, content }) => {
+        Some(Command::Get {
+            id, json, content, ..
+        }) => {
             let source = read_source(&cli.stores, cli.snapshot.as_deref()).await?;
             get::get(source, &id, json, content).await
         }
-        Some(Command::Path { id, json }) => {
+        Some(Command::Path { id, json, .. }) => {
             let source = read_source(&cli.stores, cli.snapshot.as_deref()).await?;
             get::path(source, &id, json).await
         }
-        Some(Command::Run { id, json }) => {
+        Some(Command::Run { id, json, .. }) => {
             let source = read_source(&cli.stores, cli.snapshot.as_deref()).await?;
             run::run_command(&source, &id, json).await
         }
-        Some(Command::Diff { a, b, json }) => {
+        Some(Command::Diff { a, b, json, .. }) => {
             let source = read_source(&cli.stores, cli.snapshot.as_deref()).await?;
             run::diff_command(&source, &a, &b, json).await
         }
@@ -232,7 +265,7 @@ pub async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             crate::logging::init(cli.stores.log.clone());
             let live = live_stores(&cli.stores).await?;
             check::reachable(&live, &cli.stores, false).await?;
-            let tenant = match tenant {
+            let tenant = match tenant.or(cli.stores.scope.clone()) {
                 Some(t) => Some(resolve_tenant(&Source::Live(live.clone()), &t).await?.id),
                 None => None,
             };
@@ -250,6 +283,7 @@ pub async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
                 }
                 None => {
                     let (source, problems) = connect(cli.stores.clone()).await;
+                    refuse_unscoped(&problems)?;
                     let pg_problem = problems.into_iter().find_map(|(store, reason)| {
                         (store == StoreKind::Postgres).then_some(reason)
                     });
@@ -263,7 +297,7 @@ pub async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
                     source
                 }
             };
-            let tenant = match tenant {
+            let tenant = match tenant.or(cli.stores.scope.clone()) {
                 Some(t) => Some(resolve_tenant(&source, &t).await?),
                 None => None,
             };
@@ -281,10 +315,17 @@ async fn read_source(
 ) -> anyhow::Result<crate::store::source::Source> {
     crate::logging::init(stores.log.clone());
     if let Some(path) = snapshot {
-        let snapshot = crate::store::snapshot::Snapshot::open(path).await?;
-        return Ok(crate::store::source::Source::Snapshot(snapshot));
+        let snapshot = Source::Snapshot(crate::store::snapshot::Snapshot::open(path).await?);
+        // A snapshot holds one tenant: scoped to another, it shows nothing.
+        if let Some(scope) = &stores.scope
+            && snapshot.tenant(scope).await.ok().flatten().is_none()
+        {
+            anyhow::bail!("{} is not of tenant {scope}", path.display());
+        }
+        return Ok(snapshot);
     }
     let (source, problems) = connect(stores.clone()).await;
+    refuse_unscoped(&problems)?;
     if problems.len() == 3 {
         anyhow::bail!("no store configured (--pg, --mongo, --bucket or a config file)");
     }
@@ -303,6 +344,7 @@ async fn load_schema(source: &Source) {
 /// The live stores, all three configured (a store that is not is a one-line error).
 async fn live_stores(stores: &StoreArgs) -> anyhow::Result<Live> {
     let (source, problems) = connect(stores.clone()).await;
+    refuse_unscoped(&problems)?;
     if let Some((store, reason)) = problems.first() {
         anyhow::bail!("{}", store_problem(*store, reason));
     }
@@ -310,6 +352,15 @@ async fn live_stores(stores: &StoreArgs) -> anyhow::Result<Live> {
     match source {
         Source::Live(live) => Ok(live),
         Source::Snapshot(_) => anyhow::bail!("this command reads live stores"),
+    }
+}
+
+/// A scope that could not be set (its tenant unknown, PostgreSQL down) stops a command:
+/// it never runs unscoped.
+fn refuse_unscoped(problems: &[(StoreKind, String)]) -> anyhow::Result<()> {
+    match problems.iter().find(|(_, p)| p.starts_with("scope: ")) {
+        Some((_, p)) => anyhow::bail!("{p}"),
+        None => Ok(()),
     }
 }
 

@@ -51,6 +51,10 @@ async fn load_or_say(source: &Source, text: &str) -> anyhow::Result<Option<RunMo
     let id = parse_id(text)?;
     let model = load(source, id, chrono::Utc::now()).await?;
     if model.is_none() {
+        if let Some(scope) = source.scope() {
+            eprintln!("tenantscope: {}", scope.refusal(&clean_line(text, 200)));
+            return Ok(None);
+        }
         eprintln!(
             "tenantscope: {} not found; looked in {}",
             clean_line(text, 200),

@@ -155,6 +155,30 @@ impl Source {
         }
     }
 
+    /// The tenant a scoped session reads (None: every tenant).
+    pub fn scope(&self) -> Option<&super::scope::Scope> {
+        match self {
+            Source::Live(s) => s.scope.as_ref(),
+            Source::Snapshot(_) => None,
+        }
+    }
+
+    /// In a scoped session: whether row `id` of `table` exists in another tenant.
+    pub async fn row_outside(&self, table: &Table, id: Uuid) -> anyhow::Result<bool> {
+        match self {
+            Source::Live(s) => s.row_outside(table, id).await,
+            Source::Snapshot(_) => Ok(false),
+        }
+    }
+
+    /// In a scoped session: whether document `id` exists in another tenant.
+    pub async fn document_outside(&self, collection: &str, id: ObjectId) -> anyhow::Result<bool> {
+        match self {
+            Source::Live(s) => s.document_outside(collection, id).await,
+            Source::Snapshot(_) => Ok(false),
+        }
+    }
+
     /// The bucket name shown in s3:// links.
     pub fn bucket(&self) -> Option<&str> {
         match self {

@@ -99,6 +99,13 @@ fn draw_title(frame: &mut Frame, app: &App, area: Rect) {
         ),
         Span::raw(" "),
     ];
+    // The scope before anything else: it must not be cut.
+    if let Some(scope) = &app.scope {
+        spans.push(Span::styled(
+            format!("tenant {} only ", clean_line(scope, 60)),
+            Style::new().fg(Color::Magenta).add_modifier(Modifier::BOLD),
+        ));
+    }
     // The stores' states first: on a narrow screen the source text is what gets cut.
     for (name, health) in ["PG", "Mongo", "S3"].iter().zip(&app.health) {
         let (mark, color) = match health {
@@ -229,6 +236,11 @@ fn chain_lines(detail: &Detail) -> Vec<Line<'static>> {
                 HopState::Empty => ("·", Color::DarkGray, "no reference".to_string()),
                 HopState::Invalid(why) => ("✗", Color::Red, format!("invalid: {why}")),
                 HopState::Failed(e) => ("!", Color::Red, format!("error: {e}")),
+                HopState::OutsideScope(tenant) => (
+                    "⚠",
+                    Color::Magenta,
+                    format!("OUTSIDE TENANT {tenant}: not shown"),
+                ),
                 HopState::OtherTenant(owner) => {
                     ("⚠", Color::Magenta, format!("OTHER TENANT {owner}"))
                 }
@@ -317,11 +329,13 @@ fn row_lines(detail: &Detail, width: usize) -> (String, Vec<Line<'static>>, Opti
         // A link into another tenant's data says so where it is followed.
         let from = format!("{}.{}", detail.table.name, field.column);
         let link = link.map(|link| {
-            if detail
-                .hops
-                .iter()
-                .any(|h| h.from == from && matches!(h.state, HopState::OtherTenant(_)))
-            {
+            if detail.hops.iter().any(|h| {
+                h.from == from
+                    && matches!(
+                        h.state,
+                        HopState::OtherTenant(_) | HopState::OutsideScope(_)
+                    )
+            }) {
                 format!("{link} ⚠ OTHER TENANT")
             } else {
                 link
