@@ -69,6 +69,14 @@ pub struct StoreArgs {
     /// and on get/path/run/diff, or `tenant = "…"` in the profile.
     #[arg(skip)]
     pub scope: Option<String>,
+
+    /// The profile's masks (`mask = ["pii", "content"]`).
+    #[arg(skip)]
+    pub masks: Vec<String>,
+
+    /// The profile's audit log (`audit_log = "PATH"`).
+    #[arg(skip)]
+    pub audit_log: Option<PathBuf>,
 }
 
 /// One set of settings in the config file.
@@ -87,6 +95,11 @@ pub struct FileSettings {
     pub collections: Vec<ExtraCollection>,
     /// A support profile's one tenant (id or slug): every session with it is scoped.
     pub tenant: Option<String>,
+    /// What a support profile masks: "pii", "content".
+    #[serde(default)]
+    pub mask: Vec<String>,
+    /// Where a support profile appends one JSON line per thing shown, copied or exported.
+    pub audit_log: Option<String>,
 }
 
 /// The config file: top-level settings, and named profiles.
@@ -157,8 +170,10 @@ impl StoreArgs {
         let invalid = || format!("{} is not a valid config file", path.display());
         // Typos must not pass silently (serde cannot deny unknown fields beside a flatten).
         let table: toml::Table = toml::from_str(text).with_context(invalid)?;
-        const KNOWN: [&str; 8] = [
+        const KNOWN: [&str; 10] = [
             "tenant",
+            "mask",
+            "audit_log",
             "pg",
             "mongo",
             "bucket",
@@ -213,6 +228,10 @@ impl StoreArgs {
                 );
             }
             self.scope = Some(tenant);
+        }
+        self.masks = settings.mask;
+        if let Some(path) = settings.audit_log {
+            self.audit_log = Some(PathBuf::from(expand(&path, lookup)?));
         }
         self.overlay = Overlay {
             references: settings.references,

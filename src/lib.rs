@@ -16,6 +16,7 @@ pub mod export;
 pub mod find;
 pub mod load;
 pub mod logging;
+pub mod mask;
 pub mod outline;
 pub mod resolve;
 pub mod run;

@@ -197,6 +197,8 @@ pub fn asked(mut cli: Cli) -> anyhow::Result<Asked> {
         Some(_) => None,
     };
     cli.stores = cli.stores.with_config_file()?;
+    // Masks are set once, before any store is read, for the whole process.
+    crate::mask::install(crate::mask::Masks::parse(&cli.stores.masks)?)?;
     Ok(match cli.command {
         None => Asked::Explore {
             snapshot: cli.snapshot.or(cli.file),

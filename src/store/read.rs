@@ -477,10 +477,12 @@ impl SchemaCell {
 /// text): timestamps shortened to the minute in UTC, NULLs left out, joined with " · ".
 /// Every store computes labels here, so they cannot differ between stores.
 pub fn label(table: &Table, values: &[Option<String>]) -> String {
+    // PII label columns (a user's name and email) masked here, for every store.
+    let values = crate::mask::active().label_values(table, values);
     table
         .label
         .iter()
-        .zip(values)
+        .zip(&values)
         .filter_map(|(column, value)| {
             let value = value.as_deref()?;
             if column.ends_with("_at")

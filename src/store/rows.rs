@@ -244,7 +244,7 @@ impl Source {
         order: Order,
         limit: u32,
     ) -> anyhow::Result<RowsPage> {
-        match self {
+        let mut page = match self {
             Source::Live(s) => {
                 s.rows_under(table, column, parent, after, order, limit)
                     .await
@@ -253,6 +253,13 @@ impl Source {
                 s.rows_under(table, column, parent, after, order, limit)
                     .await
             }
+        }?;
+        let masks = crate::mask::active();
+        for row in &mut page.rows {
+            for (column, value) in &mut row.values {
+                *value = masks.value(table.name, column, value.take());
+            }
         }
+        Ok(page)
     }
 }

@@ -106,6 +106,13 @@ fn draw_title(frame: &mut Frame, app: &App, area: Rect) {
             Style::new().fg(Color::Magenta).add_modifier(Modifier::BOLD),
         ));
     }
+    let masks = crate::mask::active();
+    if masks.any() {
+        spans.push(Span::styled(
+            format!("masked: {} ", masks.describe()),
+            Style::new().fg(Color::Magenta).add_modifier(Modifier::BOLD),
+        ));
+    }
     // The stores' states first: on a narrow screen the source text is what gets cut.
     for (name, health) in ["PG", "Mongo", "S3"].iter().zip(&app.health) {
         let (mark, color) = match health {
@@ -472,6 +479,14 @@ fn document_lines(detail: &Detail) -> Vec<Line<'static>> {
 
 fn content_lines(detail: &Detail) -> Vec<Line<'static>> {
     match (&detail.content, detail.withheld_content()) {
+        (Some(content), _) if crate::mask::active().content => {
+            let mut lines = format::object_meta(content);
+            lines.push(Line::styled(
+                "content masked by the profile (mask = content): metadata only",
+                Style::new().fg(Color::Magenta),
+            ));
+            lines
+        }
         (Some(content), _) => {
             let mut lines = format::object_meta(content);
             lines.extend(format::content_body(content));
