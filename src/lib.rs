@@ -7,6 +7,7 @@
 //! and the command line (`cli`). Nothing in the core imports a face.
 
 pub mod app;
+pub mod audit;
 pub mod check;
 pub mod cli;
 pub mod clipboard;

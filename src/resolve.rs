@@ -235,6 +235,9 @@ pub async fn resolve(
         Ok(Some(fields)) => fields.clone(),
         _ => Vec::new(),
     };
+    if !fields.is_empty() {
+        crate::audit::record("show", &format!("{}/{id}", table.name));
+    }
     send(Resolved::Row(row));
     let value = |column: &str| {
         fields
@@ -319,6 +322,7 @@ pub async fn resolve(
                             (HopState::OtherTenant(owner), Some(d))
                         }
                         None => {
+                            crate::audit::record("show", &title);
                             send(Resolved::Document(title.clone(), d.clone()));
                             (HopState::Resolved, Some(d))
                         }
@@ -371,7 +375,10 @@ pub async fn resolve(
                                             body: WithheldBody::Document(d),
                                         }));
                                     }
-                                    None => send(Resolved::Document(title, d)),
+                                    None => {
+                                        crate::audit::record("show", &title);
+                                        send(Resolved::Document(title, d))
+                                    }
                                 }
                             }
                             let state = match foreign {
@@ -513,6 +520,7 @@ async fn object_hop(
     ));
     let state = match (head, other) {
         (Ok(Some(head)), None) => {
+            crate::audit::record("show", &to);
             report(Progress::Update(Resolved::Content(Content {
                 key: key.to_string(),
                 head,

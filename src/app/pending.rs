@@ -53,6 +53,12 @@ impl App {
             Pending::ShowWithheld if c == 'y' => {
                 if let Some(detail) = self.detail.as_mut() {
                     detail.revealed = true;
+                    for w in &detail.withheld {
+                        crate::audit::record(
+                            "show_other_tenant",
+                            &format!("{} of tenant {}", w.title, w.owner.tenant_id),
+                        );
+                    }
                     self.notice = Some("showing another tenant's data (this row only)".into());
                 }
             }
@@ -92,6 +98,18 @@ impl App {
         };
         match crate::clipboard::osc52(&text) {
             Ok(bytes) => {
+                let kind = match what {
+                    'i' => "id",
+                    'r' => "row",
+                    'd' => "document",
+                    'p' => "path",
+                    'k' => "key",
+                    _ => "content",
+                };
+                crate::audit::record(
+                    "copy",
+                    &format!("{} of {}/{}", kind, detail.table.name, detail.id),
+                );
                 self.notice = Some(format!(
                     "copied {} bytes through the terminal (OSC 52; tmux needs set-clipboard on)",
                     text.len()
@@ -129,6 +147,10 @@ impl App {
             ));
             n += 1;
         }
+        crate::audit::record(
+            "export",
+            &format!("{}/{} to {}", detail.table.name, detail.id, path.display()),
+        );
         vec![Effect::Export { path, contents }]
     }
 }

@@ -171,6 +171,9 @@ pub async fn path(source: Source, text: &str, as_json: bool) -> anyhow::Result<E
         return Ok(not_found(text, &found));
     };
     let steps = ancestry(&source, table, id).await?;
+    for step in &steps {
+        crate::audit::record("show", &format!("{}/{}", step.table.name, step.item.id));
+    }
     if as_json {
         let steps: Vec<Value> = steps.iter().map(step_json).collect();
         out!("{}", serde_json::to_string_pretty(&steps)?);

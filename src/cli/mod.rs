@@ -199,6 +199,13 @@ pub fn asked(mut cli: Cli) -> anyhow::Result<Asked> {
     cli.stores = cli.stores.with_config_file()?;
     // Masks are set once, before any store is read, for the whole process.
     crate::mask::install(crate::mask::Masks::parse(&cli.stores.masks)?)?;
+    if let Some(path) = &cli.stores.audit_log {
+        crate::audit::install(
+            path,
+            cli.stores.profile.as_deref(),
+            cli.stores.scope.as_deref(),
+        )?;
+    }
     Ok(match cli.command {
         None => Asked::Explore {
             snapshot: cli.snapshot.or(cli.file),
@@ -229,6 +236,10 @@ pub async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             let report =
                 crate::snapshot::export(&live, &tenant, &output, options, &described, interactive)
                     .await?;
+            crate::audit::record(
+                "export",
+                &format!("snapshot of tenant {tenant} to {}", output.display()),
+            );
             let seconds = report.elapsed.as_secs_f64().max(1e-9);
             println!(
                 "wrote {}: {} rows, {} documents, {} objects ({:.1} MB) in {seconds:.1} s ({:.0} rows/s, {:.1} MB/s)",
