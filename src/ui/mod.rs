@@ -385,9 +385,10 @@ fn row_lines(detail: &Detail, width: usize) -> (String, Vec<Line<'static>>, Opti
     (title, lines, cursor)
 }
 
-/// `line` cut into lines of at most `width` columns; continuations are indented by `indent`.
+/// `line` cut into lines of at most `width` columns; continuations are indented by
+/// `indent`. Cut by grapheme cluster, measured as the widget measures (`text::
+/// cut_graphemes`): a family emoji or a letter with its accents stays whole.
 fn wrap(line: Line<'static>, width: usize, indent: usize) -> Vec<Line<'static>> {
-    use unicode_width::UnicodeWidthChar;
     if width <= indent + 1 || line.width() <= width {
         return vec![line];
     }
@@ -395,22 +396,27 @@ fn wrap(line: Line<'static>, width: usize, indent: usize) -> Vec<Line<'static>> 
     let mut current: Vec<Span<'static>> = Vec::new();
     let mut used = 0;
     for span in line.spans {
-        let mut piece = String::new();
-        for c in span.content.chars() {
-            let w = c.width().unwrap_or(0);
-            if used + w > width {
-                if !piece.is_empty() {
-                    current.push(Span::styled(std::mem::take(&mut piece), span.style));
-                }
+        let mut rest: &str = &span.content;
+        while !rest.is_empty() {
+            let room = width.saturating_sub(used);
+            let pieces = crate::text::cut_graphemes(rest, room, width - indent);
+            let piece = pieces[0];
+            let piece_width = unicode_width::UnicodeWidthStr::width(piece);
+            if used + piece_width > width && used > indent {
+                // Nothing of it fits here: on the next line.
+                out.push(Line::from(std::mem::take(&mut current)));
+                current.push(Span::raw(" ".repeat(indent)));
+                used = indent;
+                continue;
+            }
+            current.push(Span::styled(piece.to_string(), span.style));
+            used += piece_width;
+            rest = &rest[piece.len()..];
+            if !rest.is_empty() {
                 out.push(Line::from(std::mem::take(&mut current)));
                 current.push(Span::raw(" ".repeat(indent)));
                 used = indent;
             }
-            piece.push(c);
-            used += w;
-        }
-        if !piece.is_empty() {
-            current.push(Span::styled(piece, span.style));
         }
     }
     if !current.is_empty() {
