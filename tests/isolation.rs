@@ -665,9 +665,12 @@ async fn a_scoped_explorer_shows_one_tenant_and_refuses_the_rest() {
     for id in ids_of_b(c).await {
         ui.palette(&id).await;
         let screen = ui.screen();
-        assert!(
-            screen.contains(&format!("not in tenant {}", c.a_slug)),
-            "{id}: {screen}"
+        // (A long key's message is cut on the line; :messages has it whole.)
+        let notice = ui.driver.app.notice.clone().unwrap_or_default();
+        assert_eq!(
+            notice,
+            format!("{id} not in tenant {}", c.a_slug),
+            "{screen}"
         );
         assert!(!screen.contains("looked in"), "{screen}");
         assert_nothing_of_b(c, &screen.replace(&id, ""));
@@ -688,4 +691,42 @@ async fn a_scoped_explorer_shows_one_tenant_and_refuses_the_rest() {
     assert_nothing_of_b(c, &screen);
     ui.key(KeyCode::Char('R')).await;
     assert_nothing_of_b(c, &ui.screen());
+}
+
+#[tokio::test]
+async fn a_message_longer_than_the_status_line_is_read_whole_with_messages() {
+    let c = crossed();
+    let mut ui = Ui::with_size(&c.stores, 80, 24).await;
+    let word = format!("nonsense{}", "x".repeat(150));
+    ui.palette(&format!("{word} more")).await;
+    let screen = ui.screen();
+    let status = screen.lines().last().unwrap().to_string();
+    assert!(status.contains(":messages shows it whole"), "{screen}");
+    assert!(!screen.contains(&word), "the whole message fits?\n{screen}");
+    ui.palette("messages").await;
+    let screen = ui.screen();
+    // The popup's part of each line (inside its borders), joined: the whole message.
+    let joined: String = screen
+        .lines()
+        .filter_map(|l| {
+            let chars: Vec<char> = l.chars().collect();
+            // The popup's left border is the second "│" from the left.
+            let left = chars
+                .iter()
+                .enumerate()
+                .filter(|(_, c)| **c == '│')
+                .nth(1)?
+                .0;
+            Some(
+                chars[left + 1..(left + 75).min(chars.len())]
+                    .iter()
+                    .collect::<String>(),
+            )
+        })
+        .map(|l| l.trim_end().to_string())
+        .collect();
+    assert!(joined.contains(&word), "{joined}\n{screen}");
+    assert!(joined.contains("unknown command"), "{screen}");
+    ui.key(KeyCode::Esc).await;
+    assert!(!ui.screen().contains("Messages (j/k"), "{}", ui.screen());
 }

@@ -77,6 +77,7 @@ impl Driver {
     }
 
     fn run(&mut self, mut effects: Vec<Effect>) {
+        self.app.remember_messages();
         effects.retain_mut(|effect| match effect {
             Effect::Terminal(bytes) => {
                 self.terminal_out.push(std::mem::take(bytes));

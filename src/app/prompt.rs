@@ -64,6 +64,7 @@ pub const COMMANDS: &[(&str, &str)] = &[
         "filter",
         "TEXT status:S: narrow the selected group (the same as /)",
     ),
+    ("messages", "the session's status-line messages, whole"),
     ("help", "the keys and these commands"),
 ];
 
@@ -81,6 +82,7 @@ pub enum Palette {
     Broken,
     Refs,
     Filter(String),
+    Messages,
     Help,
 }
 
@@ -109,6 +111,7 @@ impl Palette {
             "refs" => Palette::Refs,
             "filter" => Palette::Filter(rest.to_string()),
             "help" | "h" | "?" => Palette::Help,
+            "messages" | "messages!" | "mes" => Palette::Messages,
             // One word that can be an id or a key (ids have their shapes, keys a slash).
             _ if rest.is_empty() && looks_like_a_clue(word) => Palette::Find(word.to_string()),
             _ => return Err(format!("unknown command {word:?} (:help lists them)")),
@@ -272,6 +275,11 @@ impl App {
             Palette::Filter(text) => self.filter(&text),
             Palette::Help => {
                 self.help = true;
+                Vec::new()
+            }
+            Palette::Messages => {
+                self.show_messages = true;
+                self.help_scroll = 0;
                 Vec::new()
             }
         }

@@ -226,7 +226,12 @@ pub async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             redact_pii,
         }) => {
             crate::logging::init(cli.stores.log.clone());
-            let live = live_stores(&cli.stores).await?;
+            // The copy reads one tenant by its own queries; the scope (the profile's
+            // tenant, compared with --tenant when the config was read) adds nothing but
+            // `tenantId` to each of its `_id` lookups, which FerretDB then scans for.
+            let mut stores = cli.stores.clone();
+            stores.scope = None;
+            let live = live_stores(&stores).await?;
             let options = crate::snapshot::ExportOptions {
                 max_object_bytes: max_object_mb * 1_000_000,
                 redact_pii,

@@ -71,6 +71,9 @@ pub fn draw(frame: &mut Frame, app: &mut App) {
     if app.help {
         draw_help(frame, area, app.help_scroll);
     }
+    if app.show_messages {
+        draw_messages(frame, area, &app.messages, app.help_scroll);
+    }
     if app.no_color {
         for cell in frame.buffer_mut().content.iter_mut() {
             cell.set_fg(Color::Reset);
@@ -579,10 +582,18 @@ fn draw_status(frame: &mut Frame, app: &App, area: Rect) {
         spans.push(Span::raw("  "));
     }
     if let Some(notice) = &app.notice {
-        spans.push(Span::styled(
-            clean_line(notice, 200),
-            Style::new().fg(Color::Yellow),
-        ));
+        // Longer than the line: say where it can be read whole.
+        let notice = clean_line(notice, 2000);
+        let room = usize::from(area.width)
+            .saturating_sub(spans.iter().map(|s: &Span| s.width()).sum::<usize>() + 2);
+        let long = unicode_width::UnicodeWidthStr::width(notice.as_str()) > room;
+        if long {
+            spans.push(Span::styled(
+                "(:messages shows it whole) ",
+                Style::new().fg(Color::Cyan),
+            ));
+        }
+        spans.push(Span::styled(notice, Style::new().fg(Color::Yellow)));
         spans.push(Span::raw("  "));
     }
     spans.push(Span::styled(
@@ -693,6 +704,33 @@ fn draw_picker(frame: &mut Frame, picker: &Picker, area: Rect) {
     );
     // Line 0 is the query; the selection starts below it.
     draw_list(frame, area, title, lines, picker.selected + 1);
+}
+
+/// The `:messages` popup: every status-line message of the session, whole and wrapped.
+fn draw_messages(frame: &mut Frame, area: Rect, messages: &[String], scroll: usize) {
+    let popup = centred(
+        area,
+        area.width.saturating_sub(4).max(20),
+        area.height.saturating_sub(2),
+    );
+    let mut lines: Vec<Line> = messages
+        .iter()
+        .map(|m| Line::from(crate::text::for_terminal(&clean_line(m, usize::MAX)).into_owned()))
+        .collect();
+    if lines.is_empty() {
+        lines.push(Line::styled(
+            "no messages yet",
+            Style::new().fg(Color::DarkGray),
+        ));
+    }
+    frame.render_widget(Clear, popup);
+    frame.render_widget(
+        Paragraph::new(lines)
+            .wrap(Wrap { trim: false })
+            .scroll((u16::try_from(scroll).unwrap_or(u16::MAX), 0))
+            .block(Block::bordered().title(" Messages (j/k scroll · Esc closes) ")),
+        popup,
+    );
 }
 
 fn draw_help(frame: &mut Frame, area: Rect, scroll: usize) {
