@@ -281,7 +281,11 @@ pub async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         }
         Some(Command::Check { tenant, json }) => {
             crate::logging::init(cli.stores.log.clone());
-            let live = live_stores(&cli.stores).await?;
+            // check reads one tenant by its own queries (`--tenant` or the profile's) and
+            // must see where its references lead, other tenants' keys included.
+            let mut stores = cli.stores.clone();
+            stores.scope = None;
+            let live = live_stores(&stores).await?;
             check::reachable(&live, &cli.stores, false).await?;
             let tenant = match tenant.or(cli.stores.scope.clone()) {
                 Some(t) => Some(resolve_tenant(&Source::Live(live.clone()), &t).await?.id),
@@ -377,7 +381,7 @@ async fn live_stores(stores: &StoreArgs) -> anyhow::Result<Live> {
 /// it never runs unscoped.
 fn refuse_unscoped(problems: &[(StoreKind, String)]) -> anyhow::Result<()> {
     match problems.iter().find(|(_, p)| p.starts_with("scope: ")) {
-        Some((_, p)) => anyhow::bail!("{p}"),
+        Some((_, p)) => anyhow::bail!("{}", p.trim_start_matches("scope: ")),
         None => Ok(()),
     }
 }
