@@ -64,6 +64,19 @@ pub struct StoreArgs {
     /// Cross-store references and key fields the config file adds to the declaration.
     #[arg(skip)]
     pub overlay: Overlay,
+
+    /// The one tenant (id or slug) the session is scoped to: `--tenant` on the explorer
+    /// and on get/path/run/diff, or `tenant = "…"` in the profile.
+    #[arg(skip)]
+    pub scope: Option<String>,
+
+    /// The profile's masks (`mask = ["pii", "content"]`).
+    #[arg(skip)]
+    pub masks: Vec<String>,
+
+    /// The profile's audit log (`audit_log = "PATH"`).
+    #[arg(skip)]
+    pub audit_log: Option<PathBuf>,
 }
 
 /// One set of settings in the config file.
@@ -80,6 +93,13 @@ pub struct FileSettings {
     /// `[[collections]]`: a collection's field holding an S3 key.
     #[serde(default)]
     pub collections: Vec<ExtraCollection>,
+    /// A support profile's one tenant (id or slug): every session with it is scoped.
+    pub tenant: Option<String>,
+    /// What a support profile masks: "pii", "content".
+    #[serde(default)]
+    pub mask: Vec<String>,
+    /// Where a support profile appends one JSON line per thing shown, copied or exported.
+    pub audit_log: Option<String>,
 }
 
 /// The config file: top-level settings, and named profiles.
@@ -150,7 +170,10 @@ impl StoreArgs {
         let invalid = || format!("{} is not a valid config file", path.display());
         // Typos must not pass silently (serde cannot deny unknown fields beside a flatten).
         let table: toml::Table = toml::from_str(text).with_context(invalid)?;
-        const KNOWN: [&str; 7] = [
+        const KNOWN: [&str; 10] = [
+            "tenant",
+            "mask",
+            "audit_log",
             "pg",
             "mongo",
             "bucket",
@@ -191,6 +214,25 @@ impl StoreArgs {
         self.mongo = fill(self.mongo, settings.mongo)?;
         self.bucket = fill(self.bucket, settings.bucket)?;
         self.s3_path_style = self.s3_path_style.or(settings.s3_path_style);
+        // A flag cannot widen the profile's scope: the profile's tenant stays in force
+        // (a different --tenant is refused where it is compared, naming both).
+        if let Some(tenant) = settings.tenant {
+            let tenant = expand(&tenant, lookup)?;
+            if let Some(flag) = self
+                .scope
+                .as_ref()
+                .filter(|f| !f.eq_ignore_ascii_case(&tenant))
+            {
+                anyhow::bail!(
+                    "the profile is scoped to tenant {tenant}: --tenant {flag} is not in it"
+                );
+            }
+            self.scope = Some(tenant);
+        }
+        self.masks = settings.mask;
+        if let Some(path) = settings.audit_log {
+            self.audit_log = Some(PathBuf::from(expand(&path, lookup)?));
+        }
         self.overlay = Overlay {
             references: settings.references,
             collections: settings.collections,

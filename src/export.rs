@@ -17,7 +17,45 @@ pub fn hop_state(state: &HopState) -> String {
         HopState::Empty => "empty (NULL)".into(),
         HopState::Invalid(why) => format!("invalid: {why}"),
         HopState::Failed(why) => format!("failed: {why}"),
+        HopState::OtherTenant(owner) => format!("⚠ OTHER TENANT: {owner}"),
+        HopState::OutsideScope(tenant) => format!("⚠ OUTSIDE TENANT {tenant}: not shown"),
     }
+}
+
+/// A hop as JSON: `{from, to, state}`, and for another tenant's target
+/// `state: "other_tenant"` with its `tenant_id` and `tenant` ("Name (slug)").
+fn hop_json(hop: &crate::resolve::Hop) -> Value {
+    match &hop.state {
+        HopState::OtherTenant(owner) => json!({
+            "from": hop.from,
+            "to": hop.to,
+            "state": "other_tenant",
+            "tenant_id": owner.tenant_id.to_string(),
+            "tenant": owner.label,
+        }),
+        HopState::OutsideScope(tenant) => json!({
+            "from": hop.from,
+            "to": hop.to,
+            "state": "outside_tenant",
+            "scope": tenant,
+        }),
+        state => json!({ "from": hop.from, "to": hop.to, "state": hop_state(state) }),
+    }
+}
+
+/// What was withheld (whose, never what it holds): `{title, tenant_id, tenant}`.
+fn withheld_json(detail: &Resolution) -> Vec<Value> {
+    detail
+        .withheld
+        .iter()
+        .map(|w| {
+            json!({
+                "title": w.title,
+                "tenant_id": w.owner.tenant_id.to_string(),
+                "tenant": w.owner.label,
+            })
+        })
+        .collect()
 }
 
 /// The content as text when it is UTF-8.
@@ -60,11 +98,7 @@ pub fn json(detail: &Resolution) -> Value {
         Load::Failed(e) => json!({ "error": e }),
         _ => Value::Null,
     };
-    let references: Vec<Value> = detail
-        .hops
-        .iter()
-        .map(|h| json!({ "from": h.from, "to": h.to, "state": hop_state(&h.state) }))
-        .collect();
+    let references: Vec<Value> = detail.hops.iter().map(hop_json).collect();
     let documents: Vec<Value> = detail
         .documents
         .iter()
@@ -91,6 +125,7 @@ pub fn json(detail: &Resolution) -> Value {
         "references": references,
         "documents": documents,
         "content": content,
+        "withheld": withheld_json(detail),
     })
 }
 
@@ -116,6 +151,15 @@ pub fn markdown(detail: &Resolution) -> String {
                 h.from,
                 h.to,
                 hop_state(&h.state)
+            ));
+        }
+    }
+    if !detail.withheld.is_empty() {
+        out.push_str("\n## Withheld: another tenant's data\n\n");
+        for w in &detail.withheld {
+            out.push_str(&format!(
+                "- {} belongs to tenant {}: not included\n",
+                w.title, w.owner
             ));
         }
     }

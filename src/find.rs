@@ -98,6 +98,9 @@ pub struct Found {
     pub looked: Vec<String>,
     /// Lookups that failed (a store down): the search is incomplete.
     pub errors: Vec<String>,
+    /// The tenant a scoped session reads: what is not found is "not in tenant X", and
+    /// nothing more (not where it was looked for).
+    pub scope: Option<String>,
 }
 
 impl Found {
@@ -118,6 +121,9 @@ impl Found {
 
     /// "not found in …" with where it looked, and what could not be searched.
     pub fn not_found_message(&self, clue: &str) -> String {
+        if let Some(scope) = &self.scope {
+            return format!("{clue} not in tenant {scope}");
+        }
         let mut message = format!("{clue} not found; looked in {}", self.looked.join(", "));
         if !self.errors.is_empty() {
             message.push_str(&format!(" (incomplete: {})", self.error_summary()));
@@ -152,7 +158,10 @@ impl Found {
 
 /// Searches every place the clue's shape can be, in parallel.
 pub async fn find(source: &Source, clue: &Clue) -> Found {
-    let mut found = Found::default();
+    let mut found = Found {
+        scope: source.scope().map(|s| s.slug().to_string()),
+        ..Found::default()
+    };
     match clue {
         Clue::Row(id) => {
             found.looked.push(format!(

@@ -7,6 +7,7 @@
 //! and the command line (`cli`). Nothing in the core imports a face.
 
 pub mod app;
+pub mod audit;
 pub mod check;
 pub mod cli;
 pub mod clipboard;
@@ -16,6 +17,7 @@ pub mod export;
 pub mod find;
 pub mod load;
 pub mod logging;
+pub mod mask;
 pub mod outline;
 pub mod resolve;
 pub mod run;

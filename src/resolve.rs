@@ -35,6 +35,47 @@ pub enum HopState {
     /// The value cannot be a reference (not a 24-hex ObjectId, say).
     Invalid(String),
     Failed(String),
+    /// The target belongs to another tenant than the row the chain starts from (a
+    /// document's `tenantId`, an S3 key's `{tenantId}/` prefix, a row's `tenant_id`).
+    /// What it holds is withheld (see [`Withheld`]).
+    OtherTenant(OtherTenant),
+    /// In a session scoped to one tenant: the target is outside it. Nothing more is said
+    /// (not whose it is).
+    OutsideScope(String),
+}
+
+/// Whose a cross-tenant target is: its tenant's id and "Name (slug)".
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct OtherTenant {
+    pub tenant_id: Uuid,
+    /// "Name (slug)", when the tenant is known.
+    pub label: Option<String>,
+}
+
+impl std::fmt::Display for OtherTenant {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match &self.label {
+            Some(label) => write!(f, "{label} {}", self.tenant_id),
+            None => write!(f, "{}", self.tenant_id),
+        }
+    }
+}
+
+/// Another tenant's document or object a chain reached: kept apart from the row's own
+/// documents and content, never rendered, exported or printed unless asked for (`v` in
+/// the explorer, with a confirmation).
+#[derive(Debug, Clone)]
+pub struct Withheld {
+    /// `collection/ObjectId` or `s3://bucket/key`.
+    pub title: String,
+    pub owner: OtherTenant,
+    pub body: WithheldBody,
+}
+
+#[derive(Debug, Clone)]
+pub enum WithheldBody {
+    Document(Document),
+    Content(Content),
 }
 
 /// The object at the end of the chain.
@@ -61,6 +102,8 @@ pub enum Resolved {
     Content(Content),
     /// More bytes of the content, appended.
     More(Vec<u8>),
+    /// Another tenant's document or object, kept apart.
+    Withheld(Withheld),
 }
 
 /// What resolving a row reports, step by step.
@@ -81,6 +124,8 @@ pub struct Resolution {
     /// (title, document): the referenced document first, related ones after.
     pub documents: Vec<(String, Document)>,
     pub content: Option<Content>,
+    /// Other tenants' documents and objects the chain reached: not shown by default.
+    pub withheld: Vec<Withheld>,
 }
 
 impl Resolution {
@@ -93,6 +138,7 @@ impl Resolution {
             hops: Vec::new(),
             documents: Vec::new(),
             content: None,
+            withheld: Vec::new(),
         }
     }
 
@@ -104,6 +150,7 @@ impl Resolution {
             Resolved::Hop(_, hop) => self.hops.push(hop),
             Resolved::Document(title, doc) => self.documents.push((title, doc)),
             Resolved::Content(content) => self.content = Some(content),
+            Resolved::Withheld(withheld) => self.withheld.push(withheld),
             Resolved::More(bytes) => {
                 if let Some(content) = &mut self.content {
                     content.head.bytes.extend_from_slice(&bytes);
@@ -117,6 +164,32 @@ impl Resolution {
             Load::Loaded(Some(fields)) => fields,
             _ => &[],
         }
+    }
+
+    /// Whether a hop led to another tenant's data.
+    pub fn crosses_tenants(&self) -> bool {
+        self.hops.iter().any(|h| {
+            matches!(
+                h.state,
+                HopState::OtherTenant(_) | HopState::OutsideScope(_)
+            )
+        })
+    }
+
+    /// The withheld documents (title, owner, document).
+    pub fn withheld_documents(&self) -> impl Iterator<Item = (&str, &OtherTenant, &Document)> {
+        self.withheld.iter().filter_map(|w| match &w.body {
+            WithheldBody::Document(d) => Some((w.title.as_str(), &w.owner, d)),
+            WithheldBody::Content(_) => None,
+        })
+    }
+
+    /// The withheld object, if the chain reached another tenant's.
+    pub fn withheld_content(&self) -> Option<(&OtherTenant, &Content)> {
+        self.withheld.iter().find_map(|w| match &w.body {
+            WithheldBody::Content(c) => Some((&w.owner, c)),
+            WithheldBody::Document(_) => None,
+        })
     }
 
     pub fn is_loading(&self) -> bool {
@@ -162,12 +235,27 @@ pub async fn resolve(
         Ok(Some(fields)) => fields.clone(),
         _ => Vec::new(),
     };
+    if !fields.is_empty() {
+        crate::audit::record("show", &format!("{}/{id}", table.name));
+    }
     send(Resolved::Row(row));
     let value = |column: &str| {
         fields
             .iter()
             .find(|f| f.column == column)
             .and_then(|f| f.value.clone())
+    };
+
+    // The tenant the row belongs to: what every hop's target is held against.
+    let scope = live.scope();
+    let row_tenant = if fields.is_empty() {
+        None
+    } else if let Some(scope) = scope {
+        Some(scope.id())
+    } else if table.name == "tenants" {
+        Some(id)
+    } else {
+        value("tenant_id").and_then(|v| Uuid::parse_str(v.trim()).ok())
     };
 
     let mut hops = 0;
@@ -221,18 +309,39 @@ pub async fn resolve(
                 });
                 let document = bounded(live.document(collection, oid)).await;
                 health(StoreKind::Mongo, document.as_ref().err());
+                let title = format!("{collection}/{oid}");
                 let (state, document) = match document {
-                    Ok(Some(d)) => (HopState::Resolved, Some(d)),
-                    Ok(None) => (HopState::NotFound, None),
+                    Ok(Some(d)) => match document_owner(&d, row_tenant) {
+                        Some(other) => {
+                            let owner = owner(live, other).await;
+                            send(Resolved::Withheld(Withheld {
+                                title: title.clone(),
+                                owner: owner.clone(),
+                                body: WithheldBody::Document(d.clone()),
+                            }));
+                            (HopState::OtherTenant(owner), Some(d))
+                        }
+                        None => {
+                            crate::audit::record("show", &title);
+                            send(Resolved::Document(title.clone(), d.clone()));
+                            (HopState::Resolved, Some(d))
+                        }
+                    },
+                    Ok(None) => match scope {
+                        Some(scope) => {
+                            match bounded(live.document_outside(collection, oid)).await {
+                                Ok(true) => {
+                                    (HopState::OutsideScope(scope.slug().to_string()), None)
+                                }
+                                Ok(false) => (HopState::NotFound, None),
+                                Err(e) => (HopState::Failed(e), None),
+                            }
+                        }
+                        None => (HopState::NotFound, None),
+                    },
                     Err(e) => (HopState::Failed(e), None),
                 };
                 send(Resolved::Hop(index, Hop { from, to, state }));
-                if let Some(document) = &document {
-                    send(Resolved::Document(
-                        format!("{collection}/{oid}"),
-                        document.clone(),
-                    ));
-                }
                 // The object first: related documents are found by a field other than
                 // `_id`, which a server may answer slowly (FerretDB scans), and the
                 // content must not wait on them.
@@ -243,7 +352,7 @@ pub async fn resolve(
                 if let (Some(field), Some(document)) = (key_field, &document) {
                     let from = format!("{collection}.{field}");
                     match document.get_str(field) {
-                        Ok(key) => object_hop(live, report, &mut hop, from, key).await,
+                        Ok(key) => object_hop(live, report, &mut hop, from, key, row_tenant).await,
                         Err(_) => {
                             hop(Hop {
                                 from,
@@ -269,21 +378,92 @@ pub async fn resolve(
                         }
                         Ok(docs) => {
                             let n = docs.len();
+                            let mut foreign = None;
                             for d in docs {
                                 let id = d
                                     .get_object_id("_id")
                                     .map(|i| i.to_hex())
                                     .unwrap_or_default();
-                                send(Resolved::Document(format!("{}/{id}", r.collection), d));
+                                let title = format!("{}/{id}", r.collection);
+                                match document_owner(&d, row_tenant) {
+                                    Some(other) => {
+                                        let owner = owner(live, other).await;
+                                        foreign.get_or_insert(owner.clone());
+                                        send(Resolved::Withheld(Withheld {
+                                            title,
+                                            owner,
+                                            body: WithheldBody::Document(d),
+                                        }));
+                                    }
+                                    None => {
+                                        crate::audit::record("show", &title);
+                                        send(Resolved::Document(title, d))
+                                    }
+                                }
                             }
-                            (HopState::Resolved, format!("{oid} ({n} documents)"))
+                            let state = match foreign {
+                                Some(owner) => HopState::OtherTenant(owner),
+                                None => HopState::Resolved,
+                            };
+                            (state, format!("{oid} ({n} documents)"))
                         }
                         Err(e) => (HopState::Failed(e), oid.to_hex()),
                     };
                     hop(Hop { from, to, state });
                 }
             }
-            Reference::S3 { .. } => object_hop(live, report, &mut hop, from, &raw).await,
+            Reference::S3 { .. } => {
+                object_hop(live, report, &mut hop, from, &raw, row_tenant).await
+            }
+        }
+    }
+    // Foreign keys naming a row of another tenant: a hop each (the row pane marks the
+    // link). The lookups run together; a key naming no row is left to the link.
+    if let Some(tenant) = row_tenant {
+        let schema = live.schema();
+        let lookups = table.foreign_keys.iter().filter_map(|fk| {
+            if fk.column == "tenant_id" {
+                return None;
+            }
+            let target = schema.table(fk.target)?;
+            let target_id = Uuid::parse_str(value(fk.column)?.trim()).ok()?;
+            Some(async move {
+                let row = bounded(live.row(target, target_id)).await;
+                // Scoped, another tenant's row is not read: only whether it is there.
+                let outside = match (&row, scope) {
+                    (Ok(None), Some(_)) => bounded(live.row_outside(target, target_id))
+                        .await
+                        .unwrap_or(false),
+                    _ => false,
+                };
+                (fk, target, target_id, row, outside)
+            })
+        });
+        for (fk, target, target_id, row, outside) in futures::future::join_all(lookups).await {
+            if let (true, Some(scope)) = (outside, scope) {
+                hop(Hop {
+                    from: format!("{}.{}", table.name, fk.column),
+                    to: format!("{}/{target_id}", target.name),
+                    state: HopState::OutsideScope(scope.slug().to_string()),
+                });
+                continue;
+            }
+            let owner_id = match row {
+                Ok(Some(_)) if target.name == "tenants" => Some(target_id),
+                Ok(Some(fields)) => fields
+                    .iter()
+                    .find(|f| f.column == "tenant_id")
+                    .and_then(|f| f.value.as_deref())
+                    .and_then(|v| Uuid::parse_str(v.trim()).ok()),
+                _ => None,
+            };
+            if let Some(other) = owner_id.filter(|o| *o != tenant) {
+                hop(Hop {
+                    from: format!("{}.{}", table.name, fk.column),
+                    to: format!("{}/{target_id}", target.name),
+                    state: HopState::OtherTenant(owner(live, other).await),
+                });
+            }
         }
     }
     tracing::info!(
@@ -295,12 +475,30 @@ pub async fn resolve(
     );
 }
 
+/// The tenant a document belongs to by its `tenantId`, when that is not `tenant`.
+pub fn document_owner(document: &Document, tenant: Option<Uuid>) -> Option<Uuid> {
+    let tenant = tenant?;
+    let owner = Uuid::parse_str(document.get_str("tenantId").ok()?.trim()).ok()?;
+    (owner != tenant).then_some(owner)
+}
+
+/// Another tenant, named as the store knows it.
+async fn owner(live: &Source, tenant_id: Uuid) -> OtherTenant {
+    let label = bounded(live.tenant(&tenant_id.to_string()))
+        .await
+        .ok()
+        .flatten()
+        .map(|t| format!("{} ({})", t.name, t.slug));
+    OtherTenant { tenant_id, label }
+}
+
 async fn object_hop(
     live: &Source,
     report: &(dyn Fn(Progress) + Sync),
     hop: &mut impl FnMut(Hop) -> usize,
     from: String,
     key: &str,
+    row_tenant: Option<Uuid>,
 ) {
     let to = format!("s3://{}/{key}", live.bucket().unwrap_or("?"));
     let index = hop(Hop {
@@ -308,21 +506,46 @@ async fn object_hop(
         to: to.clone(),
         state: HopState::Loading,
     });
+    let other = crate::check::other_tenant_of_key(key, row_tenant);
+    // Scoped, a key outside the tenant's prefix is not read at all.
+    if let Some(scope) = live.scope().filter(|s| !s.holds_key(key)) {
+        let state = HopState::OutsideScope(scope.slug().to_string());
+        report(Progress::Update(Resolved::Hop(
+            index,
+            Hop { from, to, state },
+        )));
+        return;
+    }
     let head = bounded(live.object_head(key, CONTENT_CHUNK)).await;
     report(Progress::Health(
         StoreKind::S3,
         head.as_ref().err().cloned(),
     ));
-    let state = match head {
-        Ok(Some(head)) => {
+    let state = match (head, other) {
+        (Ok(Some(head)), None) => {
+            crate::audit::record("show", &to);
             report(Progress::Update(Resolved::Content(Content {
                 key: key.to_string(),
                 head,
             })));
             HopState::Resolved
         }
-        Ok(None) => HopState::NotFound,
-        Err(e) => HopState::Failed(e),
+        (Ok(Some(head)), Some(other)) => {
+            let owner = owner(live, other).await;
+            report(Progress::Update(Resolved::Withheld(Withheld {
+                title: to.clone(),
+                owner: owner.clone(),
+                body: WithheldBody::Content(Content {
+                    key: key.to_string(),
+                    head,
+                }),
+            })));
+            HopState::OtherTenant(owner)
+        }
+        // The key names another tenant's place even when nothing is there.
+        (Ok(None), Some(other)) => HopState::OtherTenant(owner(live, other).await),
+        (Ok(None), None) => HopState::NotFound,
+        (Err(e), _) => HopState::Failed(e),
     };
     report(Progress::Update(Resolved::Hop(
         index,

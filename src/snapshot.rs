@@ -55,16 +55,17 @@ fn fake(kind: &str, original: &str) -> String {
             "+1 555 01{:02}",
             u8::from_str_radix(&digest[..2], 16).unwrap_or(0) % 100
         ),
+        "company" => format!("Company {tag}"),
         _ => format!("Person {tag}"),
     }
 }
 
 fn redact(table: &Table, fields: &mut [(String, Option<String>, String)]) {
-    let kind = |column: &str| match (table.name, column) {
-        ("leads", "full_name") => Some("name"),
-        ("leads" | "users", "email") => Some("email"),
-        ("leads", "phone") => Some("phone"),
-        _ => None,
+    let kind = |column: &str| {
+        crate::schema::PII
+            .iter()
+            .find(|(t, c, _)| *t == table.name && *c == column)
+            .map(|(_, _, kind)| *kind)
     };
     for (column, value, _) in fields.iter_mut() {
         if let (Some(kind), Some(v)) = (kind(column), value.as_mut()) {
@@ -236,6 +237,11 @@ pub async fn export(
                 if options.redact_pii {
                     redact(table, &mut fields);
                 }
+                // A masked profile's snapshot holds only what its session may see.
+                let masks = crate::mask::active();
+                for (column, value, _) in fields.iter_mut() {
+                    *value = masks.value(table.name, column, value.take());
+                }
                 writer.row(table, &fields).await?;
                 report.rows += 1;
             }
@@ -290,6 +296,7 @@ pub async fn export(
                 found.insert((collection.name, id));
             }
             for d in with_keys(vec![d], collection.name, &mut keys) {
+                let d = crate::mask::active().document(d);
                 writer.document(collection.name, &d).await?;
                 report.documents += 1;
             }
@@ -314,6 +321,7 @@ pub async fn export(
     while let Some(looked_up) = lookups.next().await {
         let (collection, document) = looked_up?;
         for d in with_keys(document.into_iter().collect(), &collection, &mut keys) {
+            let d = crate::mask::active().document(d);
             writer.document(&collection, &d).await?;
             report.documents += 1;
         }
@@ -333,7 +341,7 @@ pub async fn export(
                 let Some(meta) = live.object_meta(&key).await? else {
                     return anyhow::Ok(None); // dangling: the snapshot answers "not found" too
                 };
-                if meta.size > cap {
+                if meta.size > cap || crate::mask::active().content {
                     return Ok(Some((meta, None)));
                 }
                 let bytes = live.object_range(&key, 0, meta.size.max(1)).await?;
@@ -366,10 +374,14 @@ pub async fn export(
             }
             None => {
                 writer.object(&meta, "", None).await?;
-                report.left_out.push(format!(
-                    "{} ({} bytes, over the {cap}-byte cap)",
-                    meta.key, meta.size
-                ));
+                report.left_out.push(if crate::mask::active().content {
+                    format!("{} ({} bytes, content masked)", meta.key, meta.size)
+                } else {
+                    format!(
+                        "{} ({} bytes, over the {cap}-byte cap)",
+                        meta.key, meta.size
+                    )
+                });
             }
         }
         report.objects += 1;

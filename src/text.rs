@@ -93,3 +93,71 @@ mod tests {
         assert!(matches!(clean_block("plain\ntext"), Cow::Borrowed(_)));
     }
 }
+
+/// `text` as every terminal draws it alike: zero-width joiners dropped, so an emoji ZWJ
+/// sequence (a family) shows as its people side by side. Terminals disagree on joined
+/// sequences (tmux 3.3 draws each part, 8 columns for a family of four; others 2), and
+/// a width the terminal does not share shifts the rest of the line; without the joiner
+/// every terminal and ratatui count the same columns. Combining marks stay: they join
+/// their letter everywhere.
+pub fn for_terminal(text: &str) -> Cow<'_, str> {
+    if text.contains('\u{200d}') {
+        Cow::Owned(text.replace('\u{200d}', ""))
+    } else {
+        Cow::Borrowed(text)
+    }
+}
+
+/// The columns `grapheme` (one user-perceived character: an emoji ZWJ sequence, a letter
+/// with its combining marks) takes, measured as ratatui measures it when drawing, so a
+/// line cut here is never cut again, or differently, by the widget.
+pub fn grapheme_width(grapheme: &str) -> usize {
+    unicode_width::UnicodeWidthStr::width(grapheme)
+}
+
+/// `text` cut into pieces of at most `width` columns, never inside a grapheme cluster
+/// (a grapheme wider than `width` gets a piece of its own).
+pub fn cut_graphemes(text: &str, first: usize, width: usize) -> Vec<&str> {
+    use unicode_segmentation::UnicodeSegmentation;
+    let mut pieces = Vec::new();
+    let mut start = 0;
+    let mut used = 0;
+    let mut room = first;
+    for (at, g) in text.grapheme_indices(true) {
+        let w = grapheme_width(g);
+        if used + w > room && at > start {
+            pieces.push(&text[start..at]);
+            start = at;
+            used = 0;
+            room = width;
+        }
+        used += w;
+    }
+    if start < text.len() || pieces.is_empty() {
+        pieces.push(&text[start..]);
+    }
+    pieces
+}
+
+#[cfg(test)]
+mod grapheme_tests {
+    use super::*;
+
+    #[test]
+    fn zwj_sequences_and_combining_marks_are_never_split() {
+        let family = "👨\u{200d}👩\u{200d}👧\u{200d}👦";
+        let text = format!("ab{family}{family}e\u{301}e\u{301}");
+        for width in 1..8 {
+            let pieces = cut_graphemes(&text, width, width);
+            assert_eq!(pieces.concat(), text);
+            for piece in &pieces {
+                // No piece starts with a joiner or a combining mark.
+                let first = piece.chars().next().unwrap();
+                assert!(first != '\u{200d}' && first != '\u{301}', "{pieces:?}");
+                assert!(!piece.ends_with('\u{200d}'), "{pieces:?}");
+            }
+        }
+        assert_eq!(grapheme_width(family), 2);
+        assert_eq!(grapheme_width("e\u{301}"), 1);
+    }
+}

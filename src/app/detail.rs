@@ -19,6 +19,8 @@ pub struct Detail {
     pub field: usize,
     /// Scroll offsets of the row, document and content panes.
     pub scroll: [usize; 3],
+    /// Another tenant's withheld documents and object shown (`v`, confirmed).
+    pub revealed: bool,
 }
 
 impl Detail {
@@ -28,6 +30,7 @@ impl Detail {
             resolution: Resolution::new(ticket, table, id),
             field: 0,
             scroll: [0; 3],
+            revealed: false,
         }
     }
 }

@@ -44,6 +44,9 @@ impl Driver {
     /// The stores are ready: start the first loads and anything asked for meanwhile.
     /// `problems` are what could not even be configured.
     pub fn attach(&mut self, live: Source, problems: Vec<(StoreKind, String)>) {
+        self.app.scope = live
+            .scope()
+            .map(|s| format!("{} ({})", s.tenant.name, s.slug()));
         self.loader = Some(Loader::new(live, self.tx.clone()));
         for (store, reason) in problems {
             self.message(Msg::Health(store, Some(reason)));
@@ -74,6 +77,7 @@ impl Driver {
     }
 
     fn run(&mut self, mut effects: Vec<Effect>) {
+        self.app.remember_messages();
         effects.retain_mut(|effect| match effect {
             Effect::Terminal(bytes) => {
                 self.terminal_out.push(std::mem::take(bytes));

@@ -56,6 +56,8 @@ pub enum Command {
     PreviousMatch,
     /// `z`: the run view on the whole screen, or back to the right-hand side.
     Zoom,
+    /// `v`: show another tenant's withheld data (after a confirmation).
+    ShowWithheld,
 }
 
 /// The default key map: vim / k9s / lazygit conventions, arrows always work.
@@ -104,6 +106,7 @@ pub fn command_for(key: KeyEvent) -> Option<Command> {
         KeyCode::Char('n') => NextMatch,
         KeyCode::Char('N') => PreviousMatch,
         KeyCode::Char('z') => Zoom,
+        KeyCode::Char('v') => ShowWithheld,
         _ => return None,
     })
 }
@@ -136,6 +139,7 @@ pub const HELP: &[(&str, &str)] = &[
     ),
     ("o", "show a result row at its place in the tree"),
     ("L", "the last results list again"),
+    ("v", "show another tenant's withheld data (asks first)"),
     ("y", "copy: id, row, document, path, key (OSC 52)"),
     (
         "e",

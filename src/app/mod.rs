@@ -113,6 +113,8 @@ pub enum Health {
 }
 
 pub struct App {
+    /// The tenant a scoped session reads ("Name (slug)"), shown on the title line.
+    pub scope: Option<String>,
     pub tree: Tree,
     pub detail: Option<Detail>,
     /// Where `[` and `]` lead: places left by jumps, and places gone back from.
@@ -144,6 +146,11 @@ pub struct App {
     pub focus: Focus,
     pub pane: Pane,
     pub help: bool,
+    /// Every status-line message of the session, oldest first (the last 200): `:messages`
+    /// shows them whole, however long.
+    pub messages: Vec<String>,
+    /// The `:messages` popup is open.
+    pub show_messages: bool,
     pub notice: Option<String>,
     pub health: [Health; 3],
     /// Where the data comes from, for the title bar.
@@ -196,9 +203,12 @@ impl App {
             focus: Focus::Tree,
             pane: Pane::Row,
             help: false,
+            messages: Vec::new(),
+            show_messages: false,
             notice: None,
             health: [Health::Connecting, Health::Connecting, Health::Connecting],
             source,
+            scope: None,
             quit: false,
             dirty: true,
             page_rows: 10,
@@ -259,9 +269,42 @@ impl App {
         self.next_ticket
     }
 
+    /// Keeps the status line's messages (a notice, a store's outage) for `:messages`.
+    pub fn remember_messages(&mut self) {
+        let mut now: Vec<String> = self.notice.iter().cloned().collect();
+        for (name, health) in ["PostgreSQL", "MongoDB", "S3"].iter().zip(&self.health) {
+            if let Health::Down(reason) = health {
+                now.push(format!("{name} down: {reason}"));
+            }
+        }
+        // A message stays on the line over several updates: kept once (an outage and
+        // notices may alternate, hence the last few).
+        for message in now {
+            if !self.messages.iter().rev().take(4).any(|m| *m == message) {
+                self.messages.push(message);
+            }
+        }
+        let excess = self.messages.len().saturating_sub(200);
+        self.messages.drain(..excess);
+    }
+
     /// Applies a key's command.
     pub fn command(&mut self, command: Command) -> Vec<Effect> {
         self.dirty = true;
+        if self.show_messages {
+            match command {
+                Command::Escape | Command::Quit => {
+                    self.show_messages = false;
+                    self.help_scroll = 0;
+                }
+                Command::Down | Command::PageDown => self.help_scroll += 1,
+                Command::Up | Command::PageUp => {
+                    self.help_scroll = self.help_scroll.saturating_sub(1)
+                }
+                _ => {}
+            }
+            return Vec::new();
+        }
         if self.help {
             match command {
                 Command::Escape | Command::Help | Command::Quit => {
@@ -346,6 +389,18 @@ impl App {
                 self.notice = Some("select a row first".into())
             }
             Command::Copy => self.pending = Some(Pending::Copy),
+            Command::ShowWithheld if self.scope.is_some() => {
+                self.notice = Some(format!(
+                    "this session is scoped to tenant {}: another tenant's data is never read",
+                    self.scope.as_deref().unwrap_or_default()
+                ))
+            }
+            Command::ShowWithheld => match self.detail.as_ref() {
+                Some(detail) if !detail.withheld.is_empty() && !detail.revealed => {
+                    self.pending = Some(Pending::ShowWithheld)
+                }
+                _ => self.notice = Some("nothing withheld here".into()),
+            },
             Command::Export => self.pending = Some(Pending::Export),
             Command::Referrers => effects.extend(self.referrers()),
             Command::Tenants => effects.extend(self.open_picker(String::new())),

@@ -12,6 +12,8 @@ pub enum Pending {
     GoMark,
     Copy,
     Export,
+    /// `v`: the confirmation before another tenant's data is shown.
+    ShowWithheld,
 }
 
 impl Pending {
@@ -22,6 +24,9 @@ impl Pending {
             Pending::GoMark => "go to mark: press its letter",
             Pending::Copy => "copy: i id · r row JSON · d document · p path · k key · c content",
             Pending::Export => "export: m Markdown · j JSON (to the current directory)",
+            Pending::ShowWithheld => {
+                "⚠ show ANOTHER TENANT's data withheld here? y shows it · any other key cancels"
+            }
         }
     }
 }
@@ -45,6 +50,21 @@ impl App {
             },
             Pending::Copy => return self.copy(c),
             Pending::Export => return self.export(c),
+            Pending::ShowWithheld if c == 'y' => {
+                if let Some(detail) = self.detail.as_mut() {
+                    detail.revealed = true;
+                    for w in &detail.withheld {
+                        crate::audit::record(
+                            "show_other_tenant",
+                            &format!("{} of tenant {}", w.title, w.owner.tenant_id),
+                        );
+                    }
+                    self.notice = Some("showing another tenant's data (this row only)".into());
+                }
+            }
+            Pending::ShowWithheld => {
+                self.notice = Some("another tenant's data stays withheld".into())
+            }
             Pending::Mark => self.notice = Some(format!("marks are letters, not {c:?}")),
         }
         Vec::new()
@@ -78,6 +98,18 @@ impl App {
         };
         match crate::clipboard::osc52(&text) {
             Ok(bytes) => {
+                let kind = match what {
+                    'i' => "id",
+                    'r' => "row",
+                    'd' => "document",
+                    'p' => "path",
+                    'k' => "key",
+                    _ => "content",
+                };
+                crate::audit::record(
+                    "copy",
+                    &format!("{} of {}/{}", kind, detail.table.name, detail.id),
+                );
                 self.notice = Some(format!(
                     "copied {} bytes through the terminal (OSC 52; tmux needs set-clipboard on)",
                     text.len()
@@ -115,6 +147,10 @@ impl App {
             ));
             n += 1;
         }
+        crate::audit::record(
+            "export",
+            &format!("{}/{} to {}", detail.table.name, detail.id, path.display()),
+        );
         vec![Effect::Export { path, contents }]
     }
 }

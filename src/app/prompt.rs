@@ -66,6 +66,7 @@ pub const COMMANDS: &[(&str, &str)] = &[
     ),
     ("run", "ID: the run view of an activity run"),
     ("diff", "A B: compare two activity runs step by step"),
+    ("messages", "the session's status-line messages, whole"),
     ("help", "the keys and these commands"),
 ];
 
@@ -85,6 +86,7 @@ pub enum Palette {
     Filter(String),
     Run(uuid::Uuid),
     Diff(uuid::Uuid, uuid::Uuid),
+    Messages,
     Help,
 }
 
@@ -118,6 +120,7 @@ impl Palette {
                 _ => return Err(":diff takes two activity run ids".into()),
             },
             "help" | "h" | "?" => Palette::Help,
+            "messages" | "messages!" | "mes" => Palette::Messages,
             // One word that can be an id or a key (ids have their shapes, keys a slash).
             _ if rest.is_empty() && looks_like_a_clue(word) => Palette::Find(word.to_string()),
             _ => return Err(format!("unknown command {word:?} (:help lists them)")),
@@ -292,6 +295,11 @@ impl App {
             Palette::Diff(a, b) => self.open_compare(a, b),
             Palette::Help => {
                 self.help = true;
+                Vec::new()
+            }
+            Palette::Messages => {
+                self.show_messages = true;
+                self.help_scroll = 0;
                 Vec::new()
             }
         }

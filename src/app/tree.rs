@@ -248,7 +248,7 @@ impl Tree {
             .values()
             .filter(|g| g.listing.table().name == table)
             .find_map(|g| g.items.iter().find(|i| i.id == id))
-            .map(|i| clean_line(&i.label, 40))
+            .map(|i| crate::text::for_terminal(&clean_line(&i.label, 40)).into_owned())
     }
 
     /// The selection and its ancestors as `table/id label`, whole, for copying.
@@ -283,7 +283,7 @@ impl Tree {
                     .items
                     .iter()
                     .find(|i| i.id == row.id)
-                    .map(|i| clean_line(&i.label, 40))
+                    .map(|i| crate::text::for_terminal(&clean_line(&i.label, 40)).into_owned())
             })
             .collect()
     }
@@ -749,7 +749,9 @@ impl Tree {
     }
 
     fn row_item(&self, path: &Path, item: &Item) -> TreeItem<'static, NodeId> {
-        let mut spans = vec![Span::raw(clean_line(&item.label, 80))];
+        let mut spans = vec![Span::raw(
+            crate::text::for_terminal(&clean_line(&item.label, 80)).into_owned(),
+        )];
         if let Some(status) = &item.status {
             spans.push(Span::raw(" "));
             spans.push(status_span(status));

@@ -121,6 +121,13 @@ pub async fn get(
             hop_state(&hop.state)
         );
     }
+    for withheld in &detail.withheld {
+        out!(
+            "withheld {}: belongs to tenant {} (another tenant's data is not printed)",
+            clean_line(&withheld.title, usize::MAX),
+            clean_line(&withheld.owner.to_string(), usize::MAX)
+        );
+    }
     for (title, document) in &detail.documents {
         let pretty =
             serde_json::to_string_pretty(&Bson::Document(document.clone()).into_relaxed_extjson())?;
@@ -164,6 +171,9 @@ pub async fn path(source: Source, text: &str, as_json: bool) -> anyhow::Result<E
         return Ok(not_found(text, &found));
     };
     let steps = ancestry(&source, table, id).await?;
+    for step in &steps {
+        crate::audit::record("show", &format!("{}/{}", step.table.name, step.item.id));
+    }
     if as_json {
         let steps: Vec<Value> = steps.iter().map(step_json).collect();
         out!("{}", serde_json::to_string_pretty(&steps)?);

@@ -37,6 +37,11 @@ pub struct Cli {
     #[arg(value_name = "FILE")]
     pub file: Option<std::path::PathBuf>,
 
+    /// Scope the session to one tenant (id or slug): every query carries its id, the
+    /// tree's root is that tenant, anything else is "not in tenant X".
+    #[arg(long, value_name = "ID|SLUG")]
+    pub tenant: Option<String>,
+
     #[command(subcommand)]
     pub command: Option<Command>,
 }
@@ -63,6 +68,9 @@ pub enum Command {
     /// reference resolved. Exit 0 found, 1 not found, 2 on errors.
     Get {
         id: String,
+        /// Only within this tenant (id or slug): an id outside it is "not in tenant X".
+        #[arg(long, value_name = "ID|SLUG")]
+        tenant: Option<String>,
         /// JSON instead of text.
         #[arg(long)]
         json: bool,
@@ -73,6 +81,9 @@ pub enum Command {
     /// Print where an id sits in the tree: tenant first, one line per level.
     Path {
         id: String,
+        /// Only within this tenant (id or slug): an id outside it is "not in tenant X".
+        #[arg(long, value_name = "ID|SLUG")]
+        tenant: Option<String>,
         /// JSON instead of text.
         #[arg(long)]
         json: bool,
@@ -82,6 +93,9 @@ pub enum Command {
     /// its activity. Exit 0 found, 1 not found, 2 on errors.
     Run {
         id: String,
+        /// Only within this tenant (id or slug): an id outside it is "not in tenant X".
+        #[arg(long, value_name = "ID|SLUG")]
+        tenant: Option<String>,
         /// JSON instead of text.
         #[arg(long)]
         json: bool,
@@ -92,6 +106,9 @@ pub enum Command {
     Diff {
         a: String,
         b: String,
+        /// Only within this tenant (id or slug): an id outside it is "not in tenant X".
+        #[arg(long, value_name = "ID|SLUG")]
+        tenant: Option<String>,
         /// JSON instead of text.
         #[arg(long)]
         json: bool,
@@ -176,7 +193,30 @@ pub enum Asked {
 
 /// Reads the config file into the arguments and tells the explorer from a command.
 pub fn asked(mut cli: Cli) -> anyhow::Result<Asked> {
+    // The scope a flag asks for; the profile's `tenant` is merged (and compared) next.
+    cli.stores.scope = match &cli.command {
+        None => cli.tenant.clone(),
+        Some(
+            Command::Get { tenant, .. }
+            | Command::Path { tenant, .. }
+            | Command::Run { tenant, .. }
+            | Command::Diff { tenant, .. }
+            | Command::Tree { tenant, .. }
+            | Command::Check { tenant, .. },
+        ) => tenant.clone(),
+        Some(Command::Snapshot { tenant, .. }) => Some(tenant.clone()),
+        Some(_) => None,
+    };
     cli.stores = cli.stores.with_config_file()?;
+    // Masks are set once, before any store is read, for the whole process.
+    crate::mask::install(crate::mask::Masks::parse(&cli.stores.masks)?)?;
+    if let Some(path) = &cli.stores.audit_log {
+        crate::audit::install(
+            path,
+            cli.stores.profile.as_deref(),
+            cli.stores.scope.as_deref(),
+        )?;
+    }
     Ok(match cli.command {
         None => Asked::Explore {
             snapshot: cli.snapshot.or(cli.file),
@@ -197,7 +237,12 @@ pub async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             redact_pii,
         }) => {
             crate::logging::init(cli.stores.log.clone());
-            let live = live_stores(&cli.stores).await?;
+            // The copy reads one tenant by its own queries; the scope (the profile's
+            // tenant, compared with --tenant when the config was read) adds nothing but
+            // `tenantId` to each of its `_id` lookups, which FerretDB then scans for.
+            let mut stores = cli.stores.clone();
+            stores.scope = None;
+            let live = live_stores(&stores).await?;
             let options = crate::snapshot::ExportOptions {
                 max_object_bytes: max_object_mb * 1_000_000,
                 redact_pii,
@@ -207,6 +252,10 @@ pub async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             let report =
                 crate::snapshot::export(&live, &tenant, &output, options, &described, interactive)
                     .await?;
+            crate::audit::record(
+                "export",
+                &format!("snapshot of tenant {tenant} to {}", output.display()),
+            );
             let seconds = report.elapsed.as_secs_f64().max(1e-9);
             println!(
                 "wrote {}: {} rows, {} documents, {} objects ({:.1} MB) in {seconds:.1} s ({:.0} rows/s, {:.1} MB/s)",
@@ -223,27 +272,33 @@ pub async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             }
             Ok(ExitCode::SUCCESS)
         }
-        Some(Command::Get { id, json, content }) => {
+        Some(Command::Get {
+            id, json, content, ..
+        }) => {
             let source = read_source(&cli.stores, cli.snapshot.as_deref()).await?;
             get::get(source, &id, json, content).await
         }
-        Some(Command::Path { id, json }) => {
+        Some(Command::Path { id, json, .. }) => {
             let source = read_source(&cli.stores, cli.snapshot.as_deref()).await?;
             get::path(source, &id, json).await
         }
-        Some(Command::Run { id, json }) => {
+        Some(Command::Run { id, json, .. }) => {
             let source = read_source(&cli.stores, cli.snapshot.as_deref()).await?;
             run::run_command(&source, &id, json).await
         }
-        Some(Command::Diff { a, b, json }) => {
+        Some(Command::Diff { a, b, json, .. }) => {
             let source = read_source(&cli.stores, cli.snapshot.as_deref()).await?;
             run::diff_command(&source, &a, &b, json).await
         }
         Some(Command::Check { tenant, json }) => {
             crate::logging::init(cli.stores.log.clone());
-            let live = live_stores(&cli.stores).await?;
+            // check reads one tenant by its own queries (`--tenant` or the profile's) and
+            // must see where its references lead, other tenants' keys included.
+            let mut stores = cli.stores.clone();
+            stores.scope = None;
+            let live = live_stores(&stores).await?;
             check::reachable(&live, &cli.stores, false).await?;
-            let tenant = match tenant {
+            let tenant = match tenant.or(cli.stores.scope.clone()) {
                 Some(t) => Some(resolve_tenant(&Source::Live(live.clone()), &t).await?.id),
                 None => None,
             };
@@ -261,6 +316,7 @@ pub async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
                 }
                 None => {
                     let (source, problems) = connect(cli.stores.clone()).await;
+                    refuse_unscoped(&problems)?;
                     let pg_problem = problems.into_iter().find_map(|(store, reason)| {
                         (store == StoreKind::Postgres).then_some(reason)
                     });
@@ -274,7 +330,7 @@ pub async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
                     source
                 }
             };
-            let tenant = match tenant {
+            let tenant = match tenant.or(cli.stores.scope.clone()) {
                 Some(t) => Some(resolve_tenant(&source, &t).await?),
                 None => None,
             };
@@ -296,10 +352,17 @@ async fn read_source(
 ) -> anyhow::Result<crate::store::source::Source> {
     crate::logging::init(stores.log.clone());
     if let Some(path) = snapshot {
-        let snapshot = crate::store::snapshot::Snapshot::open(path).await?;
-        return Ok(crate::store::source::Source::Snapshot(snapshot));
+        let snapshot = Source::Snapshot(crate::store::snapshot::Snapshot::open(path).await?);
+        // A snapshot holds one tenant: scoped to another, it shows nothing.
+        if let Some(scope) = &stores.scope
+            && snapshot.tenant(scope).await.ok().flatten().is_none()
+        {
+            anyhow::bail!("{} is not of tenant {scope}", path.display());
+        }
+        return Ok(snapshot);
     }
     let (source, problems) = connect(stores.clone()).await;
+    refuse_unscoped(&problems)?;
     if problems.len() == 3 {
         anyhow::bail!("no store configured (--pg, --mongo, --bucket or a config file)");
     }
@@ -318,6 +381,7 @@ async fn load_schema(source: &Source) {
 /// The live stores, all three configured (a store that is not is a one-line error).
 async fn live_stores(stores: &StoreArgs) -> anyhow::Result<Live> {
     let (source, problems) = connect(stores.clone()).await;
+    refuse_unscoped(&problems)?;
     if let Some((store, reason)) = problems.first() {
         anyhow::bail!("{}", store_problem(*store, reason));
     }
@@ -325,6 +389,15 @@ async fn live_stores(stores: &StoreArgs) -> anyhow::Result<Live> {
     match source {
         Source::Live(live) => Ok(live),
         Source::Snapshot(_) => anyhow::bail!("this command reads live stores"),
+    }
+}
+
+/// A scope that could not be set (its tenant unknown, PostgreSQL down) stops a command:
+/// it never runs unscoped.
+fn refuse_unscoped(problems: &[(StoreKind, String)]) -> anyhow::Result<()> {
+    match problems.iter().find(|(_, p)| p.starts_with("scope: ")) {
+        Some((_, p)) => anyhow::bail!("{}", p.trim_start_matches("scope: ")),
+        None => Ok(()),
     }
 }
 

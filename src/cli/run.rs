@@ -50,7 +50,14 @@ fn where_looked(source: &Source) -> &'static str {
 async fn load_or_say(source: &Source, text: &str) -> anyhow::Result<Option<RunModel>> {
     let id = parse_id(text)?;
     let model = load(source, id, chrono::Utc::now()).await?;
+    if model.is_some() {
+        crate::audit::record("show", &format!("activity_runs/{id}"));
+    }
     if model.is_none() {
+        if let Some(scope) = source.scope() {
+            eprintln!("tenantscope: {}", scope.refusal(&clean_line(text, 200)));
+            return Ok(None);
+        }
         eprintln!(
             "tenantscope: {} not found; looked in {}",
             clean_line(text, 200),

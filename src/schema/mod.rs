@@ -60,6 +60,17 @@ impl Schema {
 }
 
 /// A PostgreSQL table of the platform.
+/// Personal data, named once: (table, column, kind). `snapshot --redact-pii` replaces
+/// these with stable fakes of their kind; a profile's `mask = ["pii"]` shows them masked.
+pub const PII: &[(&str, &str, &str)] = &[
+    ("users", "email", "email"),
+    ("users", "full_name", "name"),
+    ("leads", "full_name", "name"),
+    ("leads", "email", "email"),
+    ("leads", "phone", "phone"),
+    ("leads", "company", "company"),
+];
+
 #[derive(Debug)]
 pub struct Table {
     pub name: &'static str,

@@ -58,7 +58,7 @@ type LevelRow = (
 /// each hangs from as `tree_parent` chooses it: the first non-tenant edge shown as a
 /// child group whose column is set (and whose NULL-column is NULL), else `tenant_id`
 /// when the tree shows the table under its tenant.
-fn branch(table: &Table) -> String {
+fn branch(table: &Table, scoped: bool) -> String {
     let status = table
         .status
         .map_or("null::text".to_string(), |c| format!("r.{c}::text"));
@@ -96,8 +96,13 @@ fn branch(table: &Table) -> String {
     format!(
         "select '{t}'::text as tbl, r.id, {created} as created_at, {labels} as labels, {status} as status, \
          {via}::text as via, {parent_tbl}::text as parent_tbl, {parent_id}::uuid as parent_id \
-         from {t} r where w.parent_tbl = '{t}' and r.id = w.parent_id",
+         from {t} r where w.parent_tbl = '{t}' and r.id = w.parent_id{scope}",
         t = table.name,
+        scope = match (scoped, crate::store::scope::Scope::column(table)) {
+            (false, _) => String::new(),
+            (true, Some(column)) => format!(" and r.{column} = $4::uuid"),
+            (true, None) => " and false".to_string(),
+        },
         created = if table.created_at {
             "r.created_at"
         } else {
@@ -115,10 +120,16 @@ fn branch(table: &Table) -> String {
 /// branch per table, each a primary key lookup that only runs when the level's table is
 /// its own (a one-time filter), so every level costs one index probe.
 pub fn ancestry_sql(schema: &Schema) -> String {
+    ancestry_sql_in(schema, false)
+}
+
+/// [`ancestry_sql`] within a session's scope (`$4` the tenant's id): the walk meets only
+/// the tenant's rows, and stops where a parent is outside it.
+pub fn ancestry_sql_in(schema: &Schema, scoped: bool) -> String {
     let branches = schema
         .tables
         .iter()
-        .map(|t| format!("({})", branch(t)))
+        .map(|t| format!("({})", branch(t, scoped)))
         .collect::<Vec<_>>()
         .join(" union all ");
     // The walk starts from a level -1 that only names the row; each later level is
@@ -154,10 +165,16 @@ impl Live {
         max_depth: i32,
     ) -> anyhow::Result<Vec<Level>> {
         let pg = self.pg.as_ref().context("PostgreSQL is not connected")?;
-        let rows: Vec<LevelRow> = sqlx::query_as(AssertSqlSafe(ancestry_sql(self.schema.get())))
+        let scope = self.scope.as_ref().map(|s| s.id());
+        let sql = ancestry_sql_in(self.schema.get(), scope.is_some());
+        let mut query = sqlx::query_as(AssertSqlSafe(sql))
             .bind(table.name)
             .bind(id)
-            .bind(max_depth)
+            .bind(max_depth);
+        if let Some(tenant) = scope {
+            query = query.bind(tenant);
+        }
+        let rows: Vec<LevelRow> = query
             .fetch_all(pg)
             .await
             .with_context(|| format!("reading the ancestry of {}/{id}", table.name))?;

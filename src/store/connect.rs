@@ -1,7 +1,8 @@
 //! Opening the configured stores (flags, environment, config profile), for every face.
 
 use crate::config::{StoreArgs, redact_url};
-use crate::store::read::Live;
+use crate::store::read::{Live, TenantRef};
+use crate::store::scope::Scope;
 use crate::store::source::Source;
 use crate::store::{StoreKind, mongo, postgres, s3};
 
@@ -41,6 +42,28 @@ pub async fn connect(stores: StoreArgs) -> (Source, Vec<(StoreKind, String)>) {
             StoreKind::S3,
             "not configured (--bucket or TENANTSCOPE_BUCKET)".into(),
         ),
+    }
+    // A scoped session is scoped before anything is read: its tenant is looked up once
+    // (by id or slug); when that fails the scope names no tenant (nil id), so nothing is
+    // shown rather than everything.
+    if let Some(wanted) = stores.scope.as_deref() {
+        let found = crate::store::deadline::bounded(live.tenant(wanted)).await;
+        let tenant = match found {
+            Ok(Some(tenant)) => tenant,
+            other => {
+                let why = match other {
+                    Err(e) => e,
+                    _ => format!("no tenant with id or slug {wanted:?}"),
+                };
+                problems.push((StoreKind::Postgres, format!("scope: {why}")));
+                TenantRef {
+                    id: uuid::Uuid::nil(),
+                    slug: wanted.to_string(),
+                    name: wanted.to_string(),
+                }
+            }
+        };
+        live.scope = Some(Scope::new(tenant));
     }
     (Source::Live(live), problems)
 }

@@ -10,6 +10,7 @@ pub mod postgres;
 pub mod read;
 pub mod rows;
 pub mod s3;
+pub mod scope;
 pub mod shapes;
 pub mod snapshot;
 pub mod source;

@@ -15,6 +15,7 @@ use mongodb::bson::{Bson, Document, doc, oid::ObjectId};
 use sqlx::{AssertSqlSafe, PgPool};
 use uuid::Uuid;
 
+use super::scope::Scope;
 use crate::schema::{Overlay, Schema, Table, effective};
 use crate::store::catalog::Catalog;
 
@@ -149,6 +150,26 @@ impl Statement {
         .await
         .with_context(|| format!("explaining {}", self.sql))?;
         Ok(plan)
+    }
+}
+
+/// ` and tenant_id = $n` (`id` for tenants) for a scoped session; ` and false` for a
+/// table that holds no tenant's id (nothing of it is in any one tenant); nothing unscoped.
+fn scope_predicate(
+    table: &Table,
+    scope: Option<&Scope>,
+    alias: &str,
+    binds: &mut Vec<Bind>,
+) -> String {
+    let Some(scope) = scope else {
+        return String::new();
+    };
+    match Scope::column(table) {
+        Some(column) => {
+            binds.push(Bind::Id(scope.id()));
+            format!(" and {alias}{column} = ${}", binds.len())
+        }
+        None => " and false".to_string(),
     }
 }
 
@@ -422,6 +443,8 @@ pub struct Live {
     pub overlay: Overlay,
     /// This connection's effective schema: the declaration until [`Live::load_schema`].
     pub schema: SchemaCell,
+    /// The one tenant a scoped session reads (None: every tenant).
+    pub scope: Option<Scope>,
 }
 
 /// The schema a connection uses, shared by its clones and replaced by a reload.
@@ -454,10 +477,12 @@ impl SchemaCell {
 /// text): timestamps shortened to the minute in UTC, NULLs left out, joined with " · ".
 /// Every store computes labels here, so they cannot differ between stores.
 pub fn label(table: &Table, values: &[Option<String>]) -> String {
+    // PII label columns (a user's name and email) masked here, for every store.
+    let values = crate::mask::active().label_values(table, values);
     table
         .label
         .iter()
-        .zip(values)
+        .zip(&values)
         .filter_map(|(column, value)| {
             let value = value.as_deref()?;
             if column.ends_with("_at")
@@ -501,6 +526,16 @@ pub(crate) fn label_array(table: &Table) -> String {
 /// The page query of `listing`: one index-ordered branch per status when it filters on
 /// several (see [`Listing::per_status`]), `limit + 1` rows to know whether more follow.
 pub fn list_statement(listing: &Listing, after: Option<Cursor>, limit: u32) -> Statement {
+    list_statement_in(listing, after, limit, None)
+}
+
+/// [`list_statement`] within a session's scope.
+pub fn list_statement_in(
+    listing: &Listing,
+    after: Option<Cursor>,
+    limit: u32,
+    scope: Option<&Scope>,
+) -> Statement {
     let table = listing.table();
     let status = table
         .status
@@ -511,6 +546,7 @@ pub fn list_statement(listing: &Listing, after: Option<Cursor>, limit: u32) -> S
         .iter()
         .map(|branch| {
             let mut predicate = branch.predicate(&mut binds);
+            predicate.push_str(&scope_predicate(table, scope, "", &mut binds));
             if let Some(cursor) = after {
                 predicate.push_str(&keyset(table, cursor, &mut binds));
             }
@@ -571,15 +607,24 @@ fn keyset(table: &Table, cursor: Cursor, binds: &mut Vec<Bind>) -> String {
 
 /// A page of tenants for the picker, along `tenants_created_idx`.
 pub fn tenants_statement(after: Option<Cursor>) -> Statement {
+    tenants_statement_in(after, None)
+}
+
+/// [`tenants_statement`] within a session's scope: its one tenant.
+pub fn tenants_statement_in(after: Option<Cursor>, scope: Option<&Scope>) -> Statement {
     let mut binds = Vec::new();
-    let keyset = match after {
+    let mut keyset = match after {
         Some(cursor) => {
             binds.push(Bind::Time(cursor.created_at));
             binds.push(Bind::Id(cursor.id));
-            "where (created_at, id) < ($1, $2)"
+            "where (created_at, id) < ($1, $2)".to_string()
         }
-        None => "",
+        None => "where true".to_string(),
     };
+    if let Some(scope) = scope {
+        binds.push(Bind::Id(scope.id()));
+        keyset.push_str(&format!(" and id = ${}", binds.len()));
+    }
     let sql = format!(
         "select id, created_at, name, slug, status::text from tenants {keyset} \
          order by created_at desc, id desc limit {TENANT_PAGE}"
@@ -589,8 +634,14 @@ pub fn tenants_statement(after: Option<Cursor>) -> Statement {
 
 /// The capped count of `listing`.
 pub fn count_statement(listing: &Listing, cap: u64) -> Statement {
+    count_statement_in(listing, cap, None)
+}
+
+/// [`count_statement`] within a session's scope.
+pub fn count_statement_in(listing: &Listing, cap: u64, scope: Option<&Scope>) -> Statement {
     let mut binds = Vec::new();
-    let predicate = listing.predicate(&mut binds);
+    let mut predicate = listing.predicate(&mut binds);
+    predicate.push_str(&scope_predicate(listing.table(), scope, "", &mut binds));
     let sql = format!(
         "select count(*) from (select 1 from {} where {predicate} limit {}) capped",
         listing.table().name,
@@ -601,24 +652,34 @@ pub fn count_statement(listing: &Listing, cap: u64) -> Statement {
 
 /// Rows of `table` whose `column` equals a value (`id`, or a reference column).
 pub fn items_statement(table: &Table, column: &str, value: &str, limit: u32) -> Statement {
+    items_statement_in(table, column, value, limit, None)
+}
+
+/// [`items_statement`] within a session's scope.
+pub fn items_statement_in(
+    table: &Table,
+    column: &str,
+    value: &str,
+    limit: u32,
+    scope: Option<&Scope>,
+) -> Statement {
+    let bind = match (column, Uuid::parse_str(value)) {
+        ("id", Ok(id)) => Bind::Id(id),
+        _ => Bind::Text(value.to_string()),
+    };
+    let mut binds = vec![bind];
+    let scoped = scope_predicate(table, scope, "", &mut binds);
     let status = table
         .status
         .map_or("null".to_string(), |c| format!("{c}::text"));
     let sql = format!(
-        "select id, {}, {}, {status} from {} where {column} = $1 order by {} limit {limit}",
+        "select id, {}, {}, {status} from {} where {column} = $1{scoped} order by {} limit {limit}",
         created_at(table),
         label_array(table),
         table.name,
         order_by(table),
     );
-    let bind = match (column, Uuid::parse_str(value)) {
-        ("id", Ok(id)) => Bind::Id(id),
-        _ => Bind::Text(value.to_string()),
-    };
-    Statement {
-        sql,
-        binds: vec![bind],
-    }
+    Statement { sql, binds }
 }
 
 impl Live {
@@ -630,6 +691,65 @@ impl Live {
             Box::leak(Box::new(effective::effective(&catalog, &self.overlay)));
         self.schema.set(schema);
         Ok(schema)
+    }
+
+    /// A MongoDB filter with the scope's `tenantId` added.
+    fn scoped_filter(&self, mut filter: Document) -> Document {
+        if let Some(scope) = &self.scope {
+            filter.insert("tenantId", scope.id().to_string());
+        }
+        filter
+    }
+
+    /// Whether a key may be read: any key unscoped, the tenant's prefix scoped.
+    fn holds_key(&self, key: &str) -> bool {
+        self.scope.as_ref().is_none_or(|s| s.holds_key(key))
+    }
+
+    fn refusal(&self) -> String {
+        self.scope
+            .as_ref()
+            .map_or_else(String::new, |s| s.refusal("it is"))
+    }
+
+    /// In a scoped session: whether row `id` of `table` exists outside the tenant. The
+    /// statement carries the tenant's id (`tenant_id <> $2`) and returns one boolean.
+    pub async fn row_outside(&self, table: &Table, id: Uuid) -> anyhow::Result<bool> {
+        let Some(scope) = &self.scope else {
+            return Ok(false);
+        };
+        let sql = match Scope::column(table) {
+            Some(column) => format!(
+                "select exists(select 1 from {} where id = $1 and {column} <> $2)",
+                table.name
+            ),
+            None => format!(
+                "select exists(select 1 from {} where id = $1 and $2::uuid is not null)",
+                table.name
+            ),
+        };
+        sqlx::query_scalar(AssertSqlSafe(sql))
+            .bind(id)
+            .bind(scope.id())
+            .fetch_one(self.pg()?)
+            .await
+            .with_context(|| format!("reading {} {id}", table.name))
+    }
+
+    /// In a scoped session: whether document `id` exists with another `tenantId`.
+    pub async fn document_outside(&self, collection: &str, id: ObjectId) -> anyhow::Result<bool> {
+        if self.scope.is_none() {
+            return Ok(false);
+        }
+        let found = self
+            .mongo()?
+            .collection::<Document>(collection)
+            .find_one(doc! { "_id": id })
+            .projection(doc! { "tenantId": 1 })
+            .max_time(MONGO_MAX_TIME)
+            .await
+            .with_context(|| format!("reading {collection}/{id}"))?;
+        Ok(found.is_some_and(|d| self.outside_scope(&d)))
     }
 
     fn pg(&self) -> anyhow::Result<&PgPool> {
@@ -660,9 +780,11 @@ impl Live {
                 .fetch_all(self.pg()?)
                 .await
                 .context("looking up the tenant")?;
+        // A scoped session knows only its own tenant.
         let hits = found
             .into_iter()
             .map(|(id, slug, name)| TenantRef { id, slug, name })
+            .filter(|t| self.scope.as_ref().is_none_or(|s| s.id() == t.id))
             .collect();
         one_tenant(hits, id_or_slug)
     }
@@ -675,7 +797,8 @@ impl Live {
         limit: u32,
     ) -> anyhow::Result<Page> {
         let table = listing.table();
-        let Statement { sql, binds } = list_statement(listing, after, limit);
+        let Statement { sql, binds } =
+            list_statement_in(listing, after, limit, self.scope.as_ref());
         type Listed = (Uuid, DateTime<Utc>, Vec<Option<String>>, Option<String>);
         let query = bind_all!(sqlx::query_as::<_, Listed>(AssertSqlSafe(sql)), binds);
         let rows = query
@@ -701,7 +824,7 @@ impl Live {
         after: Option<Cursor>,
     ) -> anyhow::Result<(Vec<TenantEntry>, Option<Cursor>)> {
         type Row = (Uuid, DateTime<Utc>, String, String, String);
-        let Statement { sql, binds } = tenants_statement(after);
+        let Statement { sql, binds } = tenants_statement_in(after, self.scope.as_ref());
         let query = bind_all!(sqlx::query_as::<_, Row>(AssertSqlSafe(sql)), binds);
         let rows = query
             .fetch_all(self.pg()?)
@@ -755,7 +878,8 @@ impl Live {
         value: &str,
         limit: u32,
     ) -> anyhow::Result<Vec<Item>> {
-        let Statement { sql, binds } = items_statement(table, column, value, limit);
+        let Statement { sql, binds } =
+            items_statement_in(table, column, value, limit, self.scope.as_ref());
         type Listed = (Uuid, DateTime<Utc>, Vec<Option<String>>, Option<String>);
         let rows = bind_all!(sqlx::query_as::<_, Listed>(AssertSqlSafe(sql)), binds)
             .fetch_all(self.pg()?)
@@ -775,7 +899,7 @@ impl Live {
     /// How many rows `listing` has, counting at most `cap` + 1 of them.
     pub async fn count(&self, listing: &Listing, cap: u64) -> anyhow::Result<Count> {
         let table = listing.table();
-        let Statement { sql, binds } = count_statement(listing, cap);
+        let Statement { sql, binds } = count_statement_in(listing, cap, self.scope.as_ref());
         let n = bind_all!(sqlx::query_scalar::<_, i64>(AssertSqlSafe(sql)), binds)
             .fetch_one(self.pg()?)
             .await
@@ -788,18 +912,20 @@ impl Live {
 
     /// Every column of one row, in table order, as PostgreSQL renders it to JSON text.
     pub async fn row(&self, table: &Table, id: Uuid) -> anyhow::Result<Option<Vec<Field>>> {
+        let mut binds = vec![Bind::Id(id)];
         let sql = format!(
             "select j.key, j.value, coalesce(format_type(a.atttypid, a.atttypmod), 'unknown') \
              from {t} r cross join lateral json_each_text(row_to_json(r)) with ordinality j(key, value, n) \
              left join pg_attribute a on a.attrelid = '{t}'::regclass and a.attname = j.key \
-             where r.id = $1 order by j.n",
-            t = table.name
+             where r.id = $1{scoped} order by j.n",
+            t = table.name,
+            scoped = scope_predicate(table, self.scope.as_ref(), "r.", &mut binds),
         );
-        let fields: Vec<(String, Option<String>, String)> = sqlx::query_as(AssertSqlSafe(sql))
-            .bind(id)
-            .fetch_all(self.pg()?)
-            .await
-            .with_context(|| format!("reading {} {id}", table.name))?;
+        let fields: Vec<(String, Option<String>, String)> =
+            bind_all!(sqlx::query_as(AssertSqlSafe(sql)), binds)
+                .fetch_all(self.pg()?)
+                .await
+                .with_context(|| format!("reading {} {id}", table.name))?;
         Ok((!fields.is_empty()).then(|| {
             fields
                 .into_iter()
@@ -818,12 +944,23 @@ impl Live {
         collection: &str,
         id: ObjectId,
     ) -> anyhow::Result<Option<Document>> {
-        self.mongo()?
+        // By `_id` alone, which every server answers from its index (FerretDB pushes
+        // down only a filter on `_id`), then the scope: another tenant's is not there.
+        let found = self
+            .mongo()?
             .collection::<Document>(collection)
             .find_one(doc! { "_id": id })
             .max_time(MONGO_MAX_TIME)
             .await
-            .with_context(|| format!("reading {collection}/{id}"))
+            .with_context(|| format!("reading {collection}/{id}"))?;
+        Ok(found.filter(|d| !self.outside_scope(d)))
+    }
+
+    /// Whether `document` belongs to another tenant than the scope's.
+    fn outside_scope(&self, document: &Document) -> bool {
+        self.scope.as_ref().is_some_and(|scope| {
+            document.get_str("tenantId").ok() != Some(scope.id().to_string().as_str())
+        })
     }
 
     /// Up to `limit` documents of `collection` whose `field` equals `value` (indexed fields only).
@@ -836,7 +973,7 @@ impl Live {
     ) -> anyhow::Result<Vec<Document>> {
         self.mongo()?
             .collection::<Document>(collection)
-            .find(doc! { field: value })
+            .find(self.scoped_filter(doc! { field: value }))
             .sort(doc! { "_id": 1 })
             .limit(limit)
             .max_time(MONGO_MAX_TIME)
@@ -854,6 +991,9 @@ impl Live {
         max_bytes: u64,
     ) -> anyhow::Result<Option<ObjectHead>> {
         let (client, bucket) = self.s3()?;
+        if !self.holds_key(key) {
+            return Ok(None);
+        }
         let response = client
             .get_object()
             .bucket(bucket)
@@ -902,6 +1042,9 @@ impl Live {
     /// Size, type, ETag and time of an object, or None when there is no such key.
     pub async fn object_meta(&self, key: &str) -> anyhow::Result<Option<ObjectMeta>> {
         let (client, bucket) = self.s3()?;
+        if !self.holds_key(key) {
+            return Ok(None);
+        }
         match client.head_object().bucket(bucket).key(key).send().await {
             Ok(h) => Ok(Some(ObjectMeta {
                 key: key.to_string(),
@@ -923,6 +1066,9 @@ impl Live {
     /// Bytes `start..start+len` of an object, for reading further or saving.
     pub async fn object_range(&self, key: &str, start: u64, len: u64) -> anyhow::Result<Vec<u8>> {
         let (client, bucket) = self.s3()?;
+        if !self.holds_key(key) {
+            anyhow::bail!("s3://{bucket}/{key}: {}", self.refusal());
+        }
         let output = client
             .get_object()
             .bucket(bucket)

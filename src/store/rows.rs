@@ -80,7 +80,24 @@ pub fn rows_sql(
     order: Order,
     limit: u32,
 ) -> anyhow::Result<String> {
+    rows_sql_in(table, column, keyset, order, limit, false)
+}
+
+/// [`rows_sql`] within a session's scope: the tenant's id is the last bind.
+pub fn rows_sql_in(
+    table: &Table,
+    column: &str,
+    keyset: bool,
+    order: Order,
+    limit: u32,
+    scoped: bool,
+) -> anyhow::Result<String> {
     let column = checked_column(table, column)?;
+    let scope = match (scoped, crate::store::scope::Scope::column(table)) {
+        (false, _) => String::new(),
+        (true, Some(tenant)) => format!(" and r.{tenant} = ${}", if keyset { 4 } else { 2 }),
+        (true, None) => " and false".to_string(),
+    };
     let (after, direction) = order.sql();
     let keyset = if keyset {
         format!(" and (r.created_at, r.id) {after} ($2, $3)")
@@ -90,7 +107,7 @@ pub fn rows_sql(
     Ok(format!(
         "select r.created_at, r.id, \
          (select json_agg(json_build_array(j.key, j.value)) from json_each_text(row_to_json(r)) j)::text \
-         from {table} r where r.{column} = $1{keyset} \
+         from {table} r where r.{column} = $1{keyset}{scope} \
          order by r.created_at {direction}, r.id {direction} limit {}",
         limit + 1,
         table = table.name,
@@ -126,11 +143,22 @@ impl Live {
             .pg
             .as_ref()
             .ok_or_else(|| anyhow!("PostgreSQL is not connected"))?;
-        let sql = rows_sql(table, column, after.is_some(), order, limit)?;
+        let scope = self.scope.as_ref().map(|s| s.id());
+        let sql = rows_sql_in(
+            table,
+            column,
+            after.is_some(),
+            order,
+            limit,
+            scope.is_some(),
+        )?;
         let mut query =
             sqlx::query_as::<_, (DateTime<Utc>, Uuid, String)>(AssertSqlSafe(sql)).bind(parent);
         if let Some(cursor) = after {
             query = query.bind(cursor.created_at).bind(cursor.id);
+        }
+        if let Some(tenant) = scope {
+            query = query.bind(tenant);
         }
         let found = query
             .fetch_all(pg)
@@ -216,7 +244,7 @@ impl Source {
         order: Order,
         limit: u32,
     ) -> anyhow::Result<RowsPage> {
-        match self {
+        let mut page = match self {
             Source::Live(s) => {
                 s.rows_under(table, column, parent, after, order, limit)
                     .await
@@ -225,6 +253,13 @@ impl Source {
                 s.rows_under(table, column, parent, after, order, limit)
                     .await
             }
+        }?;
+        let masks = crate::mask::active();
+        for row in &mut page.rows {
+            for (column, value) in &mut row.values {
+                *value = masks.value(table.name, column, value.take());
+            }
         }
+        Ok(page)
     }
 }

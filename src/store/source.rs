@@ -56,10 +56,21 @@ impl Source {
     }
 
     pub async fn row(&self, table: &Table, id: Uuid) -> anyhow::Result<Option<Vec<Field>>> {
-        match self {
+        let row = match self {
             Source::Live(s) => s.row(table, id).await,
             Source::Snapshot(s) => s.row(table, id).await,
-        }
+        }?;
+        // Masks apply here, where every face reads a row.
+        let masks = crate::mask::active();
+        Ok(row.map(|fields| {
+            fields
+                .into_iter()
+                .map(|mut f| {
+                    f.value = masks.value(table.name, &f.column, f.value.take());
+                    f
+                })
+                .collect()
+        }))
     }
 
     pub async fn tenants(
@@ -97,10 +108,11 @@ impl Source {
         collection: &str,
         id: ObjectId,
     ) -> anyhow::Result<Option<Document>> {
-        match self {
+        let document = match self {
             Source::Live(s) => s.document(collection, id).await,
             Source::Snapshot(s) => s.document(collection, id).await,
-        }
+        }?;
+        Ok(document.map(|d| crate::mask::active().document(d)))
     }
 
     pub async fn documents_where(
@@ -110,10 +122,12 @@ impl Source {
         value: Bson,
         limit: i64,
     ) -> anyhow::Result<Vec<Document>> {
-        match self {
+        let documents = match self {
             Source::Live(s) => s.documents_where(collection, field, value, limit).await,
             Source::Snapshot(s) => s.documents_where(collection, field, value, limit).await,
-        }
+        }?;
+        let masks = crate::mask::active();
+        Ok(documents.into_iter().map(|d| masks.document(d)).collect())
     }
 
     pub async fn object_head(
@@ -121,10 +135,14 @@ impl Source {
         key: &str,
         max_bytes: u64,
     ) -> anyhow::Result<Option<ObjectHead>> {
-        match self {
+        let head = match self {
             Source::Live(s) => s.object_head(key, max_bytes).await,
             Source::Snapshot(s) => s.object_head(key, max_bytes).await,
-        }
+        }?;
+        Ok(head.map(|mut h| {
+            h.bytes = crate::mask::active().bytes(h.bytes);
+            h
+        }))
     }
 
     pub async fn object_meta(&self, key: &str) -> anyhow::Result<Option<ObjectMeta>> {
@@ -135,10 +153,11 @@ impl Source {
     }
 
     pub async fn object_range(&self, key: &str, start: u64, len: u64) -> anyhow::Result<Vec<u8>> {
-        match self {
+        let bytes = match self {
             Source::Live(s) => s.object_range(key, start, len).await,
             Source::Snapshot(s) => s.object_range(key, start, len).await,
-        }
+        }?;
+        Ok(crate::mask::active().bytes(bytes))
     }
 
     /// The tenant `id_or_slug` names (`--tenant ID|SLUG`).
@@ -152,6 +171,30 @@ impl Source {
                     .map(|(id, slug, name)| (id.as_str(), slug.as_str(), name.as_str())),
                 id_or_slug,
             ),
+        }
+    }
+
+    /// The tenant a scoped session reads (None: every tenant).
+    pub fn scope(&self) -> Option<&super::scope::Scope> {
+        match self {
+            Source::Live(s) => s.scope.as_ref(),
+            Source::Snapshot(_) => None,
+        }
+    }
+
+    /// In a scoped session: whether row `id` of `table` exists in another tenant.
+    pub async fn row_outside(&self, table: &Table, id: Uuid) -> anyhow::Result<bool> {
+        match self {
+            Source::Live(s) => s.row_outside(table, id).await,
+            Source::Snapshot(_) => Ok(false),
+        }
+    }
+
+    /// In a scoped session: whether document `id` exists in another tenant.
+    pub async fn document_outside(&self, collection: &str, id: ObjectId) -> anyhow::Result<bool> {
+        match self {
+            Source::Live(s) => s.document_outside(collection, id).await,
+            Source::Snapshot(_) => Ok(false),
         }
     }
 

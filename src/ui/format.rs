@@ -83,7 +83,7 @@ pub fn field_value(field: &Field, currency: Option<&str>) -> Vec<Line<'static>> 
     let shown: String = value.chars().take(MAX_VALUE).collect();
     let mut lines: Vec<Line<'static>> = clean_block(&shown)
         .lines()
-        .map(|l| Line::from(l.to_string()))
+        .map(|l| Line::from(crate::text::for_terminal(l).into_owned()))
         .collect();
     if value.chars().count() > MAX_VALUE {
         lines.push(Line::styled(

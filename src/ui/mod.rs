@@ -76,6 +76,9 @@ pub fn draw(frame: &mut Frame, app: &mut App) {
     if app.help {
         draw_help(frame, area, app.help_scroll);
     }
+    if app.show_messages {
+        draw_messages(frame, area, &app.messages, app.help_scroll);
+    }
     if app.no_color {
         for cell in frame.buffer_mut().content.iter_mut() {
             cell.set_fg(Color::Reset);
@@ -104,6 +107,20 @@ fn draw_title(frame: &mut Frame, app: &App, area: Rect) {
         ),
         Span::raw(" "),
     ];
+    // The scope before anything else: it must not be cut.
+    if let Some(scope) = &app.scope {
+        spans.push(Span::styled(
+            format!("tenant {} only ", clean_line(scope, 60)),
+            Style::new().fg(Color::Magenta).add_modifier(Modifier::BOLD),
+        ));
+    }
+    let masks = crate::mask::active();
+    if masks.any() {
+        spans.push(Span::styled(
+            format!("masked: {} ", masks.describe()),
+            Style::new().fg(Color::Magenta).add_modifier(Modifier::BOLD),
+        ));
+    }
     // The stores' states first: on a narrow screen the source text is what gets cut.
     for (name, health) in ["PG", "Mongo", "S3"].iter().zip(&app.health) {
         let (mark, color) = match health {
@@ -238,6 +255,14 @@ fn chain_lines(detail: &Detail) -> Vec<Line<'static>> {
                 HopState::Empty => ("·", Color::DarkGray, "no reference".to_string()),
                 HopState::Invalid(why) => ("✗", Color::Red, format!("invalid: {why}")),
                 HopState::Failed(e) => ("!", Color::Red, format!("error: {e}")),
+                HopState::OutsideScope(tenant) => (
+                    "⚠",
+                    Color::Magenta,
+                    format!("OUTSIDE TENANT {tenant}: not shown"),
+                ),
+                HopState::OtherTenant(owner) => {
+                    ("⚠", Color::Magenta, format!("OTHER TENANT {owner}"))
+                }
             };
             // The state first: the path after it may be cut at the pane's edge.
             Line::from(vec![
@@ -320,6 +345,21 @@ fn row_lines(detail: &Detail, width: usize) -> (String, Vec<Line<'static>>, Opti
                         crate::schema::Reference::S3 { .. } => " → s3".to_string(),
                     })
             });
+        // A link into another tenant's data says so where it is followed.
+        let from = format!("{}.{}", detail.table.name, field.column);
+        let link = link.map(|link| {
+            if detail.hops.iter().any(|h| {
+                h.from == from
+                    && matches!(
+                        h.state,
+                        HopState::OtherTenant(_) | HopState::OutsideScope(_)
+                    )
+            }) {
+                format!("{link} ⚠ OTHER TENANT")
+            } else {
+                link
+            }
+        });
         let name_style = if selected {
             Style::new().add_modifier(Modifier::REVERSED | Modifier::BOLD)
         } else {
@@ -357,9 +397,10 @@ fn row_lines(detail: &Detail, width: usize) -> (String, Vec<Line<'static>>, Opti
     (title, lines, cursor)
 }
 
-/// `line` cut into lines of at most `width` columns; continuations are indented by `indent`.
+/// `line` cut into lines of at most `width` columns; continuations are indented by
+/// `indent`. Cut by grapheme cluster, measured as the widget measures (`text::
+/// cut_graphemes`): a family emoji or a letter with its accents stays whole.
 fn wrap(line: Line<'static>, width: usize, indent: usize) -> Vec<Line<'static>> {
-    use unicode_width::UnicodeWidthChar;
     if width <= indent + 1 || line.width() <= width {
         return vec![line];
     }
@@ -367,22 +408,27 @@ fn wrap(line: Line<'static>, width: usize, indent: usize) -> Vec<Line<'static>> 
     let mut current: Vec<Span<'static>> = Vec::new();
     let mut used = 0;
     for span in line.spans {
-        let mut piece = String::new();
-        for c in span.content.chars() {
-            let w = c.width().unwrap_or(0);
-            if used + w > width {
-                if !piece.is_empty() {
-                    current.push(Span::styled(std::mem::take(&mut piece), span.style));
-                }
+        let mut rest: &str = &span.content;
+        while !rest.is_empty() {
+            let room = width.saturating_sub(used);
+            let pieces = crate::text::cut_graphemes(rest, room, width - indent);
+            let piece = pieces[0];
+            let piece_width = unicode_width::UnicodeWidthStr::width(piece);
+            if used + piece_width > width && used > indent {
+                // Nothing of it fits here: on the next line.
+                out.push(Line::from(std::mem::take(&mut current)));
+                current.push(Span::raw(" ".repeat(indent)));
+                used = indent;
+                continue;
+            }
+            current.push(Span::styled(piece.to_string(), span.style));
+            used += piece_width;
+            rest = &rest[piece.len()..];
+            if !rest.is_empty() {
                 out.push(Line::from(std::mem::take(&mut current)));
                 current.push(Span::raw(" ".repeat(indent)));
                 used = indent;
             }
-            piece.push(c);
-            used += w;
-        }
-        if !piece.is_empty() {
-            current.push(Span::styled(piece, span.style));
         }
     }
     if !current.is_empty() {
@@ -391,8 +437,29 @@ fn wrap(line: Line<'static>, width: usize, indent: usize) -> Vec<Line<'static>> 
     out
 }
 
+/// What the panes say of another tenant's data: whose it is, and that it is withheld.
+fn withheld_line(
+    title: &str,
+    owner: &crate::resolve::OtherTenant,
+    revealed: bool,
+) -> Line<'static> {
+    let what = if revealed {
+        "shown on request (v)"
+    } else {
+        "withheld (v shows it, after a confirmation)"
+    };
+    Line::styled(
+        format!(
+            "⚠ OTHER TENANT: {} belongs to tenant {}: {what}",
+            clean_line(title, 200),
+            clean_line(&owner.to_string(), 200)
+        ),
+        Style::new().fg(Color::Magenta).add_modifier(Modifier::BOLD),
+    )
+}
+
 fn document_lines(detail: &Detail) -> Vec<Line<'static>> {
-    if detail.documents.is_empty() {
+    if detail.documents.is_empty() && detail.withheld_documents().next().is_none() {
         let why = if detail
             .table
             .references
@@ -410,6 +477,13 @@ fn document_lines(detail: &Detail) -> Vec<Line<'static>> {
         return vec![Line::from(why)];
     }
     let mut lines = Vec::new();
+    for (title, owner, document) in detail.withheld_documents() {
+        lines.push(withheld_line(title, owner, detail.revealed));
+        if detail.revealed {
+            lines.extend(bson::render(document));
+        }
+        lines.push(Line::default());
+    }
     for (title, document) in &detail.documents {
         lines.push(Line::styled(
             clean_line(title, 200),
@@ -433,21 +507,18 @@ fn draw_content(
 ) {
     let block = focused_block(Line::from(" Content "), focused);
     let inner = block.inner(area);
-    let placeholder;
+    let uncached;
     let cached;
     let rows: &[Line<'static>] = match &detail.content {
-        Some(content) => {
+        // The object as it is: rendered once per content and width.
+        Some(content) if !crate::mask::active().content => {
             cached = view.rows(content, inner.width);
             &cached
         }
-        None => {
-            let why = if detail.is_loading() {
-                "loading…"
-            } else {
-                "no object: see the chain above"
-            };
-            placeholder = content_view::wrap_lines(&[Line::from(why)], inner.width);
-            &placeholder
+        // Masked, withheld (another tenant's), loading or none: a few lines.
+        _ => {
+            uncached = content_view::wrap_lines(&content_lines(detail), inner.width);
+            &uncached
         }
     };
     let scroll = &mut detail.scroll[Pane::Content.index()];
@@ -455,6 +526,37 @@ fn draw_content(
     let end = rows.len().min(*scroll + usize::from(inner.height));
     let shown = rows.get(*scroll..end).unwrap_or_default().to_vec();
     frame.render_widget(Paragraph::new(shown).block(block), area);
+}
+
+/// The content pane's lines when it does not show the object from the cache: masked,
+/// another tenant's (withheld unless revealed), loading, or nothing to show.
+fn content_lines(detail: &Detail) -> Vec<Line<'static>> {
+    match (&detail.content, detail.withheld_content()) {
+        (Some(content), _) if crate::mask::active().content => {
+            let mut lines = format::object_meta(content);
+            lines.push(Line::styled(
+                "content masked by the profile (mask = content): metadata only",
+                Style::new().fg(Color::Magenta),
+            ));
+            lines
+        }
+        (Some(content), _) => {
+            let mut lines = format::object_meta(content);
+            lines.extend(format::content_body(content));
+            lines
+        }
+        (None, Some((owner, content))) => {
+            let title = format!("s3 {}", content.key);
+            let mut lines = vec![withheld_line(&title, owner, detail.revealed)];
+            if detail.revealed {
+                lines.extend(format::object_meta(content));
+                lines.extend(format::content_body(content));
+            }
+            lines
+        }
+        (None, None) if detail.is_loading() => vec![Line::from("loading…")],
+        (None, None) => vec![Line::from("no object: see the chain above")],
+    }
 }
 
 fn draw_status(frame: &mut Frame, app: &App, area: Rect) {
@@ -527,10 +629,18 @@ fn draw_status(frame: &mut Frame, app: &App, area: Rect) {
         spans.push(Span::raw("  "));
     }
     if let Some(notice) = &app.notice {
-        spans.push(Span::styled(
-            clean_line(notice, 200),
-            Style::new().fg(Color::Yellow),
-        ));
+        // Longer than the line: say where it can be read whole.
+        let notice = clean_line(notice, 2000);
+        let room = usize::from(area.width)
+            .saturating_sub(spans.iter().map(|s: &Span| s.width()).sum::<usize>() + 2);
+        let long = unicode_width::UnicodeWidthStr::width(notice.as_str()) > room;
+        if long {
+            spans.push(Span::styled(
+                "(:messages shows it whole) ",
+                Style::new().fg(Color::Cyan),
+            ));
+        }
+        spans.push(Span::styled(notice, Style::new().fg(Color::Yellow)));
         spans.push(Span::raw("  "));
     }
     spans.push(Span::styled(
@@ -641,6 +751,33 @@ fn draw_picker(frame: &mut Frame, picker: &Picker, area: Rect) {
     );
     // Line 0 is the query; the selection starts below it.
     draw_list(frame, area, title, lines, picker.selected + 1);
+}
+
+/// The `:messages` popup: every status-line message of the session, whole and wrapped.
+fn draw_messages(frame: &mut Frame, area: Rect, messages: &[String], scroll: usize) {
+    let popup = centred(
+        area,
+        area.width.saturating_sub(4).max(20),
+        area.height.saturating_sub(2),
+    );
+    let mut lines: Vec<Line> = messages
+        .iter()
+        .map(|m| Line::from(crate::text::for_terminal(&clean_line(m, usize::MAX)).into_owned()))
+        .collect();
+    if lines.is_empty() {
+        lines.push(Line::styled(
+            "no messages yet",
+            Style::new().fg(Color::DarkGray),
+        ));
+    }
+    frame.render_widget(Clear, popup);
+    frame.render_widget(
+        Paragraph::new(lines)
+            .wrap(Wrap { trim: false })
+            .scroll((u16::try_from(scroll).unwrap_or(u16::MAX), 0))
+            .block(Block::bordered().title(" Messages (j/k scroll · Esc closes) ")),
+        popup,
+    );
 }
 
 fn draw_help(frame: &mut Frame, area: Rect, scroll: usize) {

@@ -1,0 +1,732 @@
+//! Tenant isolation against the real stores: a chain that reaches another tenant's
+//! document, object or row says so (`⚠ OTHER TENANT`, `state: "other_tenant"`) and
+//! withholds what that data holds from the panes, `get` and the exports, unless `v` is
+//! confirmed in the explorer.
+
+mod common;
+
+use std::process::Command;
+
+use common::ui::{Ui, store_args, table};
+use common::{Stores, block_on_own_runtime};
+use crossterm::event::KeyCode;
+use mongodb::bson::{Document, doc};
+use serde_json::Value;
+use tenantscope::resolve::{HopState, resolve_all};
+use tenantscope::seed::Options;
+use tenantscope::store::Access;
+use tenantscope::store::connect::connect;
+use uuid::Uuid;
+
+/// Two tenants, A and B, and three of A's rows reaching B's data.
+struct Crossed {
+    stores: Stores,
+    a: Uuid,
+    a_slug: String,
+    b: Uuid,
+    b_slug: String,
+    b_name: String,
+    /// An activity of A whose `output_ref` is B's document (whose `s3Key` is B's object).
+    activity: Uuid,
+    b_output: String,
+    /// Values only B's document holds (its `sha256`).
+    b_secrets: Vec<String>,
+    /// A contract of A whose `pdf_s3_key` is B's object.
+    contract: Uuid,
+    b_pdf: String,
+    /// A goal of A under a strategy of B.
+    goal: Uuid,
+    b_strategy: Uuid,
+}
+
+fn crossed() -> &'static Crossed {
+    static CROSSED: std::sync::OnceLock<Crossed> = std::sync::OnceLock::new();
+    CROSSED.get_or_init(|| block_on_own_runtime(make_crossed()))
+}
+
+async fn make_crossed() -> Crossed {
+    let stores = Stores::create("isolation").await;
+    stores
+        .seed(Options {
+            seed: 12,
+            tenants: 2,
+            scale: 0.3,
+            broken_rate: 0.0,
+        })
+        .await;
+    let admin = stores.pg(Access::ReadWrite).await;
+    let tenants: Vec<(Uuid, String)> = sqlx::query_as("select id, slug from tenants order by slug")
+        .fetch_all(&admin)
+        .await
+        .unwrap();
+    let [(a, a_slug), (b, b_slug)] = tenants.as_slice() else {
+        panic!("{tenants:?}")
+    };
+    let (a, b) = (*a, *b);
+    let outputs = stores
+        .mongo()
+        .await
+        .collection::<Document>("activity_outputs");
+    // B's output document that names an object.
+    let b_document = outputs
+        .find_one(doc! { "tenantId": b.to_string(), "s3Key": { "$exists": true } })
+        .await
+        .unwrap()
+        .expect("an output of B with an object");
+    let b_output = b_document.get_object_id("_id").unwrap().to_hex();
+    // (Its activityId is part of its key, which the chain names: not a secret.)
+    let b_secrets = vec![b_document.get_str("sha256").unwrap().to_string()];
+    let activity: Uuid = sqlx::query_scalar(
+        "update activities set output_ref = $2 where id = (select id from activities \
+         where tenant_id = $1 and output_ref is not null order by id limit 1) returning id",
+    )
+    .bind(a)
+    .bind(&b_output)
+    .fetch_one(&admin)
+    .await
+    .unwrap();
+    let b_pdf: String = sqlx::query_scalar(
+        "select pdf_s3_key from contracts where tenant_id = $1 and pdf_s3_key is not null \
+         order by id limit 1",
+    )
+    .bind(b)
+    .fetch_one(&admin)
+    .await
+    .unwrap();
+    let contract: Uuid = sqlx::query_scalar(
+        "update contracts set pdf_s3_key = $2 where id = (select id from contracts \
+         where tenant_id = $1 order by id limit 1) returning id",
+    )
+    .bind(a)
+    .bind(&b_pdf)
+    .fetch_one(&admin)
+    .await
+    .unwrap();
+    let b_strategy: Uuid =
+        sqlx::query_scalar("select id from strategies where tenant_id = $1 order by id limit 1")
+            .bind(b)
+            .fetch_one(&admin)
+            .await
+            .unwrap();
+    let goal: Uuid = sqlx::query_scalar(
+        "update goals set strategy_id = $2 where id = (select id from goals \
+         where tenant_id = $1 order by id limit 1) returning id",
+    )
+    .bind(a)
+    .bind(b_strategy)
+    .fetch_one(&admin)
+    .await
+    .unwrap();
+    let b_name: String = sqlx::query_scalar("select name from tenants where id = $1")
+        .bind(b)
+        .fetch_one(&admin)
+        .await
+        .unwrap();
+    admin.close().await;
+    Crossed {
+        stores,
+        a,
+        a_slug: a_slug.clone(),
+        b,
+        b_slug: b_slug.clone(),
+        b_name,
+        activity,
+        b_output,
+        b_secrets,
+        contract,
+        b_pdf,
+        goal,
+        b_strategy,
+    }
+}
+
+struct Run {
+    code: i32,
+    stdout: String,
+    stderr: String,
+}
+
+fn tenantscope(stores: &Stores, args: &[&str]) -> Run {
+    tenantscope_with(stores, args, None)
+}
+
+/// The binary with `config` as its config file (None: no config file).
+fn tenantscope_with(stores: &Stores, args: &[&str], config: Option<&std::path::Path>) -> Run {
+    let mut command = Command::new(env!("CARGO_BIN_EXE_tenantscope"));
+    if let Some(config) = config {
+        command.arg("--config").arg(config);
+    }
+    let out = command
+        .args(["--pg", &stores.pg_url, "--mongo", &stores.mongo_uri])
+        .args(["--bucket", &stores.bucket])
+        .args(args)
+        .env_remove("TENANTSCOPE_CONFIG")
+        .env_remove("TENANTSCOPE_PROFILE")
+        .env(
+            "XDG_CONFIG_HOME",
+            std::env::temp_dir().join("tenantscope-no-config"),
+        )
+        .output()
+        .expect("run the binary");
+    Run {
+        code: out.status.code().unwrap_or(-1),
+        stdout: String::from_utf8_lossy(&out.stdout).into_owned(),
+        stderr: String::from_utf8_lossy(&out.stderr).into_owned(),
+    }
+}
+
+/// The first 60 bytes of the first long line of B's object: text only it holds.
+async fn object_text(stores: &Stores, key: &str) -> Option<String> {
+    let s3 = stores.s3().await;
+    let bytes = s3
+        .get_object()
+        .bucket(&stores.bucket)
+        .key(key)
+        .send()
+        .await
+        .unwrap()
+        .body
+        .collect()
+        .await
+        .unwrap()
+        .into_bytes();
+    let text = String::from_utf8(bytes.to_vec()).ok()?;
+    text.lines()
+        .map(str::trim)
+        .find(|l| l.len() >= 30)
+        .map(|l| l.chars().take(30).collect())
+}
+
+fn other_tenant(state: &HopState) -> Option<Uuid> {
+    match state {
+        HopState::OtherTenant(owner) => Some(owner.tenant_id),
+        _ => None,
+    }
+}
+
+#[tokio::test]
+async fn hops_into_another_tenant_are_their_own_state_and_withheld() {
+    let c = crossed();
+    let (live, problems) = connect(store_args(&c.stores)).await;
+    assert!(problems.is_empty(), "{problems:?}");
+    live.load_schema().await.unwrap();
+
+    // The document and the object it names: both B's, both withheld.
+    let r = resolve_all(&live, table("activities"), c.activity).await;
+    let states: Vec<(String, Option<Uuid>)> = r
+        .hops
+        .iter()
+        .map(|h| (h.from.clone(), other_tenant(&h.state)))
+        .collect();
+    assert!(
+        states.contains(&("activities.output_ref".into(), Some(c.b))),
+        "{:?}",
+        r.hops
+    );
+    assert!(
+        states.contains(&("activity_outputs.s3Key".into(), Some(c.b))),
+        "{:?}",
+        r.hops
+    );
+    let owner = match &r.hops[0].state {
+        HopState::OtherTenant(owner) => owner.clone(),
+        other => panic!("{other:?}"),
+    };
+    assert!(
+        owner.label.as_deref().unwrap_or("").contains(&c.b_slug),
+        "{owner:?}"
+    );
+    assert!(
+        r.documents.is_empty(),
+        "B's document among A's: {:?}",
+        r.documents
+    );
+    assert!(r.content.is_none(), "B's object shown as A's content");
+    assert_eq!(r.withheld_documents().count(), 1);
+    assert!(r.withheld_content().is_some());
+    assert!(r.withheld.iter().all(|w| w.owner.tenant_id == c.b));
+
+    // An object key in a column.
+    let r = resolve_all(&live, table("contracts"), c.contract).await;
+    let hop = r
+        .hops
+        .iter()
+        .find(|h| h.from == "contracts.pdf_s3_key")
+        .unwrap();
+    assert_eq!(other_tenant(&hop.state), Some(c.b), "{hop:?}");
+    assert!(hop.to.ends_with(&c.b_pdf));
+    assert!(r.content.is_none());
+
+    // A foreign key: the goal's strategy is B's.
+    let r = resolve_all(&live, table("goals"), c.goal).await;
+    let hop = r
+        .hops
+        .iter()
+        .find(|h| h.from == "goals.strategy_id")
+        .unwrap_or_else(|| panic!("no hop for the strategy: {:?}", r.hops));
+    assert_eq!(other_tenant(&hop.state), Some(c.b));
+    assert_eq!(hop.to, format!("strategies/{}", c.b_strategy));
+    // The goal's other keys are A's own: no hop for them.
+    assert_eq!(
+        r.hops
+            .iter()
+            .filter(|h| other_tenant(&h.state).is_some())
+            .count(),
+        1,
+        "{:?}",
+        r.hops
+    );
+
+    // A's own rows resolve as before.
+    let pg = c.stores.pg(Access::ReadOnly).await;
+    let own: Uuid = sqlx::query_scalar(
+        "select id from activities where tenant_id = $1 and output_ref is not null \
+         and id <> $2 order by id limit 1",
+    )
+    .bind(c.a)
+    .bind(c.activity)
+    .fetch_one(&pg)
+    .await
+    .unwrap();
+    let r = resolve_all(&live, table("activities"), own).await;
+    assert!(!r.crosses_tenants(), "{:?}", r.hops);
+    assert!(r.withheld.is_empty());
+    assert_eq!(r.hops[0].state, HopState::Resolved);
+}
+
+#[tokio::test]
+async fn get_says_other_tenant_and_prints_nothing_of_its_data() {
+    let c = crossed();
+    let run = tenantscope(
+        &c.stores,
+        &["get", &c.activity.to_string(), "--json", "--content"],
+    );
+    assert_eq!(run.code, 0, "{}{}", run.stdout, run.stderr);
+    let json: Value = serde_json::from_str(&run.stdout).unwrap();
+    let refs = json["references"].as_array().unwrap();
+    let output = refs
+        .iter()
+        .find(|r| r["from"] == "activities.output_ref")
+        .unwrap();
+    assert_eq!(output["state"], "other_tenant", "{output}");
+    assert_eq!(output["tenant_id"], c.b.to_string());
+    assert_eq!(output["to"], format!("activity_outputs/{}", c.b_output));
+    let key = refs
+        .iter()
+        .find(|r| r["from"] == "activity_outputs.s3Key")
+        .unwrap();
+    assert_eq!(key["state"], "other_tenant");
+    assert_eq!(json["documents"], serde_json::json!([]));
+    assert_eq!(json["content"], Value::Null);
+    assert_eq!(json["withheld"].as_array().unwrap().len(), 2, "{json}");
+    for secret in &c.b_secrets {
+        assert!(!run.stdout.contains(secret.as_str()), "{secret} printed");
+    }
+
+    let text = tenantscope(&c.stores, &["get", &c.activity.to_string(), "--content"]);
+    assert_eq!(text.code, 0, "{}", text.stderr);
+    assert!(
+        text.stdout
+            .contains("activities.output_ref → activity_outputs/"),
+        "{}",
+        text.stdout
+    );
+    assert!(
+        text.stdout.contains("⚠ OTHER TENANT: ") && text.stdout.contains(&c.b.to_string()),
+        "{}",
+        text.stdout
+    );
+    assert!(text.stdout.contains("withheld activity_outputs/"));
+    for secret in &c.b_secrets {
+        assert!(!text.stdout.contains(secret.as_str()), "{secret} printed");
+    }
+
+    // The contract's PDF key: B's object's bytes are not printed.
+    let run = tenantscope(
+        &c.stores,
+        &["get", &c.contract.to_string(), "--json", "--content"],
+    );
+    let json: Value = serde_json::from_str(&run.stdout).unwrap();
+    assert_eq!(json["content"], Value::Null, "{json}");
+    let hop = json["references"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|r| r["from"] == "contracts.pdf_s3_key")
+        .unwrap();
+    assert_eq!(hop["state"], "other_tenant");
+    assert_eq!(hop["tenant_id"], c.b.to_string());
+
+    // The goal: the foreign key hop.
+    let run = tenantscope(&c.stores, &["get", &c.goal.to_string(), "--json"]);
+    let json: Value = serde_json::from_str(&run.stdout).unwrap();
+    let hop = json["references"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|r| r["from"] == "goals.strategy_id")
+        .unwrap_or_else(|| panic!("{json}"));
+    assert_eq!(hop["state"], "other_tenant");
+    assert_eq!(hop["tenant_id"], c.b.to_string());
+}
+
+#[tokio::test]
+async fn the_explorer_withholds_until_v_is_confirmed() {
+    let c = crossed();
+    let object = object_text(&c.stores, &{
+        let outputs = c
+            .stores
+            .mongo()
+            .await
+            .collection::<Document>("activity_outputs");
+        let d = outputs
+            .find_one(doc! { "_id": mongodb::bson::oid::ObjectId::parse_str(&c.b_output).unwrap() })
+            .await
+            .unwrap()
+            .unwrap();
+        d.get_str("s3Key").unwrap().to_string()
+    })
+    .await;
+    let mut ui = Ui::open(&c.stores).await;
+    let dir = std::env::temp_dir().join(format!("tenantscope-isolation-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).unwrap();
+    ui.driver.app.save_dir = dir.clone();
+    ui.palette(&c.activity.to_string()).await;
+    let screen = ui.screen();
+    assert!(screen.contains("⚠ OTHER TENANT"), "{screen}");
+    ui.key(KeyCode::Char('2')).await;
+    let screen = ui.screen();
+    assert!(screen.contains("belongs to tenant"), "{screen}");
+    assert!(screen.contains("withheld"), "{screen}");
+    let sha = &c.b_secrets[0][..16];
+    assert!(!screen.contains(sha), "{screen}");
+    ui.key(KeyCode::Char('3')).await;
+    let screen = ui.screen();
+    assert!(screen.contains("withheld"), "{screen}");
+    if let Some(object) = &object {
+        assert!(!screen.contains(object.as_str()), "{screen}");
+    }
+
+    // Copy and export carry none of it.
+    ui.key(KeyCode::Char('y')).await;
+    ui.key(KeyCode::Char('d')).await;
+    assert!(ui.driver.terminal_out.is_empty());
+    ui.key(KeyCode::Char('e')).await;
+    ui.key(KeyCode::Char('j')).await;
+    ui.key(KeyCode::Char('e')).await;
+    ui.key(KeyCode::Char('m')).await;
+    let mut exported = 0;
+    for entry in std::fs::read_dir(&dir).unwrap() {
+        let text = std::fs::read_to_string(entry.unwrap().path()).unwrap();
+        exported += 1;
+        assert!(text.contains(&c.b.to_string()), "{text}");
+        for secret in &c.b_secrets {
+            assert!(!text.contains(secret.as_str()), "{secret} exported");
+        }
+    }
+    assert_eq!(exported, 2);
+
+    // v asks first; anything but y keeps it withheld.
+    ui.key(KeyCode::Char('2')).await;
+    ui.key(KeyCode::Char('v')).await;
+    assert!(
+        ui.screen().contains("show ANOTHER TENANT"),
+        "{}",
+        ui.screen()
+    );
+    ui.key(KeyCode::Char('n')).await;
+    assert!(!ui.screen().contains(sha));
+    ui.key(KeyCode::Char('v')).await;
+    ui.key(KeyCode::Char('y')).await;
+    let screen = ui.screen();
+    assert!(screen.contains(sha), "{screen}");
+    assert!(screen.contains("shown on"), "{screen}");
+}
+
+/// What of B may not appear in a session scoped to A: its id, slug, name, its document's
+/// hash, its rows' table names next to its ids.
+fn assert_nothing_of_b(c: &Crossed, text: &str) {
+    for secret in [
+        c.b.to_string(),
+        c.b_slug.clone(),
+        c.b_name.clone(),
+        c.b_secrets[0].clone(),
+    ] {
+        assert!(!text.contains(&secret), "{secret:?} shown:\n{text}");
+    }
+}
+
+/// Ids of B's data: a row (UUID), a document (ObjectId), an object (S3 key), a run.
+async fn ids_of_b(c: &Crossed) -> Vec<String> {
+    let pg = c.stores.pg(Access::ReadOnly).await;
+    let run: Uuid =
+        sqlx::query_scalar("select id from activity_runs where tenant_id = $1 order by id limit 1")
+            .bind(c.b)
+            .fetch_one(&pg)
+            .await
+            .unwrap();
+    // A document and an object of B that no row of A points at (the fixture's crossed
+    // ones are: looking them up finds A's row, rightly).
+    let other = c
+        .stores
+        .mongo()
+        .await
+        .collection::<Document>("activity_outputs")
+        .find_one(doc! {
+            "tenantId": c.b.to_string(),
+            "s3Key": { "$exists": true },
+            "_id": { "$ne": mongodb::bson::oid::ObjectId::parse_str(&c.b_output).unwrap() },
+        })
+        .await
+        .unwrap()
+        .expect("another output of B");
+    vec![
+        c.b_strategy.to_string(),
+        run.to_string(),
+        other.get_object_id("_id").unwrap().to_hex(),
+        other.get_str("s3Key").unwrap().to_string(),
+    ]
+}
+
+#[tokio::test]
+async fn a_scoped_cli_refuses_other_tenants_ids_and_says_nothing_of_them() {
+    let c = crossed();
+    let ids = ids_of_b(c).await;
+    let pg = c.stores.pg(Access::ReadOnly).await;
+    let a_run: Uuid =
+        sqlx::query_scalar("select id from activity_runs where tenant_id = $1 order by id limit 1")
+            .bind(c.a)
+            .fetch_one(&pg)
+            .await
+            .unwrap();
+    for id in &ids {
+        for command in [
+            vec!["get", id.as_str(), "--tenant", &c.a_slug],
+            vec!["get", id.as_str(), "--json", "--tenant", &c.a_slug],
+            vec!["path", id.as_str(), "--tenant", &c.a_slug],
+            vec!["run", id.as_str(), "--tenant", &c.a_slug],
+        ] {
+            let run = tenantscope(&c.stores, &command);
+            if command[0] == "run" && !id.contains('-') {
+                // Not a UUID: a usage error before any lookup.
+                assert_eq!(run.code, 2, "{command:?}: {}", run.stderr);
+                continue;
+            }
+            if command[0] == "run" && id.contains('/') {
+                assert_eq!(run.code, 2, "{command:?}: {}", run.stderr);
+                continue;
+            }
+            assert_eq!(run.code, 1, "{command:?}: {}{}", run.stdout, run.stderr);
+            assert_eq!(run.stdout, "", "{command:?}");
+            assert!(
+                run.stderr.contains(&format!("not in tenant {}", c.a_slug)),
+                "{command:?}: {}",
+                run.stderr
+            );
+            assert!(!run.stderr.contains("strategies"), "{}", run.stderr);
+            assert!(!run.stderr.contains("activity_runs/"), "{}", run.stderr);
+            // (The id asked about is echoed: a key holds B's id as its prefix.)
+            assert_nothing_of_b(c, &format!("{}{}", run.stdout, run.stderr).replace(id, ""));
+        }
+    }
+    // diff: one run of A, one of B.
+    let diff = tenantscope(
+        &c.stores,
+        &["diff", &a_run.to_string(), &ids[1], "--tenant", &c.a_slug],
+    );
+    assert_eq!(diff.code, 1, "{}{}", diff.stdout, diff.stderr);
+    assert!(diff.stderr.contains("not in tenant"), "{}", diff.stderr);
+    assert_nothing_of_b(c, &format!("{}{}", diff.stdout, diff.stderr));
+    // The same ids unscoped are found: the refusals above are the scope's.
+    for id in &ids[..1] {
+        let run = tenantscope(&c.stores, &["get", id]);
+        assert_eq!(run.code, 0, "{}", run.stderr);
+    }
+
+    // A's own rows: found; hops into B say only that they are outside.
+    let run = tenantscope(
+        &c.stores,
+        &[
+            "get",
+            &c.activity.to_string(),
+            "--json",
+            "--content",
+            "--tenant",
+            &c.a_slug,
+        ],
+    );
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    let json: Value = serde_json::from_str(&run.stdout).unwrap();
+    let hop = json["references"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|r| r["from"] == "activities.output_ref")
+        .unwrap();
+    assert_eq!(hop["state"], "outside_tenant", "{hop}");
+    assert_eq!(json["withheld"], serde_json::json!([]));
+    assert_nothing_of_b(c, &run.stdout);
+    let run = tenantscope(
+        &c.stores,
+        &["get", &c.goal.to_string(), "--json", "--tenant", &c.a_slug],
+    );
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    let json: Value = serde_json::from_str(&run.stdout).unwrap();
+    let hop = json["references"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|r| r["from"] == "goals.strategy_id")
+        .unwrap_or_else(|| panic!("{json}"));
+    assert_eq!(hop["state"], "outside_tenant");
+    assert_nothing_of_b(c, &run.stdout);
+    let run = tenantscope(
+        &c.stores,
+        &["path", &c.goal.to_string(), "--tenant", &c.a_slug],
+    );
+    assert_nothing_of_b(c, &format!("{}{}", run.stdout, run.stderr));
+}
+
+#[tokio::test]
+async fn a_profile_scope_holds_for_every_command_and_cannot_be_widened() {
+    let c = crossed();
+    let dir = std::env::temp_dir().join(format!("tenantscope-scope-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let config = dir.join("config.toml");
+    std::fs::write(
+        &config,
+        format!(
+            "[profile.support]\ntenant = \"{}\"\n",
+            c.a_slug.to_uppercase()
+        ),
+    )
+    .unwrap();
+    let with = |args: &[&str]| {
+        let mut all = vec!["--profile", "support"];
+        all.extend_from_slice(args);
+        tenantscope_with(&c.stores, &all, Some(&config))
+    };
+    // tree: the root is A, and nothing of B.
+    let tree = with(&["tree", "--json", "--depth", "1"]);
+    assert_eq!(tree.code, 0, "{}", tree.stderr);
+    let json: Value = serde_json::from_str(&tree.stdout).unwrap();
+    assert_eq!(json["id"], c.a.to_string());
+    assert_nothing_of_b(c, &tree.stdout);
+    let ids = ids_of_b(c).await;
+    let get = with(&["get", &ids[0]]);
+    assert_eq!(get.code, 1);
+    assert!(get.stderr.contains("not in tenant"), "{}", get.stderr);
+    // Another tenant asked for by flag: refused, for every command.
+    for args in [
+        vec!["get", ids[0].as_str(), "--tenant", c.b_slug.as_str()],
+        vec!["tree", "--tenant", c.b_slug.as_str()],
+        vec!["check", "--tenant", c.b_slug.as_str()],
+        vec![
+            "snapshot",
+            "--tenant",
+            c.b_slug.as_str(),
+            "-o",
+            "/nonexistent/x.tsnap",
+        ],
+    ] {
+        let run = with(&args);
+        assert_eq!(run.code, 2, "{args:?}: {}{}", run.stdout, run.stderr);
+        assert!(run.stderr.contains("is scoped to tenant"), "{}", run.stderr);
+        assert_eq!(run.stdout, "");
+    }
+    // An unknown scope never runs unscoped.
+    std::fs::write(&config, "[profile.support]\ntenant = \"nobody-at-all\"\n").unwrap();
+    let run = with(&["get", &c.activity.to_string()]);
+    assert_eq!(run.code, 2, "{}{}", run.stdout, run.stderr);
+    assert_eq!(run.stdout, "");
+    assert!(run.stderr.contains("nobody-at-all"), "{}", run.stderr);
+}
+
+#[tokio::test]
+async fn a_scoped_explorer_shows_one_tenant_and_refuses_the_rest() {
+    let c = crossed();
+    let mut args = store_args(&c.stores);
+    args.scope = Some(c.a_slug.clone());
+    let (live, problems) = connect(args).await;
+    assert!(problems.is_empty(), "{problems:?}");
+    live.load_schema().await.unwrap();
+    let mut ui = Ui::attached(live, Vec::new(), 140, 40).await;
+    let screen = ui.screen();
+    assert!(
+        screen
+            .lines()
+            .next()
+            .unwrap()
+            .contains(&format!("({}) only", c.a_slug)),
+        "{screen}"
+    );
+    assert_nothing_of_b(c, &screen);
+    for id in ids_of_b(c).await {
+        ui.palette(&id).await;
+        let screen = ui.screen();
+        // (A long key's message is cut on the line; :messages has it whole.)
+        let notice = ui.driver.app.notice.clone().unwrap_or_default();
+        assert_eq!(
+            notice,
+            format!("{id} not in tenant {}", c.a_slug),
+            "{screen}"
+        );
+        assert!(!screen.contains("looked in"), "{screen}");
+        assert_nothing_of_b(c, &screen.replace(&id, ""));
+    }
+    // The tenant picker lists A only.
+    ui.key(KeyCode::Char('t')).await;
+    assert_nothing_of_b(c, &ui.screen());
+    ui.key(KeyCode::Esc).await;
+    // A's activity reaching B's document: outside, nothing else.
+    ui.palette(&c.activity.to_string()).await;
+    let screen = ui.screen();
+    assert!(screen.contains("OUTSIDE TENANT"), "{screen}");
+    assert_nothing_of_b(c, &screen);
+    ui.key(KeyCode::Char('2')).await;
+    ui.key(KeyCode::Char('v')).await;
+    let screen = ui.screen();
+    assert!(screen.contains("never read"), "{screen}");
+    assert_nothing_of_b(c, &screen);
+    ui.key(KeyCode::Char('R')).await;
+    assert_nothing_of_b(c, &ui.screen());
+}
+
+#[tokio::test]
+async fn a_message_longer_than_the_status_line_is_read_whole_with_messages() {
+    let c = crossed();
+    let mut ui = Ui::with_size(&c.stores, 80, 24).await;
+    let word = format!("nonsense{}", "x".repeat(150));
+    ui.palette(&format!("{word} more")).await;
+    let screen = ui.screen();
+    let status = screen.lines().last().unwrap().to_string();
+    assert!(status.contains(":messages shows it whole"), "{screen}");
+    assert!(!screen.contains(&word), "the whole message fits?\n{screen}");
+    ui.palette("messages").await;
+    let screen = ui.screen();
+    // The popup's part of each line (inside its borders), joined: the whole message.
+    let joined: String = screen
+        .lines()
+        .filter_map(|l| {
+            let chars: Vec<char> = l.chars().collect();
+            // The popup's left border is the second "│" from the left.
+            let left = chars
+                .iter()
+                .enumerate()
+                .filter(|(_, c)| **c == '│')
+                .nth(1)?
+                .0;
+            Some(
+                chars[left + 1..(left + 75).min(chars.len())]
+                    .iter()
+                    .collect::<String>(),
+            )
+        })
+        .map(|l| l.trim_end().to_string())
+        .collect();
+    assert!(joined.contains(&word), "{joined}\n{screen}");
+    assert!(joined.contains("unknown command"), "{screen}");
+    ui.key(KeyCode::Esc).await;
+    assert!(!ui.screen().contains("Messages (j/k"), "{}", ui.screen());
+}
