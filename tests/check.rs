@@ -7,8 +7,8 @@
 mod common;
 
 use std::collections::BTreeSet;
-use std::process::Command;
 
+use common::cli::tenantscope_by_env;
 use common::{Seeded, Stores, seeded_once};
 use serde_json::Value;
 use sqlx::{AssertSqlSafe, PgPool};
@@ -22,38 +22,6 @@ use uuid::Uuid;
 
 fn seeded() -> &'static Seeded {
     seeded_once("check")
-}
-
-struct Run {
-    code: i32,
-    stdout: String,
-    stderr: String,
-}
-
-/// The binary on `stores`, with no config file or profile in the way.
-fn tenantscope(stores: &Stores, args: &[&str], env: &[(&str, &str)]) -> Run {
-    let mut command = Command::new(env!("CARGO_BIN_EXE_tenantscope"));
-    command.args(args);
-    for name in ["TENANTSCOPE_PROFILE", "TENANTSCOPE_CONFIG"] {
-        command.env_remove(name);
-    }
-    command
-        .env(
-            "XDG_CONFIG_HOME",
-            std::env::temp_dir().join("tenantscope-no-config"),
-        )
-        .env("TENANTSCOPE_PG", &stores.pg_url)
-        .env("TENANTSCOPE_MONGO", &stores.mongo_uri)
-        .env("TENANTSCOPE_BUCKET", &stores.bucket);
-    for (name, value) in env {
-        command.env(name, value);
-    }
-    let out = command.output().expect("run the binary");
-    Run {
-        code: out.status.code().unwrap_or(-1),
-        stdout: String::from_utf8(out.stdout).expect("UTF-8 output"),
-        stderr: String::from_utf8_lossy(&out.stderr).into_owned(),
-    }
 }
 
 type Found = BTreeSet<(String, String, String, String)>;
@@ -108,7 +76,7 @@ fn check_finds_exactly_the_references_broken_on_purpose() {
     let expected = expected(s, None);
     assert!(expected.len() >= 9, "{expected:?}");
 
-    let text = tenantscope(&s.stores, &["check"], &[]);
+    let text = tenantscope_by_env(&s.stores, &["check"], &[]);
     assert_eq!(text.code, 1, "{}", text.stderr);
     let lines: Vec<&str> = text.stdout.lines().collect();
     assert_eq!(lines.len(), expected.len() + 1, "{}", text.stdout);
@@ -128,7 +96,7 @@ fn check_finds_exactly_the_references_broken_on_purpose() {
         );
     }
 
-    let json = tenantscope(&s.stores, &["check", "--json"], &[]);
+    let json = tenantscope_by_env(&s.stores, &["check", "--json"], &[]);
     assert_eq!(json.code, 1, "{}", json.stderr);
     let (found, summary) = parse_json(&json.stdout);
     assert_eq!(found, expected);
@@ -150,7 +118,7 @@ async fn check_of_one_tenant_finds_only_its_references() {
             .fetch_one(&pg)
             .await
             .unwrap();
-    let run = tenantscope(&s.stores, &["check", "--tenant", &slug, "--json"], &[]);
+    let run = tenantscope_by_env(&s.stores, &["check", "--tenant", &slug, "--json"], &[]);
     assert_eq!(run.code, 1, "{}", run.stderr);
     let (found, summary) = parse_json(&run.stdout);
     assert_eq!(found, expected(s, Some(id)));
@@ -188,7 +156,7 @@ async fn a_clean_seed_passes_and_orphans_and_invalid_ids_are_reported() {
         })
         .await;
     assert!(report.broken.is_empty());
-    let run = tenantscope(&stores, &["check"], &[]);
+    let run = tenantscope_by_env(&stores, &["check"], &[]);
     assert_eq!(run.code, 0, "{}{}", run.stdout, run.stderr);
     assert_eq!(run.stdout.lines().count(), 1, "{}", run.stdout);
     assert!(run.stdout.contains(": no problems"), "{}", run.stdout);
@@ -237,12 +205,12 @@ async fn a_clean_seed_passes_and_orphans_and_invalid_ids_are_reported() {
         &["check", "--json"][..],
         &["check", "--json", "--tenant", &tenant.to_string()],
     ] {
-        let run = tenantscope(&stores, args, &[]);
+        let run = tenantscope_by_env(&stores, args, &[]);
         assert_eq!(run.code, 1, "{}", run.stderr);
         let (found, _) = parse_json(&run.stdout);
         assert_eq!(found, expected, "{args:?}");
     }
-    let text = tenantscope(&stores, &["check"], &[]);
+    let text = tenantscope_by_env(&stores, &["check"], &[]);
     assert!(
         text.stdout.contains(&format!(
             "orphan_row goals/{goal}.strategy_id → strategies/{missing}"
@@ -256,7 +224,7 @@ async fn a_clean_seed_passes_and_orphans_and_invalid_ids_are_reported() {
 fn unknown_tenants_and_unreachable_stores_are_one_line_and_exit_2() {
     let s = seeded();
     for command in ["check", "tree"] {
-        let run = tenantscope(&s.stores, &[command, "--tenant", "no-such-tenant"], &[]);
+        let run = tenantscope_by_env(&s.stores, &[command, "--tenant", "no-such-tenant"], &[]);
         assert_eq!(run.code, 2, "{command}: {}", run.stderr);
         assert_eq!(
             run.stderr.trim(),
@@ -268,7 +236,7 @@ fn unknown_tenants_and_unreachable_stores_are_one_line_and_exit_2() {
 
     let down = "postgres://reader:secret@127.0.0.1:9/platform";
     for command in ["check", "tree"] {
-        let run = tenantscope(&s.stores, &[command, "--pg", down], &[]);
+        let run = tenantscope_by_env(&s.stores, &[command, "--pg", down], &[]);
         assert_eq!(run.code, 2, "{command}: {}", run.stderr);
         assert_eq!(run.stderr.trim().lines().count(), 1, "{}", run.stderr);
         assert!(
@@ -277,14 +245,14 @@ fn unknown_tenants_and_unreachable_stores_are_one_line_and_exit_2() {
             run.stderr
         );
     }
-    let run = tenantscope(&s.stores, &["check", "--pg", down], &[]);
+    let run = tenantscope_by_env(&s.stores, &["check", "--pg", down], &[]);
     assert!(
         run.stderr.contains("cannot reach PostgreSQL"),
         "{}",
         run.stderr
     );
 
-    let run = tenantscope(
+    let run = tenantscope_by_env(
         &s.stores,
         &["check"],
         &[("AWS_ENDPOINT_URL_S3", "http://127.0.0.1:9")],
@@ -304,7 +272,7 @@ async fn tree_shows_the_tenants_groups_with_the_databases_counts() {
             .await
             .unwrap();
 
-    let json = tenantscope(
+    let json = tenantscope_by_env(
         &s.stores,
         &["tree", "--tenant", &slug, "--depth", "3", "--json"],
         &[],
@@ -316,7 +284,7 @@ async fn tree_shows_the_tenants_groups_with_the_databases_counts() {
     check_row(&pg, &root, 0, 3, &mut groups).await;
     assert!(groups > 20, "only {groups} groups");
 
-    let text = tenantscope(&s.stores, &["tree", "--tenant", &slug, "--depth", "3"], &[]);
+    let text = tenantscope_by_env(&s.stores, &["tree", "--tenant", &slug, "--depth", "3"], &[]);
     assert_eq!(text.code, 0, "{}", text.stderr);
     let lines: Vec<&str> = text.stdout.lines().collect();
     assert!(lines[0].ends_with(&id.to_string()), "{}", lines[0]);
@@ -331,7 +299,7 @@ async fn tree_shows_the_tenants_groups_with_the_databases_counts() {
         text.stdout
     );
 
-    let tenants = tenantscope(&s.stores, &["tree"], &[]);
+    let tenants = tenantscope_by_env(&s.stores, &["tree"], &[]);
     assert_eq!(tenants.code, 0, "{}", tenants.stderr);
     assert_eq!(tenants.stdout.lines().next(), Some("Tenants (3)"));
     assert_eq!(tenants.stdout.lines().count(), 4, "{}", tenants.stdout);
@@ -438,7 +406,7 @@ async fn references_to_another_tenants_data_are_cross_tenant_problems() {
         .await;
     assert!(report.broken.is_empty());
     // The clean seed of two tenants has nothing crossing between them.
-    let clean = tenantscope(&stores, &["check"], &[]);
+    let clean = tenantscope_by_env(&stores, &["check"], &[]);
     assert_eq!(clean.code, 0, "{}{}", clean.stdout, clean.stderr);
     assert!(clean.stdout.contains(": no problems"), "{}", clean.stdout);
 
@@ -560,7 +528,7 @@ async fn references_to_another_tenants_data_are_cross_tenant_problems() {
         &["check", "--json"][..],
         &["check", "--json", "--tenant", a_slug.as_str()],
     ] {
-        let run = tenantscope(&stores, args, &[]);
+        let run = tenantscope_by_env(&stores, args, &[]);
         assert_eq!(run.code, 1, "{args:?}: {}", run.stderr);
         let (found, summary) = problems_with_other_tenant(&run.stdout);
         assert_eq!(found, expected, "{args:?}");
@@ -572,12 +540,12 @@ async fn references_to_another_tenants_data_are_cross_tenant_problems() {
         );
     }
     // B's own data points nowhere else.
-    let run = tenantscope(&stores, &["check", "--json", "--tenant", b_slug], &[]);
+    let run = tenantscope_by_env(&stores, &["check", "--json", "--tenant", b_slug], &[]);
     assert_eq!(run.code, 0, "{}{}", run.stdout, run.stderr);
     let (found, _) = problems_with_other_tenant(&run.stdout);
     assert!(found.is_empty(), "{found:?}");
 
-    let text = tenantscope(&stores, &["check"], &[]);
+    let text = tenantscope_by_env(&stores, &["check"], &[]);
     assert_eq!(text.code, 1, "{}", text.stderr);
     let bucket = &stores.bucket;
     for line in [

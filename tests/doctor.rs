@@ -7,45 +7,12 @@
 
 mod common;
 
-use std::process::Command;
-
+use common::cli::tenantscope_by_env;
 use common::{Stores, block_on_own_runtime};
 use serde_json::Value;
 use sqlx::AssertSqlSafe;
 use tenantscope::seed::Options;
 use tenantscope::store::Access;
-
-struct Run {
-    code: i32,
-    stdout: String,
-    stderr: String,
-}
-
-/// The binary on `stores`, with no config file or profile in the way.
-fn tenantscope(stores: &Stores, args: &[&str], env: &[(&str, &str)]) -> Run {
-    let mut command = Command::new(env!("CARGO_BIN_EXE_tenantscope"));
-    command.args(args);
-    for name in ["TENANTSCOPE_PROFILE", "TENANTSCOPE_CONFIG"] {
-        command.env_remove(name);
-    }
-    command
-        .env(
-            "XDG_CONFIG_HOME",
-            std::env::temp_dir().join("tenantscope-no-config"),
-        )
-        .env("TENANTSCOPE_PG", &stores.pg_url)
-        .env("TENANTSCOPE_MONGO", &stores.mongo_uri)
-        .env("TENANTSCOPE_BUCKET", &stores.bucket);
-    for (name, value) in env {
-        command.env(name, value);
-    }
-    let out = command.output().expect("run the binary");
-    Run {
-        code: out.status.code().unwrap_or(-1),
-        stdout: String::from_utf8(out.stdout).expect("UTF-8 output"),
-        stderr: String::from_utf8_lossy(&out.stderr).into_owned(),
-    }
-}
 
 /// The ALTERs that make the drift database from ours: a renamed label column, a dropped
 /// status column, a status turned into an enum, a dropped `created_at`, a missing
@@ -99,7 +66,7 @@ fn lines_with(text: &str, needle: &str) -> usize {
 #[test]
 fn a_clean_schema_fits_and_the_superuser_is_warned() {
     let stores = clean();
-    let run = tenantscope(stores, &["doctor"], &[]);
+    let run = tenantscope_by_env(stores, &["doctor"], &[]);
     assert_eq!(run.code, 0, "{}\n{}", run.stdout, run.stderr);
     let out = &run.stdout;
     assert!(
@@ -140,7 +107,7 @@ fn a_clean_schema_fits_and_the_superuser_is_warned() {
 #[tokio::test]
 async fn the_drift_database_names_each_difference_once_and_the_missing_index() {
     let stores = drift().await;
-    let run = tenantscope(&stores, &["doctor"], &[]);
+    let run = tenantscope_by_env(&stores, &["doctor"], &[]);
     assert_eq!(run.code, 1, "{}\n{}", run.stdout, run.stderr);
     let out = &run.stdout;
     let expected = [
@@ -186,7 +153,7 @@ async fn the_drift_database_names_each_difference_once_and_the_missing_index() {
     assert!(out.ends_with("something does not fit (exit 1)\n"), "{out}");
 
     // The same in JSON.
-    let run = tenantscope(&stores, &["doctor", "--json"], &[]);
+    let run = tenantscope_by_env(&stores, &["doctor", "--json"], &[]);
     assert_eq!(run.code, 1, "{}", run.stderr);
     let report: Value = serde_json::from_str(&run.stdout).expect("one JSON document");
     assert_eq!(report["exit"], 1);
@@ -221,7 +188,7 @@ async fn the_drift_database_names_each_difference_once_and_the_missing_index() {
 #[tokio::test]
 async fn json_has_the_documented_shape() {
     let stores = clean();
-    let run = tenantscope(stores, &["doctor", "--json"], &[]);
+    let run = tenantscope_by_env(stores, &["doctor", "--json"], &[]);
     assert_eq!(run.code, 0, "{}\n{}", run.stdout, run.stderr);
     let report: Value = serde_json::from_str(&run.stdout).expect("one JSON document");
     assert_eq!(report["exit"], 0);
@@ -279,7 +246,7 @@ async fn json_has_the_documented_shape() {
 #[tokio::test]
 async fn a_role_made_with_the_printed_grants_is_not_warned() {
     let stores = clean();
-    let run = tenantscope(stores, &["doctor", "--json"], &[]);
+    let run = tenantscope_by_env(stores, &["doctor", "--json"], &[]);
     let report: Value = serde_json::from_str(&run.stdout).expect("one JSON document");
     let statements: Vec<String> = report["postgres"]["read_only_role_sql"]
         .as_array()
@@ -306,8 +273,8 @@ async fn a_role_made_with_the_printed_grants_is_not_warned() {
         1,
     );
     assert_ne!(url, stores.pg_url);
-    let run = tenantscope(stores, &["doctor"], &[("TENANTSCOPE_PG", &url)]);
-    let json = tenantscope(stores, &["doctor", "--json"], &[("TENANTSCOPE_PG", &url)]);
+    let run = tenantscope_by_env(stores, &["doctor"], &[("TENANTSCOPE_PG", &url)]);
+    let json = tenantscope_by_env(stores, &["doctor", "--json"], &[("TENANTSCOPE_PG", &url)]);
     // Leave no role behind, whatever the assertions say.
     for sql in [format!("drop owned by {role}"), format!("drop role {role}")] {
         sqlx::query(AssertSqlSafe(sql))
@@ -339,7 +306,7 @@ fn a_store_that_does_not_answer_is_exit_2_with_its_password_masked() {
     let stores = clean();
     // Nothing listens on port 1.
     let url = "postgres://someone:hunter2-secret@127.0.0.1:1/platform";
-    let run = tenantscope(stores, &["doctor"], &[("TENANTSCOPE_PG", url)]);
+    let run = tenantscope_by_env(stores, &["doctor"], &[("TENANTSCOPE_PG", url)]);
     assert_eq!(run.code, 2, "{}\n{}", run.stdout, run.stderr);
     let out = &run.stdout;
     assert!(
@@ -355,7 +322,7 @@ fn a_store_that_does_not_answer_is_exit_2_with_its_password_masked() {
         out.ends_with("a store cannot be reached (exit 2)\n"),
         "{out}"
     );
-    let json = tenantscope(stores, &["doctor", "--json"], &[("TENANTSCOPE_PG", url)]);
+    let json = tenantscope_by_env(stores, &["doctor", "--json"], &[("TENANTSCOPE_PG", url)]);
     assert_eq!(json.code, 2);
     let report: Value = serde_json::from_str(&json.stdout).unwrap();
     assert!(report["postgres"]["error"].is_string());
@@ -367,7 +334,7 @@ fn s3_addressing_is_what_the_requests_really_used() {
     let stores = clean();
     // The test endpoint is an IP address: asked for virtual-host, the SDK still uses
     // path-style, and doctor says so.
-    let run = tenantscope(
+    let run = tenantscope_by_env(
         stores,
         &["doctor", "--json", "--s3-path-style", "false"],
         &[],
@@ -379,7 +346,7 @@ fn s3_addressing_is_what_the_requests_really_used() {
     assert_eq!(s3["head"], "ok", "{s3}");
     let url = s3["request_url"].as_str().unwrap();
     assert!(url.ends_with(&format!("/{}/", stores.bucket)), "{url}");
-    let text = tenantscope(stores, &["doctor", "--s3-path-style", "false"], &[]);
+    let text = tenantscope_by_env(stores, &["doctor", "--s3-path-style", "false"], &[]);
     assert!(
         text.stdout
             .contains("virtual-host addressing was asked for; the SDK used path-style"),
@@ -391,7 +358,7 @@ fn s3_addressing_is_what_the_requests_really_used() {
     let endpoint = std::env::var("AWS_ENDPOINT_URL_S3").unwrap();
     let by_name = endpoint.replace("127.0.0.1", "localhost");
     assert_ne!(by_name, endpoint);
-    let run = tenantscope(
+    let run = tenantscope_by_env(
         stores,
         &["doctor", "--json", "--s3-path-style", "false"],
         &[("AWS_ENDPOINT_URL_S3", &by_name)],

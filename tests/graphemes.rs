@@ -6,62 +6,12 @@
 
 mod common;
 
-use std::process::Command;
-use std::time::{Duration, Instant};
-
 use common::Stores;
+use common::tmux::Tmux;
 use tenantscope::seed::Options;
 use tenantscope::store::Access;
 use unicode_width::UnicodeWidthStr;
 use uuid::Uuid;
-
-struct Tmux {
-    socket: String,
-}
-
-impl Tmux {
-    fn run(&self, args: &[&str]) -> String {
-        let out = Command::new("tmux")
-            .arg("-L")
-            .arg(&self.socket)
-            .args(args)
-            .output()
-            .expect("tmux runs");
-        assert!(
-            out.status.success(),
-            "tmux {args:?}: {}",
-            String::from_utf8_lossy(&out.stderr)
-        );
-        String::from_utf8_lossy(&out.stdout).into_owned()
-    }
-
-    fn screen(&self) -> String {
-        self.run(&["capture-pane", "-p", "-t", "ts"])
-    }
-
-    fn wait_for(&self, what: &str, ready: impl Fn(&str) -> bool) -> String {
-        let start = Instant::now();
-        loop {
-            let screen = self.screen();
-            if ready(&screen) {
-                return screen;
-            }
-            assert!(
-                start.elapsed() < Duration::from_secs(20),
-                "waited for {what}:\n{screen}"
-            );
-            std::thread::sleep(Duration::from_millis(100));
-        }
-    }
-}
-
-impl Drop for Tmux {
-    fn drop(&mut self) {
-        let _ = Command::new("tmux")
-            .args(["-L", &self.socket, "kill-server"])
-            .output();
-    }
-}
 
 #[tokio::test]
 async fn zwj_sequences_and_combining_marks_wrap_whole_at_80_columns() {
@@ -84,37 +34,13 @@ async fn zwj_sequences_and_combining_marks_wrap_whole_at_80_columns() {
         .unwrap();
     admin.close().await;
 
-    let tmux = Tmux {
-        socket: format!("tenantscope-graphemes-{}", std::process::id()),
-    };
-    let mut args: Vec<String> = ["new-session", "-d", "-s", "ts", "-x", "80", "-y", "24"]
-        .iter()
-        .map(|s| s.to_string())
-        .collect();
-    for (name, value) in [
-        ("TENANTSCOPE_PG", stores.pg_url.clone()),
-        ("TENANTSCOPE_MONGO", stores.mongo_uri.clone()),
-        ("TENANTSCOPE_BUCKET", stores.bucket.clone()),
-        ("LANG", "C.UTF-8".to_string()),
-    ] {
-        args.push("-e".into());
-        args.push(format!("{name}={value}"));
-    }
-    for name in [
-        "AWS_ENDPOINT_URL_S3",
-        "AWS_ACCESS_KEY_ID",
-        "AWS_SECRET_ACCESS_KEY",
-        "AWS_REGION",
-    ] {
-        args.push("-e".into());
-        args.push(format!(
-            "{name}={}",
-            std::env::var(name).unwrap_or_default()
-        ));
-    }
-    let binary = env!("CARGO_BIN_EXE_tenantscope");
-    args.push(format!("{binary}; sleep 60"));
-    tmux.run(&args.iter().map(String::as_str).collect::<Vec<_>>());
+    let tmux = Tmux::start(
+        "tenantscope-graphemes",
+        &stores,
+        (80, 24),
+        &[("LANG", "C.UTF-8")],
+        "sleep 60",
+    );
     tmux.wait_for("the tree", |s| s.contains("Tenants") && s.contains("PG ✓"));
     tmux.run(&["send-keys", "-t", "ts", ":"]);
     tmux.run(&["send-keys", "-t", "ts", "-l", &tenant.to_string()]);

@@ -5,8 +5,7 @@
 
 mod common;
 
-use std::process::Command;
-
+use common::cli::{Ran, tenantscope};
 use common::ui::{Ui, store_args, table};
 use common::{Stores, block_on_own_runtime};
 use crossterm::event::KeyCode;
@@ -140,38 +139,14 @@ async fn make_crossed() -> Crossed {
     }
 }
 
-struct Run {
-    code: i32,
-    stdout: String,
-    stderr: String,
-}
-
-fn tenantscope(stores: &Stores, args: &[&str]) -> Run {
-    tenantscope_with(stores, args, None)
-}
-
 /// The binary with `config` as its config file (None: no config file).
-fn tenantscope_with(stores: &Stores, args: &[&str], config: Option<&std::path::Path>) -> Run {
-    let mut command = Command::new(env!("CARGO_BIN_EXE_tenantscope"));
-    if let Some(config) = config {
-        command.arg("--config").arg(config);
-    }
-    let out = command
-        .args(["--pg", &stores.pg_url, "--mongo", &stores.mongo_uri])
-        .args(["--bucket", &stores.bucket])
-        .args(args)
-        .env_remove("TENANTSCOPE_CONFIG")
-        .env_remove("TENANTSCOPE_PROFILE")
-        .env(
-            "XDG_CONFIG_HOME",
-            std::env::temp_dir().join("tenantscope-no-config"),
-        )
-        .output()
-        .expect("run the binary");
-    Run {
-        code: out.status.code().unwrap_or(-1),
-        stdout: String::from_utf8_lossy(&out.stdout).into_owned(),
-        stderr: String::from_utf8_lossy(&out.stderr).into_owned(),
+fn tenantscope_with(stores: &Stores, args: &[&str], config: Option<&std::path::Path>) -> Ran {
+    match config {
+        Some(config) => {
+            let config = config.to_str().expect("a UTF-8 temp path");
+            tenantscope(stores, &[&["--config", config][..], args].concat())
+        }
+        None => tenantscope(stores, args),
     }
 }
 

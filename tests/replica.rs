@@ -10,6 +10,7 @@ use std::process::Command;
 use std::time::{Duration, Instant};
 
 use common::Stores;
+use common::cli::tenantscope_by_env;
 use common::ui::{Ui, table, tree_path};
 use crossterm::event::KeyCode;
 use sqlx::PgPool;
@@ -61,36 +62,6 @@ async fn caught_up(primary: &PgPool, standby: &PgPool) {
     }
 }
 
-struct Run {
-    code: i32,
-    stdout: String,
-    stderr: String,
-}
-
-/// The binary against `pg` (the standby) and the test's MongoDB and bucket.
-fn tenantscope(pg: &str, stores: &Stores, args: &[&str]) -> Run {
-    let mut command = Command::new(env!("CARGO_BIN_EXE_tenantscope"));
-    command.args(args);
-    for name in ["TENANTSCOPE_PROFILE", "TENANTSCOPE_CONFIG"] {
-        command.env_remove(name);
-    }
-    let out = command
-        .env(
-            "XDG_CONFIG_HOME",
-            std::env::temp_dir().join("tenantscope-no-config"),
-        )
-        .env("TENANTSCOPE_PG", pg)
-        .env("TENANTSCOPE_MONGO", &stores.mongo_uri)
-        .env("TENANTSCOPE_BUCKET", &stores.bucket)
-        .output()
-        .expect("run the binary");
-    Run {
-        code: out.status.code().unwrap_or(-1),
-        stdout: String::from_utf8(out.stdout).expect("UTF-8 output"),
-        stderr: String::from_utf8_lossy(&out.stderr).into_owned(),
-    }
-}
-
 #[tokio::test]
 async fn everything_reads_from_a_streaming_standby() {
     let primary_stores = Stores::create("replica").await;
@@ -127,12 +98,12 @@ async fn everything_reads_from_a_streaming_standby() {
     .await
     .unwrap();
 
-    let tree = tenantscope(&standby, &stores, &["tree", "--tenant", &slug]);
+    let tree = tenantscope_by_env(&stores, &["tree", "--tenant", &slug], &[]);
     assert_eq!(tree.code, 0, "{}", tree.stderr);
     assert!(tree.stdout.contains(&tenant.to_string()), "{}", tree.stdout);
     assert!(tree.stdout.contains("  Strategies ("), "{}", tree.stdout);
 
-    let get = tenantscope(&standby, &stores, &["get", &call.to_string()]);
+    let get = tenantscope_by_env(&stores, &["get", &call.to_string()], &[]);
     assert_eq!(get.code, 0, "{}", get.stderr);
     assert!(
         get.stdout.starts_with(&format!("tool_calls/{call}")),
@@ -141,17 +112,17 @@ async fn everything_reads_from_a_streaming_standby() {
     );
     assert!(get.stdout.contains("tool_call_logs"), "{}", get.stdout);
 
-    let check = tenantscope(&standby, &stores, &["check", "--tenant", &slug]);
+    let check = tenantscope_by_env(&stores, &["check", "--tenant", &slug], &[]);
     assert_eq!(check.code, 0, "{}\n{}", check.stdout, check.stderr);
     assert!(check.stdout.contains(": no problems"), "{}", check.stdout);
 
     let file =
         std::env::temp_dir().join(format!("tenantscope-replica-{}.tsnap", std::process::id()));
     let _ = std::fs::remove_file(&file);
-    let snapshot = tenantscope(
-        &standby,
+    let snapshot = tenantscope_by_env(
         &stores,
         &["snapshot", "--tenant", &slug, "-o", file.to_str().unwrap()],
+        &[],
     );
     assert_eq!(snapshot.code, 0, "{}", snapshot.stderr);
     assert!(snapshot.stdout.starts_with("wrote "), "{}", snapshot.stdout);
@@ -176,7 +147,7 @@ async fn everything_reads_from_a_streaming_standby() {
 
     let _ = std::fs::remove_file(&file);
 
-    let doctor = tenantscope(&standby, &stores, &["doctor"]);
+    let doctor = tenantscope_by_env(&stores, &["doctor"], &[]);
     assert_eq!(doctor.code, 0, "{}\n{}", doctor.stdout, doctor.stderr);
     assert!(
         doctor
@@ -195,7 +166,7 @@ async fn everything_reads_from_a_streaming_standby() {
         "{}",
         doctor.stdout
     );
-    let doctor = tenantscope(&standby, &stores, &["doctor", "--json"]);
+    let doctor = tenantscope_by_env(&stores, &["doctor", "--json"], &[]);
     let report: serde_json::Value = serde_json::from_str(&doctor.stdout).unwrap();
     assert_eq!(report["postgres"]["standby"], true);
 

@@ -9,6 +9,7 @@ use std::process::Command;
 use std::time::{Duration, Instant};
 
 use common::Stores;
+use common::tmux::Tmux;
 use tenantscope::outline::{COUNT_CAP, PAGE_SIZE, groups_of};
 use tenantscope::schema::Schema;
 use tenantscope::schema::{self, Table};
@@ -16,83 +17,6 @@ use tenantscope::seed::Options;
 use tenantscope::store::Access;
 use tenantscope::store::read::Live;
 use uuid::Uuid;
-
-/// A tmux server of its own (its own socket), killed on drop.
-struct Tmux {
-    socket: String,
-}
-
-impl Tmux {
-    fn run(&self, args: &[&str]) -> String {
-        let out = Command::new("tmux")
-            .arg("-L")
-            .arg(&self.socket)
-            .args(args)
-            .output()
-            .expect("tmux runs (scripts/install-deps installs it)");
-        assert!(
-            out.status.success(),
-            "tmux {args:?}: {}",
-            String::from_utf8_lossy(&out.stderr)
-        );
-        String::from_utf8_lossy(&out.stdout).into_owned()
-    }
-
-    fn screen(&self) -> String {
-        self.run(&["capture-pane", "-p", "-t", "ts"])
-    }
-
-    fn keys(&self, keys: &str, times: usize) {
-        for _ in 0..times {
-            self.run(&["send-keys", "-t", "ts", keys]);
-            std::thread::sleep(Duration::from_millis(60));
-        }
-    }
-
-    /// Waits until the screen satisfies `ready`.
-    fn wait_for(&self, what: &str, ready: impl Fn(&str) -> bool) -> String {
-        let start = Instant::now();
-        loop {
-            let screen = self.screen();
-            if ready(&screen) {
-                return screen;
-            }
-            assert!(
-                start.elapsed() < Duration::from_secs(20),
-                "waited for {what}:\n{screen}"
-            );
-            std::thread::sleep(Duration::from_millis(100));
-        }
-    }
-
-    /// The newest paste buffer, if any.
-    fn buffer(&self) -> Option<String> {
-        let out = Command::new("tmux")
-            .args(["-L", &self.socket, "show-buffer"])
-            .output()
-            .ok()?;
-        out.status
-            .success()
-            .then(|| String::from_utf8_lossy(&out.stdout).into_owned())
-    }
-
-    /// The line the tree highlights.
-    fn selected_line(&self) -> String {
-        self.screen()
-            .lines()
-            .find(|l| l.contains("│> "))
-            .unwrap_or_default()
-            .to_string()
-    }
-}
-
-impl Drop for Tmux {
-    fn drop(&mut self) {
-        let _ = Command::new("tmux")
-            .args(["-L", &self.socket, "kill-server"])
-            .output();
-    }
-}
 
 /// How many j presses lead from a just-opened row to each step of `path` (rows and groups
 /// alternate), computed from the same listings the tree shows.
@@ -180,36 +104,13 @@ async fn journey_to_rendered_markdown_and_back_then_sigterm_restores_the_termina
     chain.reverse();
     let steps = presses(&live, &chain).await;
 
-    let tmux = Tmux {
-        socket: format!("tenantscope-test-{}", std::process::id()),
-    };
-    let binary = env!("CARGO_BIN_EXE_tenantscope");
-    let mut args: Vec<String> = ["new-session", "-d", "-s", "ts", "-x", "110", "-y", "34"]
-        .iter()
-        .map(|s| s.to_string())
-        .collect();
-    for (name, value) in [
-        ("TENANTSCOPE_PG", stores.pg_url.clone()),
-        ("TENANTSCOPE_MONGO", stores.mongo_uri.clone()),
-        ("TENANTSCOPE_BUCKET", stores.bucket.clone()),
-    ] {
-        args.push("-e".into());
-        args.push(format!("{name}={value}"));
-    }
-    for name in [
-        "AWS_ENDPOINT_URL_S3",
-        "AWS_ACCESS_KEY_ID",
-        "AWS_SECRET_ACCESS_KEY",
-        "AWS_REGION",
-    ] {
-        args.push("-e".into());
-        args.push(format!(
-            "{name}={}",
-            std::env::var(name).unwrap_or_default()
-        ));
-    }
-    args.push(format!("{binary}; echo EXITED:$?; sleep 60"));
-    tmux.run(&args.iter().map(String::as_str).collect::<Vec<_>>());
+    let tmux = Tmux::start(
+        "tenantscope-test",
+        &stores,
+        (110, 34),
+        &[],
+        "echo EXITED:$?; sleep 60",
+    );
 
     tmux.wait_for("the tenant list", |s| {
         s.contains("Tenants") && s.contains("PG ✓")
@@ -380,36 +281,13 @@ async fn journey_from_failed_runs_through_the_run_view_to_a_log_document() {
     .await
     .unwrap();
 
-    let tmux = Tmux {
-        socket: format!("tenantscope-test-run-{}", std::process::id()),
-    };
-    let binary = env!("CARGO_BIN_EXE_tenantscope");
-    let mut args: Vec<String> = ["new-session", "-d", "-s", "ts", "-x", "130", "-y", "34"]
-        .iter()
-        .map(|s| s.to_string())
-        .collect();
-    for (name, value) in [
-        ("TENANTSCOPE_PG", stores.pg_url.clone()),
-        ("TENANTSCOPE_MONGO", stores.mongo_uri.clone()),
-        ("TENANTSCOPE_BUCKET", stores.bucket.clone()),
-    ] {
-        args.push("-e".into());
-        args.push(format!("{name}={value}"));
-    }
-    for name in [
-        "AWS_ENDPOINT_URL_S3",
-        "AWS_ACCESS_KEY_ID",
-        "AWS_SECRET_ACCESS_KEY",
-        "AWS_REGION",
-    ] {
-        args.push("-e".into());
-        args.push(format!(
-            "{name}={}",
-            std::env::var(name).unwrap_or_default()
-        ));
-    }
-    args.push(format!("{binary}; echo EXITED:$?; sleep 60"));
-    tmux.run(&args.iter().map(String::as_str).collect::<Vec<_>>());
+    let tmux = Tmux::start(
+        "tenantscope-test-run",
+        &stores,
+        (130, 34),
+        &[],
+        "echo EXITED:$?; sleep 60",
+    );
     tmux.wait_for("the tenant list", |s| {
         s.contains("Tenants") && s.contains("PG ✓")
     });

@@ -288,35 +288,34 @@ impl App {
         self.messages.drain(..excess);
     }
 
+    /// Keys while a popup is open (the messages, over the help if both were): scroll it
+    /// (the two share one offset), or close it.
+    fn popup_command(&mut self, command: Command) {
+        let closes = match command {
+            Command::Escape | Command::Quit => true,
+            Command::Help => !self.show_messages,
+            _ => false,
+        };
+        match command {
+            _ if closes => {
+                if self.show_messages {
+                    self.show_messages = false;
+                } else {
+                    self.help = false;
+                }
+                self.help_scroll = 0;
+            }
+            Command::Down | Command::PageDown => self.help_scroll += 1,
+            Command::Up | Command::PageUp => self.help_scroll = self.help_scroll.saturating_sub(1),
+            _ => {}
+        }
+    }
+
     /// Applies a key's command.
     pub fn command(&mut self, command: Command) -> Vec<Effect> {
         self.dirty = true;
-        if self.show_messages {
-            match command {
-                Command::Escape | Command::Quit => {
-                    self.show_messages = false;
-                    self.help_scroll = 0;
-                }
-                Command::Down | Command::PageDown => self.help_scroll += 1,
-                Command::Up | Command::PageUp => {
-                    self.help_scroll = self.help_scroll.saturating_sub(1)
-                }
-                _ => {}
-            }
-            return Vec::new();
-        }
-        if self.help {
-            match command {
-                Command::Escape | Command::Help | Command::Quit => {
-                    self.help = false;
-                    self.help_scroll = 0;
-                }
-                Command::Down | Command::PageDown => self.help_scroll += 1,
-                Command::Up | Command::PageUp => {
-                    self.help_scroll = self.help_scroll.saturating_sub(1)
-                }
-                _ => {}
-            }
+        if self.show_messages || self.help {
+            self.popup_command(command);
             return Vec::new();
         }
         let mut effects = Vec::new();

@@ -15,7 +15,7 @@ use chrono::{DateTime, Utc};
 use sqlx::AssertSqlSafe;
 use uuid::Uuid;
 
-use super::read::{Live, label_array};
+use super::read::{Live, created_at, label_array};
 use crate::schema::{Schema, Shown, Table};
 
 /// Levels walked at most, far above any real tree (sub-activities nest a few deep).
@@ -103,11 +103,7 @@ fn branch(table: &Table, scoped: bool) -> String {
             (true, Some(column)) => format!(" and r.{column} = $4::uuid"),
             (true, None) => " and false".to_string(),
         },
-        created = if table.created_at {
-            "r.created_at"
-        } else {
-            "'epoch'::timestamptz"
-        },
+        created = created_at(table, "r."),
         labels = label_array(table),
         via = case(via, "null"),
         parent_tbl = case(parent_tbl, "null"),

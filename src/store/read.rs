@@ -553,7 +553,7 @@ pub fn list_statement_in(
             format!(
                 "(select id, {} as created_at, {} as labels, {status} as status from {} \
                  where {predicate} order by {} limit {})",
-                created_at(table),
+                created_at(table, ""),
                 label_array(table),
                 table.name,
                 order_by(table),
@@ -572,12 +572,13 @@ pub fn list_statement_in(
     Statement { sql, binds }
 }
 
-/// A table's `created_at`, or a constant where it has none (the effective schema says).
-fn created_at(table: &Table) -> &'static str {
+/// A table's `created_at` (`row` qualifies it: "r." or ""), or a constant where the
+/// table has none (the effective schema says).
+pub(super) fn created_at(table: &Table, row: &str) -> String {
     if table.created_at {
-        "created_at"
+        format!("{row}created_at")
     } else {
-        "'epoch'::timestamptz"
+        "'epoch'::timestamptz".to_string()
     }
 }
 
@@ -674,7 +675,7 @@ pub fn items_statement_in(
         .map_or("null".to_string(), |c| format!("{c}::text"));
     let sql = format!(
         "select id, {}, {}, {status} from {} where {column} = $1{scoped} order by {} limit {limit}",
-        created_at(table),
+        created_at(table, ""),
         label_array(table),
         table.name,
         order_by(table),

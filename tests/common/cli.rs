@@ -13,29 +13,54 @@ pub struct Ran {
     pub stderr: String,
 }
 
-/// `tenantscope --pg … --mongo … --bucket … ARGS`.
-pub fn tenantscope(stores: &Stores, args: &[&str]) -> Ran {
-    tenantscope_with_env(stores, args, &[])
-}
-
-/// [`tenantscope`] with extra environment variables.
-pub fn tenantscope_with_env(stores: &Stores, args: &[&str], env: &[(&str, &str)]) -> Ran {
-    let out = Command::new(env!("CARGO_BIN_EXE_tenantscope"))
-        .args(["--pg", &stores.pg_url, "--mongo", &stores.mongo_uri])
-        .args(["--bucket", &stores.bucket])
+/// The binary with `args` alone and its environment as a script's would be: no config
+/// file, no profile.
+fn bare(args: &[&str]) -> Command {
+    let mut command = Command::new(env!("CARGO_BIN_EXE_tenantscope"));
+    command
         .args(args)
         .env_remove("TENANTSCOPE_CONFIG")
         .env_remove("TENANTSCOPE_PROFILE")
         .env(
             "XDG_CONFIG_HOME",
             std::env::temp_dir().join("tenantscope-no-config"),
-        )
-        .envs(env.iter().copied())
+        );
+    command
+}
+
+/// `tenantscope --pg … --mongo … --bucket … ARGS`.
+pub fn tenantscope(stores: &Stores, args: &[&str]) -> Ran {
+    let flags = [
+        "--pg",
+        &stores.pg_url,
+        "--mongo",
+        &stores.mongo_uri,
+        "--bucket",
+        &stores.bucket,
+    ];
+    let out = bare(&[&flags[..], args].concat())
         .output()
         .expect("run the binary");
     Ran {
         code: out.status.code().unwrap_or(-1),
         stdout: String::from_utf8_lossy(&out.stdout).into_owned(),
+        stderr: String::from_utf8_lossy(&out.stderr).into_owned(),
+    }
+}
+
+/// `tenantscope ARGS` with the stores in its environment (`TENANTSCOPE_PG`, …), where
+/// `env` can replace or blank any of them. Its output must be UTF-8.
+pub fn tenantscope_by_env(stores: &Stores, args: &[&str], env: &[(&str, &str)]) -> Ran {
+    let out = bare(args)
+        .env("TENANTSCOPE_PG", &stores.pg_url)
+        .env("TENANTSCOPE_MONGO", &stores.mongo_uri)
+        .env("TENANTSCOPE_BUCKET", &stores.bucket)
+        .envs(env.iter().copied())
+        .output()
+        .expect("run the binary");
+    Ran {
+        code: out.status.code().unwrap_or(-1),
+        stdout: String::from_utf8(out.stdout).expect("UTF-8 output"),
         stderr: String::from_utf8_lossy(&out.stderr).into_owned(),
     }
 }

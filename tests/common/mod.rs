@@ -6,6 +6,7 @@
 
 pub mod cli;
 pub mod drift;
+pub mod tmux;
 pub mod ui;
 
 use std::sync::atomic::{AtomicU32, Ordering};
