@@ -25,11 +25,18 @@ fn main() -> ExitCode {
             Asked::Command(cli) => tenantscope::cli::run(cli).await,
         }
     };
-    match runtime.block_on(run) {
+    let code = match runtime.block_on(run) {
         Ok(code) => code,
         Err(e) => {
             eprintln!("tenantscope: {e:#}");
             ExitCode::from(2)
         }
-    }
+    };
+    // Never shut the runtime down: a dropped MongoDB client leaves an `endSessions`
+    // task behind, and when the shutdown drops the driver's pool worker before it, that
+    // task panics on a closed channel (mongodb 3.9, `cmap/connection_requester.rs`),
+    // printing a backtrace after our one-line error. Nothing is left to do here: the
+    // terminal is restored and every output written; the process ends with main.
+    std::mem::forget(runtime);
+    code
 }
