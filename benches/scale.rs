@@ -276,6 +276,19 @@ async fn resolve(source: Arc<Source>, live: &Live, large: Uuid) -> Uuid {
     activity
 }
 
+/// `VmRSS` and `VmHWM` (peak) of this process, as /proc says them.
+fn memory() -> String {
+    let status = std::fs::read_to_string("/proc/self/status").unwrap_or_default();
+    let field = |name: &str| {
+        status
+            .lines()
+            .find_map(|l| l.strip_prefix(name))
+            .map(|v| v.trim().to_string())
+            .unwrap_or_else(|| "?".into())
+    };
+    format!("VmRSS {}, peak VmHWM {}", field("VmRSS:"), field("VmHWM:"))
+}
+
 fn key(driver: &mut Driver, code: KeyCode) {
     driver.key(KeyEvent::new(code, KeyModifiers::NONE));
 }
@@ -304,6 +317,12 @@ async fn ui(source: Source, live: &Live, large: Uuid, activity: Uuid) {
     println!(
         "## 4. UI: key to finished frame ({nodes} nodes in the tree, loaded in {:.1} s; 200×50)\n",
         started.elapsed().as_secs_f64()
+    );
+    // The harness is the explorer's model and loader in one process (plus this
+    // benchmark's own connections): its peak is an upper bound of the explorer's.
+    println!(
+        "Memory with every page loaded: {} (this process, /proc/self/status)\n",
+        memory()
     );
     // The 5,000-word article in the content pane.
     let mut path = driver.app.tree.state.selected().to_vec();
