@@ -9,7 +9,8 @@ use std::collections::{BTreeMap, BTreeSet};
 use std::fmt;
 
 use super::{
-    COLLECTIONS, Collection, ForeignKey, Reference, Related, Schema, Shown, TABLES, Table,
+    COLLECTIONS, Collection, FEATURES, Feature, ForeignKey, Reference, Related, Schema, Shown,
+    TABLES, Table,
 };
 use crate::store::catalog::{Catalog, CatalogTable};
 
@@ -95,6 +96,14 @@ pub enum Difference {
     DiscoveredTable { table: String, parents: Vec<String> },
     /// A reference from the config file that names what the database lacks.
     BadOverlay { what: String, why: String },
+    /// A column built-in views read (not one of a table's declared parts) that the
+    /// database lacks, with what each of those views does without it.
+    FeatureColumn {
+        table: &'static str,
+        column: &'static str,
+        features: Vec<&'static Feature>,
+        similar: Option<String>,
+    },
 }
 
 /// The part a missing column played.
@@ -169,8 +178,71 @@ impl fmt::Display for Difference {
             Difference::BadOverlay { what, why } => {
                 write!(f, "config reference {what} ignored: {why}")
             }
+            Difference::FeatureColumn {
+                table,
+                column,
+                features,
+                similar,
+            } => {
+                let names: Vec<&str> = features.iter().map(|f| f.name).collect();
+                write!(
+                    f,
+                    "{table}.{column} (read by {}) is not in this database",
+                    names.join(", ")
+                )?;
+                if let Some(similar) = similar {
+                    write!(f, " (renamed to {similar}?)")?;
+                }
+                let without: Vec<&str> = features.iter().map(|f| f.without).collect();
+                write!(f, ": {}", without.join("; "))
+            }
         }
     }
+}
+
+/// The columns of [`FEATURES`] the database lacks, one difference per column, unless
+/// its table is missing or the column was already named for a declared part.
+fn feature_columns(catalog: &Catalog, named: &[Difference]) -> Vec<Difference> {
+    let already = |table: &str, column: &str| {
+        named.iter().any(|d| match d {
+            Difference::MissingTable { table: t } => *t == table,
+            Difference::MissingColumn {
+                table: t,
+                column: c,
+                ..
+            } => *t == table && *c == column,
+            _ => false,
+        })
+    };
+    let mut missing: Vec<(&'static str, &'static str, Vec<&'static Feature>)> = Vec::new();
+    for feature in FEATURES {
+        for &(table, column) in feature.columns {
+            let Some(found) = catalog.table(table) else {
+                continue;
+            };
+            if found.has_column(column) || already(table, column) {
+                continue;
+            }
+            match missing
+                .iter_mut()
+                .find(|(t, c, _)| *t == table && *c == column)
+            {
+                Some((_, _, features)) => features.push(feature),
+                None => missing.push((table, column, vec![feature])),
+            }
+        }
+    }
+    missing
+        .into_iter()
+        .filter_map(|(table, column, features)| {
+            Some(Difference::FeatureColumn {
+                table,
+                column,
+                similar: similar_column(catalog.table(table)?, super::table(table)?, column),
+                features,
+            })
+        })
+        .collect()
 }
 
 /// Leaks a value for the life of the process: an effective schema is built once per
@@ -235,6 +307,8 @@ pub fn effective(catalog: &Catalog, overlay: &Overlay) -> Schema {
         };
         tables.push(fit(declared, found, &present, &mut differences));
     }
+    let lacking = feature_columns(catalog, &differences);
+    differences.extend(lacking);
     discover(catalog, &mut tables, &mut differences);
     let collections = apply_overlay(overlay, catalog, &mut tables, &mut differences);
     Schema {

@@ -59,6 +59,64 @@ impl Schema {
     }
 }
 
+/// A built-in view that reads columns by name beyond the parts the tables declare
+/// (label, status, order, keys, references), and what it does without one of them.
+/// The effective schema names each one the database lacks.
+#[derive(Debug, PartialEq, Eq)]
+pub struct Feature {
+    pub name: &'static str,
+    pub columns: &'static [(&'static str, &'static str)],
+    /// What the view does when one of `columns` is missing.
+    pub without: &'static str,
+}
+
+/// `:cost`: tokens and cost of a tenant's LLM calls rolled up its tree, in one query.
+pub const COST: Feature = Feature {
+    name: ":cost",
+    columns: &[
+        ("llm_calls", "cost_usd"),
+        ("llm_calls", "prompt_tokens"),
+        ("llm_calls", "completion_tokens"),
+        ("llm_calls", "activity_run_id"),
+        ("llm_calls", "tenant_id"),
+        ("activity_runs", "activity_id"),
+        ("activities", "goal_id"),
+        ("activities", "deliverable_period_id"),
+        ("deliverable_periods", "deliverable_id"),
+        ("goals", "strategy_id"),
+    ],
+    without: ":cost does not run and says which columns it needs",
+};
+
+/// The run view, `run` and `diff`: a run's steps on its time axis with their tokens,
+/// cost and errors (read by name from each row; a missing one reads as absent).
+pub const RUN_VIEW: Feature = Feature {
+    name: "the run view",
+    columns: &[
+        ("activity_runs", "run_number"),
+        ("activity_runs", "trigger"),
+        ("activity_runs", "started_at"),
+        ("activity_runs", "finished_at"),
+        ("activity_runs", "duration_ms"),
+        ("activity_runs", "error_message"),
+        ("llm_calls", "model"),
+        ("llm_calls", "started_at"),
+        ("llm_calls", "latency_ms"),
+        ("llm_calls", "prompt_tokens"),
+        ("llm_calls", "completion_tokens"),
+        ("llm_calls", "cost_usd"),
+        ("llm_calls", "error"),
+        ("tool_calls", "tool_name"),
+        ("tool_calls", "started_at"),
+        ("tool_calls", "latency_ms"),
+        ("tool_calls", "error"),
+    ],
+    without: "the run view, `run` and `diff` show that value as absent",
+};
+
+/// Every feature whose columns the effective schema checks.
+pub const FEATURES: &[&Feature] = &[&COST, &RUN_VIEW];
+
 /// A PostgreSQL table of the platform.
 /// Personal data, named once: (table, column, kind). `snapshot --redact-pii` replaces
 /// these with stable fakes of their kind; a profile's `mask = ["pii"]` shows them masked.
