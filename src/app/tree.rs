@@ -749,9 +749,7 @@ impl Tree {
     }
 
     fn row_item(&self, path: &Path, item: &Item) -> TreeItem<'static, NodeId> {
-        let mut spans = vec![Span::raw(
-            crate::text::for_terminal(&clean_line(&item.label, 80)).into_owned(),
-        )];
+        let mut spans = crate::ui::format::terminal_spans(Span::raw(clean_line(&item.label, 80)));
         if let Some(status) = &item.status {
             spans.push(Span::raw(" "));
             spans.push(status_span(status));

@@ -106,10 +106,12 @@ impl ContentView {
     }
 }
 
-/// `lines` cut into screen rows of at most `width` cells, exactly as ratatui's
-/// `Paragraph` with `Wrap { trim: false }` would show them (a port of its word wrapper,
-/// checked against it in the tests), so that a frame can draw a slice of the rows without
-/// wrapping anything.
+/// `lines` cut into screen rows of at most `width` cells, as ratatui's `Paragraph` with
+/// `Wrap { trim: false }` would show them (a port of its word wrapper, checked against it
+/// in the tests), so that a frame can draw a slice of the rows without wrapping anything.
+/// Two differences: a wide character never ends a row past its edge (ratatui's wrapper
+/// lets it, and the character is then not drawn), and the lines are first cut as the
+/// terminal draws them (`format::terminal_line`). Every pane that wraps uses this.
 pub fn wrap_lines(lines: &[Line<'_>], width: u16) -> Vec<Line<'static>> {
     let mut rows = Vec::with_capacity(lines.len());
     for line in lines {
@@ -153,6 +155,8 @@ fn wrap_line(line: &Line<'_>, width: u16, rows: &mut Vec<Line<'static>>) {
         rows.push(row);
         return;
     }
+    // Cut where the terminal draws a cluster wider than it is counted.
+    let line = &format::terminal_line(line.clone());
     let max = u32::from(width);
     let mut pending_line: Vec<StyledGrapheme> = Vec::new();
     let mut pending_word: Vec<StyledGrapheme> = Vec::new();
@@ -184,7 +188,10 @@ fn wrap_line(line: &Line<'_>, width: u16, rows: &mut Vec<Line<'static>>) {
             word_width = 0;
         }
         let line_full = line_width >= max;
-        let word_overflow = symbol_width > 0 && line_width + whitespace_width + word_width >= max;
+        // Room for the whole symbol: ratatui's wrapper asks for one cell only, so a wide
+        // character can end a row one cell past the edge, where drawing drops it.
+        let word_overflow =
+            symbol_width > 0 && line_width + whitespace_width + word_width + symbol_width > max;
         if line_full || word_overflow {
             let mut remaining = max.saturating_sub(line_width);
             push(rows, &pending_line);
@@ -226,7 +233,13 @@ fn to_line(graphemes: &[StyledGrapheme]) -> Line<'static> {
     let mut text = String::new();
     let mut style = None;
     for g in graphemes {
-        if style != Some(g.style) {
+        // A new span where the style changes, or where joining would make one cluster
+        // of two that `text::terminal_runs` cut apart.
+        let cut = match (text.chars().next_back(), g.symbol.chars().next()) {
+            (Some(before), Some(after)) => crate::text::cut_between(before, after),
+            _ => false,
+        };
+        if cut || style != Some(g.style) {
             if let Some(style) = style {
                 spans.push(Span::styled(std::mem::take(&mut text), style));
             }
@@ -249,13 +262,14 @@ mod tests {
 
     use super::*;
 
-    /// What ratatui's wrapping paragraph draws, and what the rows draw unwrapped.
+    /// What ratatui's wrapping paragraph draws (of the lines cut as the terminal draws
+    /// them), and what the rows draw unwrapped.
     fn both(lines: &[Line<'static>], width: u16) -> (Buffer, Buffer, usize) {
         let rows = wrap_lines(lines, width);
         let height = u16::try_from(rows.len()).unwrap();
         let area = Rect::new(0, 0, width, height + 1);
         let mut wrapped = Buffer::empty(area);
-        Paragraph::new(lines.to_vec())
+        Paragraph::new(format::terminal_lines(lines.to_vec()))
             .wrap(Wrap { trim: false })
             .render(area, &mut wrapped);
         let mut sliced = Buffer::empty(area);

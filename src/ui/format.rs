@@ -13,8 +13,13 @@ use crate::text::{clean_block, clean_line};
 /// Longest value shown whole in the row pane; the rest is cut with its size said.
 const MAX_VALUE: usize = 4_000;
 
-/// A field's value as lines (JSON pretty-printed, long text wrapped by the pane).
+/// A field's value as lines (JSON pretty-printed, long text wrapped by the pane), cut
+/// into spans as the terminal draws them.
 pub fn field_value(field: &Field, currency: Option<&str>) -> Vec<Line<'static>> {
+    terminal_lines(value_lines(field, currency))
+}
+
+fn value_lines(field: &Field, currency: Option<&str>) -> Vec<Line<'static>> {
     let Some(value) = &field.value else {
         return vec![Line::styled("∅ null", Style::new().fg(Color::DarkGray))];
     };
@@ -83,7 +88,7 @@ pub fn field_value(field: &Field, currency: Option<&str>) -> Vec<Line<'static>> 
     let shown: String = value.chars().take(MAX_VALUE).collect();
     let mut lines: Vec<Line<'static>> = clean_block(&shown)
         .lines()
-        .map(|l| Line::from(crate::text::for_terminal(l).into_owned()))
+        .map(|l| Line::from(l.to_string()))
         .collect();
     if value.chars().count() > MAX_VALUE {
         lines.push(Line::styled(
@@ -238,4 +243,38 @@ pub fn content_body(content: &Content) -> Vec<Line<'static>> {
         ),
     }
     lines
+}
+
+/// `span` cut into spans at the runs of `text::terminal_runs`, so the terminal draws it
+/// exactly as wide as the widget counts it.
+pub fn terminal_spans(span: Span<'_>) -> Vec<Span<'static>> {
+    crate::text::terminal_runs(&span.content)
+        .into_iter()
+        .map(|run| Span::styled(run.into_owned(), span.style))
+        .collect()
+}
+
+/// `line` as the terminal draws it (see `terminal_spans`): every pane's lines pass here
+/// before they are wrapped or drawn.
+pub fn terminal_line(line: Line<'_>) -> Line<'static> {
+    let Line {
+        spans,
+        style,
+        alignment,
+        ..
+    } = line;
+    let mut out = Line::from(
+        spans
+            .into_iter()
+            .flat_map(terminal_spans)
+            .collect::<Vec<_>>(),
+    )
+    .style(style);
+    out.alignment = alignment;
+    out
+}
+
+/// `lines` through `terminal_line`.
+pub fn terminal_lines(lines: Vec<Line<'_>>) -> Vec<Line<'static>> {
+    lines.into_iter().map(terminal_line).collect()
 }

@@ -96,7 +96,7 @@ fn focused_block(title: Line<'static>, focused: bool) -> Block<'static> {
     Block::new()
         .borders(Borders::ALL)
         .border_style(style)
-        .title(title)
+        .title(format::terminal_line(title))
 }
 
 fn draw_title(frame: &mut Frame, app: &App, area: Rect) {
@@ -134,7 +134,7 @@ fn draw_title(frame: &mut Frame, app: &App, area: Rect) {
         ));
     }
     spans.push(Span::raw(clean_line(&app.source, 200)));
-    frame.render_widget(Line::from(spans), area);
+    frame.render_widget(format::terminal_line(Line::from(spans)), area);
 }
 
 fn draw_tree(frame: &mut Frame, app: &mut App, area: Rect) {
@@ -197,7 +197,7 @@ fn draw_right(frame: &mut Frame, app: &mut App, area: Rect) {
         ));
     }
     frame.render_widget(Line::from(tab_spans), tabs);
-    frame.render_widget(Paragraph::new(chain), chain_area);
+    frame.render_widget(Paragraph::new(format::terminal_lines(chain)), chain_area);
 
     let focused = app.focus == Focus::Pane;
     if app.pane == Pane::Content {
@@ -215,6 +215,8 @@ fn draw_right(frame: &mut Frame, app: &mut App, area: Rect) {
     };
     let inner_height = usize::from(body.height.saturating_sub(2)).max(1);
     let index = app.pane.index();
+    // The row pane's fields are wrapped already (`row_lines`); the rest wrap here.
+    let rows = content_view::wrap_lines(&lines, body.width.saturating_sub(2));
     let scroll = match cursor {
         // Keep the selected field in view.
         Some(at) => {
@@ -228,14 +230,13 @@ fn draw_right(frame: &mut Frame, app: &mut App, area: Rect) {
         }
         None => {
             let s = &mut detail.scroll[index];
-            *s = (*s).min(lines.len().saturating_sub(1));
+            *s = (*s).min(rows.len().saturating_sub(1));
             *s
         }
     };
-    let paragraph = Paragraph::new(lines)
-        .block(focused_block(Line::from(title), focused))
-        .wrap(Wrap { trim: false })
-        .scroll((u16::try_from(scroll).unwrap_or(u16::MAX), 0));
+    let end = rows.len().min(scroll + inner_height);
+    let shown = rows.get(scroll..end).unwrap_or_default().to_vec();
+    let paragraph = Paragraph::new(shown).block(focused_block(Line::from(title), focused));
     frame.render_widget(paragraph, body);
 }
 
@@ -588,7 +589,10 @@ fn draw_status(frame: &mut Frame, app: &App, area: Rect) {
             ));
         }
         let scroll = u16::try_from(line.width().saturating_sub(width)).unwrap_or(0);
-        frame.render_widget(Paragraph::new(line).scroll((0, scroll)), area);
+        frame.render_widget(
+            Paragraph::new(format::terminal_line(line)).scroll((0, scroll)),
+            area,
+        );
         return;
     }
     if let Some(pending) = app.pending {
@@ -649,7 +653,7 @@ fn draw_status(frame: &mut Frame, app: &App, area: Rect) {
     ));
     spans.push(Span::raw("  "));
     spans.push(Span::styled(hints, Style::new().fg(Color::DarkGray)));
-    frame.render_widget(Line::from(spans), area);
+    frame.render_widget(format::terminal_line(Line::from(spans)), area);
 }
 
 /// A box centred in `area`, at most `width` × `height`.
@@ -674,6 +678,7 @@ fn draw_list(frame: &mut Frame, area: Rect, title: String, lines: Vec<Line>, sel
         .enumerate()
         .skip(offset)
         .take(inner_height)
+        .map(|(i, line)| (i, format::terminal_line(line)))
         .map(|(i, line)| {
             if i == selected {
                 line.style(Style::new().add_modifier(Modifier::REVERSED))
@@ -687,7 +692,7 @@ fn draw_list(frame: &mut Frame, area: Rect, title: String, lines: Vec<Line>, sel
         Paragraph::new(lines).block(
             Block::bordered()
                 .border_style(Style::new().fg(Color::Cyan))
-                .title(Line::from(title)),
+                .title(format::terminal_line(Line::from(title))),
         ),
         popup,
     );
@@ -762,7 +767,7 @@ fn draw_messages(frame: &mut Frame, area: Rect, messages: &[String], scroll: usi
     );
     let mut lines: Vec<Line> = messages
         .iter()
-        .map(|m| Line::from(crate::text::for_terminal(&clean_line(m, usize::MAX)).into_owned()))
+        .map(|m| Line::from(clean_line(m, usize::MAX)))
         .collect();
     if lines.is_empty() {
         lines.push(Line::styled(
@@ -770,11 +775,11 @@ fn draw_messages(frame: &mut Frame, area: Rect, messages: &[String], scroll: usi
             Style::new().fg(Color::DarkGray),
         ));
     }
+    let rows = content_view::wrap_lines(&lines, popup.width.saturating_sub(2));
+    let shown: Vec<Line> = rows.into_iter().skip(scroll).collect();
     frame.render_widget(Clear, popup);
     frame.render_widget(
-        Paragraph::new(lines)
-            .wrap(Wrap { trim: false })
-            .scroll((u16::try_from(scroll).unwrap_or(u16::MAX), 0))
+        Paragraph::new(shown)
             .block(Block::bordered().title(" Messages (j/k scroll · Esc closes) ")),
         popup,
     );
