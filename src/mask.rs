@@ -49,16 +49,18 @@ impl Masks {
         self.pii || self.content
     }
 
+    /// The masks on, by the names a profile gives them.
+    pub fn names(&self) -> Vec<String> {
+        [("pii", self.pii), ("content", self.content)]
+            .into_iter()
+            .filter(|(_, on)| *on)
+            .map(|(name, _)| name.to_string())
+            .collect()
+    }
+
     /// "pii, content": for the title line.
     pub fn describe(&self) -> String {
-        let mut on = Vec::new();
-        if self.pii {
-            on.push("pii");
-        }
-        if self.content {
-            on.push("content");
-        }
-        on.join(", ")
+        self.names().join(", ")
     }
 
     /// `•••• 3f2a`: a short keyed hash of `value`.

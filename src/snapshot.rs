@@ -403,6 +403,8 @@ pub async fn export(
         tenants: vec![(tenant_id.to_string(), slug, name)],
         left_out: report.left_out.clone(),
         redacted: options.redact_pii,
+        // What was masked as it was copied: opening the file says so.
+        masks: crate::mask::active().names(),
     };
     writer.finish(&header).await?;
     progress.finish_and_clear();
@@ -483,6 +485,7 @@ pub async fn write_demo(path: &Path) -> anyhow::Result<Vec<seed::Broken>> {
         tenants,
         left_out: Vec::new(),
         redacted: false,
+        masks: Vec::new(),
     };
     writer.finish(&header).await?;
     tracing::info!(

@@ -257,6 +257,12 @@ async fn a_masked_profiles_snapshot_file_holds_no_masked_value() {
     for secret in [&x.email, &x.full_name, &x.document_secret, &x.object_body] {
         absent(&bytes, secret, "the snapshot file");
     }
+    // Its header says which masks made it so, and whose it is.
+    let snapshot = tenantscope::store::snapshot::Snapshot::open(&file)
+        .await
+        .unwrap();
+    assert_eq!(snapshot.header.masks, vec!["pii", "content"]);
+    assert_eq!(snapshot.scope.map(|s| s.id()), Some(x.tenant));
     // The user's row is there (masked), by its id.
     assert!(
         bytes

@@ -596,3 +596,184 @@ async fn the_demo_needs_no_server_and_drills_to_markdown_and_broken_hops() {
         assert!(ui.screen().contains("NOT FOUND"), "{}", ui.screen());
     }
 }
+
+/// A snapshot taken under a profile that masks PII records the masks in its header;
+/// opened, it says on the title line which tenant and which masks, and the session is
+/// scoped to its tenant: another tenant's ids answer "not in tenant X" and nothing more,
+/// in the explorer and in `get`.
+#[tokio::test]
+async fn a_snapshot_carries_its_tenant_and_masks_and_scopes_the_session() {
+    let e = exported();
+    let pg = e.stores.pg(Access::ReadOnly).await;
+    let (name, slug): (String, String) =
+        sqlx::query_as("select name, slug from tenants where id = $1")
+            .bind(e.tenant)
+            .fetch_one(&pg)
+            .await
+            .unwrap();
+    let email: String =
+        sqlx::query_scalar("select email from users where tenant_id = $1 order by id limit 1")
+            .bind(e.tenant)
+            .fetch_one(&pg)
+            .await
+            .unwrap();
+    let (other_user, other_email, other_slug): (Uuid, String, String) = sqlx::query_as(
+        "select u.id, u.email, t.slug from users u join tenants t on t.id = u.tenant_id \
+         where u.tenant_id <> $1 order by u.id limit 1",
+    )
+    .bind(e.tenant)
+    .fetch_one(&pg)
+    .await
+    .unwrap();
+    pg.close().await;
+
+    // Taken under a profile with `mask = ["pii"]`.
+    let dir = temp_file("masked-profile");
+    std::fs::create_dir_all(&dir).unwrap();
+    let config = dir.join("config.toml");
+    std::fs::write(&config, "[profile.support]\nmask = [\"pii\"]\n").unwrap();
+    let file = temp_file("masked.sqlite");
+    let ran = common::cli::tenantscope(
+        &e.stores,
+        &[
+            "--config",
+            config.to_str().unwrap(),
+            "--profile",
+            "support",
+            "snapshot",
+            "--tenant",
+            &slug,
+            "-o",
+            file.to_str().unwrap(),
+        ],
+    );
+    assert_eq!(ran.code, 0, "{}{}", ran.stdout, ran.stderr);
+    let bytes = std::fs::read(&file).unwrap();
+    assert!(
+        !bytes.windows(email.len()).any(|w| w == email.as_bytes()),
+        "{email} is in the masked snapshot's bytes"
+    );
+    let masked = Snapshot::open(&file).await.unwrap();
+    assert_eq!(masked.header.masks, vec!["pii".to_string()]);
+    assert_eq!(masked.scope.as_ref().map(|s| s.id()), Some(e.tenant));
+    assert!(
+        masked.banner().contains("(masked: pii)"),
+        "{}",
+        masked.banner()
+    );
+    // Taken unmasked, it says none.
+    assert!(
+        Snapshot::open(&e.file)
+            .await
+            .unwrap()
+            .header
+            .masks
+            .is_empty()
+    );
+
+    // The explorer's title line: the tenant and the masks.
+    let mut ui = Ui::attached(Source::Snapshot(masked), Vec::new(), 140, 40).await;
+    let screen = ui.screen();
+    let title = screen.lines().next().unwrap_or_default();
+    assert!(
+        title.contains(&format!("tenant {name} ({slug}) only")),
+        "{title}"
+    );
+    assert!(title.contains("masked: pii"), "{title}");
+    // Another tenant's user: "not in tenant X", nothing of the row.
+    ui.palette(&other_user.to_string()).await;
+    let screen = ui.screen();
+    assert!(
+        screen.contains(&format!("{other_user} not in tenant {slug}")),
+        "{screen}"
+    );
+    assert!(
+        !screen.contains(&other_email) && !screen.contains(&other_slug),
+        "{screen}"
+    );
+
+    // `get` on the file: the same answer, exit 1.
+    let ran = common::cli::tenantscope(
+        &e.stores,
+        &[
+            "--snapshot",
+            file.to_str().unwrap(),
+            "get",
+            &other_user.to_string(),
+        ],
+    );
+    assert_eq!(ran.code, 1, "{}{}", ran.stdout, ran.stderr);
+    assert!(
+        ran.stderr.contains(&format!("not in tenant {slug}")),
+        "{}",
+        ran.stderr
+    );
+    assert!(!ran.stdout.contains(&other_email) && !ran.stderr.contains(&other_email));
+}
+
+/// A document in the file that carries another tenant's `tenantId` (a cross-tenant
+/// reference's target) is not read by the session scoped to the file's tenant: the hop
+/// says it is outside the tenant, as a `--tenant` session on the live stores would.
+#[tokio::test]
+async fn a_scoped_snapshot_does_not_read_another_tenants_document() {
+    let e = exported();
+    let copy = temp_file("cross-tenant.sqlite");
+    std::fs::copy(&e.file, &copy).unwrap();
+    let pool = sqlx::SqlitePool::connect(&format!("sqlite://{}", copy.display()))
+        .await
+        .unwrap();
+    // An activity's output document, given to another tenant.
+    let (activity, oid): (String, String) = sqlx::query_as(
+        "select r.id, d.id from rows r join documents d on d.collection = 'activity_outputs' \
+         and d.id = (select f.value ->> 1 from json_each(r.fields) f where f.value ->> 0 = 'output_ref') \
+         where r.tbl = 'activities' limit 1",
+    )
+    .fetch_one(&pool)
+    .await
+    .unwrap();
+    let bson: Vec<u8> = sqlx::query_scalar(
+        "select bson from documents where collection = 'activity_outputs' and id = ?1",
+    )
+    .bind(&oid)
+    .fetch_one(&pool)
+    .await
+    .unwrap();
+    let mut document = mongodb::bson::Document::from_reader(&mut bson.as_slice()).unwrap();
+    let other = Uuid::new_v4().to_string();
+    document.insert("tenantId", other.clone());
+    let secret = document.get_str("sha256").unwrap().to_string();
+    sqlx::query("update documents set bson = ?1 where collection = 'activity_outputs' and id = ?2")
+        .bind(mongodb::bson::to_vec(&document).unwrap())
+        .bind(&oid)
+        .execute(&pool)
+        .await
+        .unwrap();
+    pool.close().await;
+
+    let snap = Source::Snapshot(Snapshot::open(&copy).await.unwrap());
+    let oid = ObjectId::parse_str(&oid).unwrap();
+    assert_eq!(snap.document("activity_outputs", oid).await.unwrap(), None);
+    assert!(
+        snap.document_outside("activity_outputs", oid)
+            .await
+            .unwrap()
+    );
+
+    let ran = common::cli::tenantscope(
+        &e.stores,
+        &[
+            "--snapshot",
+            copy.to_str().unwrap(),
+            "get",
+            &activity,
+            "--json",
+        ],
+    );
+    assert_eq!(ran.code, 0, "{}{}", ran.stdout, ran.stderr);
+    assert!(ran.stdout.contains("outside_tenant"), "{}", ran.stdout);
+    assert!(
+        !ran.stdout.contains(&secret) && !ran.stdout.contains(&other),
+        "{}",
+        ran.stdout
+    );
+}

@@ -47,6 +47,7 @@ impl Driver {
         self.app.scope = live
             .scope()
             .map(|s| format!("{} ({})", s.tenant.name, s.slug()));
+        self.app.recorded_masks = live.recorded_masks().to_vec();
         self.loader = Some(Loader::new(live, self.tx.clone()));
         for (store, reason) in problems {
             self.message(Msg::Health(store, Some(reason)));

@@ -115,6 +115,8 @@ pub enum Health {
 pub struct App {
     /// The tenant a scoped session reads ("Name (slug)"), shown on the title line.
     pub scope: Option<String>,
+    /// The masks a snapshot was taken with, shown on the title line with the session's.
+    pub recorded_masks: Vec<String>,
     pub tree: Tree,
     pub detail: Option<Detail>,
     /// Where `[` and `]` lead: places left by jumps, and places gone back from.
@@ -209,6 +211,7 @@ impl App {
             health: [Health::Connecting, Health::Connecting, Health::Connecting],
             source,
             scope: None,
+            recorded_masks: Vec::new(),
             quit: false,
             dirty: true,
             page_rows: 10,

@@ -15,9 +15,10 @@ use sqlx::{AssertSqlSafe, Row};
 use uuid::Uuid;
 
 use super::read::{
-    Count, Cursor, Field, Item, Listing, ObjectHead, ObjectMeta, Page, TenantEntry, label,
-    like_pattern, page,
+    Count, Cursor, Field, Item, Listing, ObjectHead, ObjectMeta, Page, TenantEntry, TenantRef,
+    label, like_pattern, page,
 };
+use super::scope::Scope;
 use crate::schema::{self, Shown, Table};
 
 /// The format this build writes and the newest it reads.
@@ -62,6 +63,10 @@ pub struct Header {
     /// What was left out, one line each (objects over the size cap, ...).
     pub left_out: Vec<String>,
     pub redacted: bool,
+    /// The masks of the profile it was taken under (`pii`, `content`): its values are
+    /// masked already. Files from before masks were recorded read as none.
+    #[serde(default)]
+    pub masks: Vec<String>,
 }
 
 /// A snapshot file opened for reading.
@@ -69,6 +74,21 @@ pub struct Header {
 pub struct Snapshot {
     pub(super) pool: SqlitePool,
     pub header: Header,
+    /// The one tenant it holds: a session on it is scoped to that tenant like a
+    /// `--tenant` session (None for a file of several, as the demo).
+    pub scope: Option<Scope>,
+}
+
+/// The scope of a file holding one tenant.
+fn scope_of(header: &Header) -> Option<Scope> {
+    match header.tenants.as_slice() {
+        [(id, slug, name)] => Some(Scope::new(TenantRef {
+            id: Uuid::parse_str(id).ok()?,
+            slug: slug.clone(),
+            name: name.clone(),
+        })),
+        _ => None,
+    }
 }
 
 /// Why a file cannot be opened as a snapshot: one line each.
@@ -124,11 +144,21 @@ impl Snapshot {
                 ),
             ));
         }
-        Ok(Snapshot { pool, header })
+        let scope = scope_of(&header);
+        Ok(Snapshot {
+            pool,
+            header,
+            scope,
+        })
     }
 
-    /// The banner: "snapshot of tenant X taken at T".
+    /// The banner: "snapshot of tenant X (masked: pii) taken at T".
     pub fn banner(&self) -> String {
+        let masked = if self.header.masks.is_empty() {
+            String::new()
+        } else {
+            format!(" (masked: {})", self.header.masks.join(", "))
+        };
         let tenants: Vec<&str> = self
             .header
             .tenants
@@ -136,7 +166,7 @@ impl Snapshot {
             .map(|(_, slug, _)| slug.as_str())
             .collect();
         format!(
-            "snapshot of {} taken {} from {}",
+            "snapshot of {}{masked} taken {} from {}",
             if tenants.is_empty() {
                 "no tenant".to_string()
             } else {
@@ -361,12 +391,43 @@ impl Snapshot {
                 .fetch_optional(&self.pool)
                 .await
                 .context("reading the snapshot")?;
-        bytes
+        let document = bytes
             .map(|b| {
                 Document::from_reader(&mut b.as_slice())
                     .context("a damaged document in the snapshot")
             })
-            .transpose()
+            .transpose()?;
+        // Scoped, another tenant's document (copied as a reference's target) is not
+        // read, as the live stores' `tenantId` filter would not read it.
+        Ok(document.filter(|d| self.holds_document(d)))
+    }
+
+    /// Whether the session's scope (if any) holds `document`: its `tenantId`, when it
+    /// has one, is the scope's tenant.
+    fn holds_document(&self, document: &Document) -> bool {
+        match (&self.scope, document.get("tenantId")) {
+            (Some(scope), Some(Bson::String(tenant))) => {
+                Uuid::parse_str(tenant.trim()).ok() == Some(scope.id())
+            }
+            _ => true,
+        }
+    }
+
+    /// In a scoped session: whether document `id` is in the file but another tenant's.
+    pub async fn document_outside(&self, collection: &str, id: ObjectId) -> anyhow::Result<bool> {
+        if self.scope.is_none() {
+            return Ok(false);
+        }
+        let bytes: Option<Vec<u8>> =
+            sqlx::query_scalar("select bson from documents where collection = ?1 and id = ?2")
+                .bind(collection)
+                .bind(id.to_hex())
+                .fetch_optional(&self.pool)
+                .await
+                .context("reading the snapshot")?;
+        Ok(bytes
+            .and_then(|b| Document::from_reader(&mut b.as_slice()).ok())
+            .is_some_and(|d| !self.holds_document(&d)))
     }
 
     pub async fn documents_where(
@@ -387,12 +448,15 @@ impl Snapshot {
         .fetch_all(&self.pool)
         .await
         .context("reading the snapshot")?;
-        rows.into_iter()
-            .map(|b| {
-                Document::from_reader(&mut b.as_slice())
-                    .context("a damaged document in the snapshot")
-            })
-            .collect()
+        let mut documents = Vec::with_capacity(rows.len());
+        for b in rows {
+            let d = Document::from_reader(&mut b.as_slice())
+                .context("a damaged document in the snapshot")?;
+            if self.holds_document(&d) {
+                documents.push(d);
+            }
+        }
+        Ok(documents)
     }
 
     fn meta_from(row: &sqlx::sqlite::SqliteRow, key: &str) -> ObjectMeta {

@@ -178,7 +178,7 @@ impl Source {
     pub fn scope(&self) -> Option<&super::scope::Scope> {
         match self {
             Source::Live(s) => s.scope.as_ref(),
-            Source::Snapshot(_) => None,
+            Source::Snapshot(s) => s.scope.as_ref(),
         }
     }
 
@@ -194,7 +194,16 @@ impl Source {
     pub async fn document_outside(&self, collection: &str, id: ObjectId) -> anyhow::Result<bool> {
         match self {
             Source::Live(s) => s.document_outside(collection, id).await,
-            Source::Snapshot(_) => Ok(false),
+            Source::Snapshot(s) => s.document_outside(collection, id).await,
+        }
+    }
+
+    /// The masks a snapshot's values were masked with when it was taken (none live: the
+    /// session's own masks apply as it reads).
+    pub fn recorded_masks(&self) -> &[String] {
+        match self {
+            Source::Live(_) => &[],
+            Source::Snapshot(s) => &s.header.masks,
         }
     }
 

@@ -114,10 +114,16 @@ fn draw_title(frame: &mut Frame, app: &App, area: Rect) {
             Style::new().fg(Color::Magenta).add_modifier(Modifier::BOLD),
         ));
     }
-    let masks = crate::mask::active();
-    if masks.any() {
+    // The session's masks and those a snapshot was taken with, each once.
+    let mut masks = crate::mask::active().names();
+    for recorded in &app.recorded_masks {
+        if !masks.contains(recorded) {
+            masks.push(recorded.clone());
+        }
+    }
+    if !masks.is_empty() {
         spans.push(Span::styled(
-            format!("masked: {} ", masks.describe()),
+            format!("masked: {} ", clean_line(&masks.join(", "), 60)),
             Style::new().fg(Color::Magenta).add_modifier(Modifier::BOLD),
         ));
     }
