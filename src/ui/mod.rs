@@ -236,7 +236,8 @@ fn draw_right(frame: &mut Frame, app: &mut App, area: Rect) {
         }
         None => {
             let s = &mut detail.scroll[index];
-            *s = (*s).min(rows.len().saturating_sub(1));
+            // The end (G) shows the last page whole.
+            *s = (*s).min(rows.len().saturating_sub(inner_height));
             *s
         }
     };
