@@ -114,6 +114,8 @@ async fn zwj_sequences_and_combining_marks_wrap_whole_at_80_columns() {
             "a line shifted by a width disagreement: {line:?}\n{screen}"
         );
     }
+    // The same, measured with the widths tmux draws.
+    assert_borders_in_place(&tmux, &screen, "row pane and tree");
     // The name's wrapped lines: the continuation indentation is blank.
     let name_lines: Vec<&str> = lines
         .iter()
@@ -250,6 +252,36 @@ fn assert_all_words_whole(screen: &str, words: &[String], what: &str) {
     assert!(flat.contains(FAMILY_OF_THREE), "{what}:\n{screen}");
 }
 
+/// How many times each of `expected` is drawn in the right-hand pane (after the tree's
+/// border and the pane's: "││"): a cluster drawn over the wrong cells, or left behind by
+/// an earlier frame, is counted once too often; one dropped, once too few. No regional
+/// indicator stands alone (half a flag).
+fn assert_counts(screen: &str, expected: &[(&str, usize)], what: &str) {
+    let pane: Vec<&str> = screen
+        .lines()
+        .filter_map(|l| l.split_once("││").map(|(_, r)| r))
+        .flat_map(|r| r.graphemes(true))
+        .collect();
+    for (cluster, n) in expected {
+        let drawn = pane.iter().filter(|g| *g == cluster).count();
+        assert_eq!(
+            drawn, *n,
+            "{what}: {cluster:?} drawn {drawn} times\n{screen}"
+        );
+    }
+    let halves: Vec<&&str> = pane
+        .iter()
+        .filter(|g| {
+            g.chars().count() == 1
+                && ('\u{1f1e6}'..='\u{1f1ff}').contains(&g.chars().next().unwrap())
+        })
+        .collect();
+    assert!(
+        halves.is_empty(),
+        "{what}: half a flag {halves:?}\n{screen}"
+    );
+}
+
 #[tokio::test]
 async fn the_document_and_content_panes_draw_every_cluster_whole_at_80_columns() {
     let stores = Stores::create("graphemes_panes").await;
@@ -342,6 +374,17 @@ async fn the_document_and_content_panes_draw_every_cluster_whole_at_80_columns()
     });
     assert_borders_in_place(&tmux, &screen, "document pane");
     assert_all_words_whole(&screen, &words, "document pane");
+    // The note holds the sentence three times.
+    let thrice = [
+        (FAMILY_OF_THREE, 3),
+        ("👦", 3),
+        ("🇯🇵", 3),
+        ("🇫🇷", 3),
+        ("👍🏽", 3),
+        ("❤\u{fe0f}", 3),
+        ("e\u{301}", 3),
+    ];
+    assert_counts(&screen, &thrice, "document pane");
 
     tmux.keys("3", 1);
     let screen = tmux.wait_for("the Markdown", |s| {
@@ -349,6 +392,20 @@ async fn the_document_and_content_panes_draw_every_cluster_whole_at_80_columns()
     });
     assert_borders_in_place(&tmux, &screen, "content pane");
     assert_all_words_whole(&screen, &words, "content pane");
+    // Three times in the paragraph, and once more each in the title or the list.
+    assert_counts(
+        &screen,
+        &[
+            (FAMILY_OF_THREE, 4),
+            ("👦", 4),
+            ("🇯🇵", 3),
+            ("🇫🇷", 3),
+            ("👍🏽", 3),
+            ("❤\u{fe0f}", 4),
+            ("e\u{301}", 3),
+        ],
+        "content pane",
+    );
     // The list item on one line, its heart and its characters in order (tmux draws the
     // heart one column wide: the column ratatui keeps for it after it stays blank).
     let item = screen

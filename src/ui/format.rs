@@ -278,3 +278,40 @@ pub fn terminal_line(line: Line<'_>) -> Line<'static> {
 pub fn terminal_lines(lines: Vec<Line<'_>>) -> Vec<Line<'static>> {
     lines.into_iter().map(terminal_line).collect()
 }
+
+#[cfg(test)]
+mod tests {
+    use ratatui::buffer::Buffer;
+    use ratatui::layout::Rect;
+    use ratatui::widgets::Widget;
+
+    use super::*;
+
+    #[test]
+    fn a_line_is_cut_into_spans_as_the_terminal_draws_it_styles_kept() {
+        let bold = Style::new().add_modifier(Modifier::BOLD);
+        let line = Line::from(vec![
+            Span::styled("ok 👍🏽 🇯🇵", bold),
+            Span::raw(" e\u{301} 👨\u{200d}👩\u{200d}👧"),
+        ]);
+        let cut = terminal_line(line);
+        let texts: Vec<&str> = cut.spans.iter().map(|s| s.content.as_ref()).collect();
+        assert_eq!(
+            texts,
+            ["ok 👍", "🏽 🇯", "🇵", " e\u{301} 👨\u{200d}👩\u{200d}👧"]
+        );
+        assert!(cut.spans[..3].iter().all(|s| s.style == bold));
+        assert_eq!(cut.spans[3].style, Style::default());
+    }
+
+    #[test]
+    fn drawn_each_run_takes_the_cells_the_terminal_does() {
+        let area = Rect::new(0, 0, 20, 1);
+        let mut buffer = Buffer::empty(area);
+        terminal_line(Line::from("👍🏽🇯🇵e\u{301}|")).render(area, &mut buffer);
+        let symbols: Vec<&str> = (0..8).map(|x| buffer[(x, 0)].symbol()).collect();
+        // The thumb and its modifier two cells each, one cell per regional indicator,
+        // the accented letter one cell with its mark, and nothing lost.
+        assert_eq!(symbols, ["👍", " ", "🏽", " ", "🇯", "🇵", "e\u{301}", "|"]);
+    }
+}
