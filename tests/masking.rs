@@ -262,7 +262,23 @@ async fn a_masked_profiles_snapshot_file_holds_no_masked_value() {
         .await
         .unwrap();
     assert_eq!(snapshot.header.masks, vec!["pii", "content"]);
-    assert_eq!(snapshot.scope.map(|s| s.id()), Some(x.tenant));
+    assert_eq!(snapshot.scope.as_ref().map(|s| s.id()), Some(x.tenant));
+    // An object's body says why it is not there.
+    let file_db = sqlx::SqlitePool::connect(&format!("sqlite://{}?mode=ro", file.display()))
+        .await
+        .unwrap();
+    let key: String = sqlx::query_scalar("select key from objects limit 1")
+        .fetch_one(&file_db)
+        .await
+        .unwrap();
+    file_db.close().await;
+    let head = snapshot.object_head(&key, 1024).await.unwrap().unwrap();
+    assert!(head.bytes.is_empty());
+    present(
+        head.meta.content_type.as_deref().unwrap_or_default(),
+        "masked (mask = content) when the snapshot was taken",
+        "the object's content type",
+    );
     // The user's row is there (masked), by its id.
     assert!(
         bytes

@@ -499,8 +499,14 @@ impl Snapshot {
             let bytes: Option<Vec<u8>> = r.get("head");
             let mut meta = Self::meta_from(&r, key);
             if left_out {
+                // Taken masked, every body was left out for the mask, not for its size.
+                let why = if self.header.masks.iter().any(|m| m == "content") {
+                    "masked (mask = content) when the snapshot was taken"
+                } else {
+                    "over its size cap"
+                };
                 meta.content_type = Some(format!(
-                    "{} (content left out of the snapshot: over its size cap)",
+                    "{} (content left out of the snapshot: {why})",
                     meta.content_type.unwrap_or_default()
                 ));
             }
