@@ -10,10 +10,12 @@ mod common;
 use common::{Seeded, seeded_once};
 use serde_json::Value;
 use tenantscope::app::queries::COST_SQL;
+use tenantscope::outline::{COUNT_CAP, groups_of};
 use tenantscope::schema::Schema;
 use tenantscope::schema::TABLES;
 use tenantscope::store::Access;
-use tenantscope::store::read::Statement;
+use tenantscope::store::read::{Listing, Statement, TenantRef, counts_statement_in};
+use tenantscope::store::scope::Scope;
 use uuid::Uuid;
 
 fn seeded() -> &'static Seeded {
@@ -79,6 +81,120 @@ async fn every_generated_query_uses_an_index() {
         "{} of {} query shapes scan a table:\n{}",
         failures.len(),
         statements.len() + 1,
+        failures.join("\n")
+    );
+}
+
+/// The seq scans of each statement, as failure lines.
+async fn scanning(
+    conn: &mut sqlx::PgConnection,
+    statements: impl IntoIterator<Item = (String, Statement)>,
+) -> Vec<String> {
+    let mut failures = Vec::new();
+    for (name, statement) in statements {
+        let plan = statement.explain(conn).await.unwrap();
+        let mut scans = Vec::new();
+        seq_scans(&plan, &mut scans);
+        if !scans.is_empty() {
+            failures.push(format!(
+                "{name}: Seq Scan on {scans:?}\n  {}",
+                statement.sql
+            ));
+        }
+    }
+    failures
+}
+
+/// A scoped session's own statements (every listing, count, row and picker page with the
+/// tenant's predicate; a row's fields, "outside the tenant", the ancestry walk within it)
+/// each carry the tenant's id and use an index; so do the counts of a row's groups sent
+/// as one statement, scoped or not.
+#[tokio::test]
+async fn every_scoped_statement_carries_the_tenant_and_uses_an_index() {
+    let s = seeded();
+    let pg = s.stores.pg(Access::ReadOnly).await;
+    let (tenant, slug, name): (Uuid, String, String) =
+        sqlx::query_as("select id, slug, name from tenants limit 1")
+            .fetch_one(&pg)
+            .await
+            .unwrap();
+    let parent: Uuid = sqlx::query_scalar("select id from strategies limit 1")
+        .fetch_one(&pg)
+        .await
+        .unwrap();
+    let scope = Scope::new(TenantRef {
+        id: tenant,
+        slug,
+        name,
+    });
+    let scoped = tenantscope::store::shapes::scoped_shapes(Schema::declared(), parent, &scope);
+    let unscoped = statements(parent, tenant);
+    // Every unscoped shape has its scoped twin (but the `--tenant` lookups, which run
+    // before there is a scope), and each twin differs by carrying the tenant.
+    for (name, statement) in &unscoped {
+        if name.starts_with("tenant by ") {
+            continue;
+        }
+        let twin = scoped
+            .iter()
+            .find(|s| s.name == format!("scoped: {name}"))
+            .unwrap_or_else(|| panic!("no scoped twin of {name}"));
+        assert_ne!(twin.statement.sql, statement.sql, "{name}");
+    }
+    let blind: Vec<&str> = scoped
+        .iter()
+        .filter(|s| !s.statement.binds_id(tenant))
+        .map(|s| s.name.as_str())
+        .collect();
+    assert!(
+        blind.is_empty(),
+        "scoped statements without the tenant: {blind:?}"
+    );
+    for needed in ["row fields", "row outside", "ancestry"] {
+        assert!(
+            scoped.iter().any(|s| s.name.contains(needed)),
+            "no scoped {needed} shape"
+        );
+    }
+    let mut conn = pg.acquire().await.unwrap();
+    sqlx::query("set enable_seqscan = off")
+        .execute(&mut *conn)
+        .await
+        .unwrap();
+    let mut failures = scanning(
+        &mut conn,
+        scoped.iter().map(|s| (s.name.clone(), s.statement.clone())),
+    )
+    .await;
+    // A row's groups counted in one statement (opening a row, revealing a path).
+    let schema = Schema::declared();
+    let mut combined: Vec<(String, Statement)> = Vec::new();
+    for table in schema.tables {
+        let listings: Vec<Listing> = groups_of(schema, table)
+            .iter()
+            .map(|g| g.listing(parent))
+            .collect();
+        if listings.is_empty() {
+            continue;
+        }
+        for scope in [None, Some(&scope)] {
+            combined.push((
+                format!(
+                    "{} groups counted together ({})",
+                    table.name,
+                    scope.is_some()
+                ),
+                counts_statement_in(&listings, COUNT_CAP, scope),
+            ));
+        }
+    }
+    assert!(combined.len() > 20, "{}", combined.len());
+    failures.extend(scanning(&mut conn, combined).await);
+    assert!(
+        failures.is_empty(),
+        "{} of {} scoped shapes scan a table:\n{}",
+        failures.len(),
+        scoped.len(),
         failures.join("\n")
     );
 }

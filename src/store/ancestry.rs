@@ -15,7 +15,8 @@ use chrono::{DateTime, Utc};
 use sqlx::AssertSqlSafe;
 use uuid::Uuid;
 
-use super::read::{Live, created_at, label_array};
+use super::read::{Bind, Live, Statement, bind_all, created_at, label_array};
+use super::scope::Scope;
 use crate::schema::{Schema, Shown, Table};
 
 /// Levels walked at most, far above any real tree (sub-activities nest a few deep).
@@ -149,6 +150,27 @@ pub fn ancestry_sql_in(schema: &Schema, scoped: bool) -> String {
     )
 }
 
+/// The ancestry query of row `id` of `table` with its binds, `max_depth` levels at most,
+/// within `scope` (its tenant's id the fourth bind).
+pub fn ancestry_statement(
+    schema: &Schema,
+    table: &Table,
+    id: Uuid,
+    max_depth: i32,
+    scope: Option<&Scope>,
+) -> Statement {
+    let mut binds = vec![
+        Bind::Text(table.name.to_string()),
+        Bind::Id(id),
+        Bind::Int(max_depth),
+    ];
+    binds.extend(scope.map(|s| Bind::Id(s.id())));
+    Statement {
+        sql: ancestry_sql_in(schema, scope.is_some()),
+        binds,
+    }
+}
+
 impl Live {
     /// The levels from row `id` of `table` up, as far as they go: to the tenant, to a
     /// row hanging from nothing or from a row that does not exist, to the first repeated
@@ -161,15 +183,9 @@ impl Live {
         max_depth: i32,
     ) -> anyhow::Result<Vec<Level>> {
         let pg = self.pg.as_ref().context("PostgreSQL is not connected")?;
-        let scope = self.scope.as_ref().map(|s| s.id());
-        let sql = ancestry_sql_in(self.schema.get(), scope.is_some());
-        let mut query = sqlx::query_as(AssertSqlSafe(sql))
-            .bind(table.name)
-            .bind(id)
-            .bind(max_depth);
-        if let Some(tenant) = scope {
-            query = query.bind(tenant);
-        }
+        let Statement { sql, binds } =
+            ancestry_statement(self.schema.get(), table, id, max_depth, self.scope.as_ref());
+        let query = bind_all!(sqlx::query_as(AssertSqlSafe(sql)), binds);
         let rows: Vec<LevelRow> = query
             .fetch_all(pg)
             .await

@@ -104,11 +104,12 @@ impl Filter {
 
 /// A value bound to a generated query, in placeholder order.
 #[derive(Debug, Clone)]
-enum Bind {
+pub(super) enum Bind {
     Id(Uuid),
     Text(String),
     Texts(Vec<String>),
     Time(DateTime<Utc>),
+    Int(i32),
 }
 
 /// Binds `binds` in order to a sqlx query of any shape.
@@ -121,21 +122,30 @@ macro_rules! bind_all {
                 Bind::Text(v) => query.bind(v),
                 Bind::Texts(v) => query.bind(v),
                 Bind::Time(v) => query.bind(v),
+                Bind::Int(v) => query.bind(v),
             };
         }
         query
     }};
 }
+pub(super) use bind_all;
 
 /// A generated query and its binds: what the reader runs, and what the plan test
 /// (`tests/plans.rs`) asks PostgreSQL to EXPLAIN.
 #[derive(Debug, Clone)]
 pub struct Statement {
     pub sql: String,
-    binds: Vec<Bind>,
+    pub(super) binds: Vec<Bind>,
 }
 
 impl Statement {
+    /// Whether `id` is among its binds: a scoped statement carries its tenant's id.
+    pub fn binds_id(&self, id: Uuid) -> bool {
+        self.binds
+            .iter()
+            .any(|b| matches!(b, Bind::Id(v) if *v == id))
+    }
+
     /// The plan PostgreSQL chooses for it on `conn`, as EXPLAIN's JSON.
     pub async fn explain(
         &self,
@@ -651,6 +661,61 @@ pub fn count_statement_in(listing: &Listing, cap: u64, scope: Option<&Scope>) ->
     Statement { sql, binds }
 }
 
+/// The capped counts of several listings as one array, in order: each a
+/// [`count_statement_in`] as a scalar subquery, its binds numbered on from the last.
+pub fn counts_statement_in(listings: &[Listing], cap: u64, scope: Option<&Scope>) -> Statement {
+    let mut binds = Vec::new();
+    let counts: Vec<String> = listings
+        .iter()
+        .map(|listing| {
+            let mut predicate = listing.predicate(&mut binds);
+            predicate.push_str(&scope_predicate(listing.table(), scope, "", &mut binds));
+            format!(
+                "(select count(*) from (select 1 from {} where {predicate} limit {}) capped)",
+                listing.table().name,
+                cap + 1
+            )
+        })
+        .collect();
+    Statement {
+        sql: format!("select array[{}]::bigint[]", counts.join(", ")),
+        binds,
+    }
+}
+
+/// Every column of row `id` of `table` (JSON text, with its type), within a scope.
+pub fn row_statement_in(table: &Table, id: Uuid, scope: Option<&Scope>) -> Statement {
+    let mut binds = vec![Bind::Id(id)];
+    let sql = format!(
+        "select j.key, j.value, coalesce(format_type(a.atttypid, a.atttypmod), 'unknown') \
+         from {t} r cross join lateral json_each_text(row_to_json(r)) with ordinality j(key, value, n) \
+         left join pg_attribute a on a.attrelid = '{t}'::regclass and a.attname = j.key \
+         where r.id = $1{scoped} order by j.n",
+        t = table.name,
+        scoped = scope_predicate(table, scope, "r.", &mut binds),
+    );
+    Statement { sql, binds }
+}
+
+/// Whether row `id` of `table` exists outside `scope` (one boolean, by primary key): how a
+/// scoped session tells "outside the tenant" from "missing" without reading the row.
+pub fn row_outside_statement(table: &Table, id: Uuid, scope: &Scope) -> Statement {
+    let sql = match Scope::column(table) {
+        Some(column) => format!(
+            "select exists(select 1 from {} where id = $1 and {column} <> $2)",
+            table.name
+        ),
+        None => format!(
+            "select exists(select 1 from {} where id = $1 and $2::uuid is not null)",
+            table.name
+        ),
+    };
+    Statement {
+        sql,
+        binds: vec![Bind::Id(id), Bind::Id(scope.id())],
+    }
+}
+
 /// Rows of `table` whose `column` equals a value (`id`, or a reference column).
 pub fn items_statement(table: &Table, column: &str, value: &str, limit: u32) -> Statement {
     items_statement_in(table, column, value, limit, None)
@@ -719,19 +784,8 @@ impl Live {
         let Some(scope) = &self.scope else {
             return Ok(false);
         };
-        let sql = match Scope::column(table) {
-            Some(column) => format!(
-                "select exists(select 1 from {} where id = $1 and {column} <> $2)",
-                table.name
-            ),
-            None => format!(
-                "select exists(select 1 from {} where id = $1 and $2::uuid is not null)",
-                table.name
-            ),
-        };
-        sqlx::query_scalar(AssertSqlSafe(sql))
-            .bind(id)
-            .bind(scope.id())
+        let Statement { sql, binds } = row_outside_statement(table, id, scope);
+        bind_all!(sqlx::query_scalar(AssertSqlSafe(sql)), binds)
             .fetch_one(self.pg()?)
             .await
             .with_context(|| format!("reading {} {id}", table.name))
@@ -911,17 +965,34 @@ impl Live {
         })
     }
 
+    /// The capped counts of `listings`, in order, in one statement (a row's groups, or
+    /// every row's on a revealed path): one round trip however many there are.
+    pub async fn counts(&self, listings: &[Listing], cap: u64) -> anyhow::Result<Vec<Count>> {
+        if listings.is_empty() {
+            return Ok(Vec::new());
+        }
+        let Statement { sql, binds } = counts_statement_in(listings, cap, self.scope.as_ref());
+        let counts: Vec<i64> =
+            bind_all!(sqlx::query_scalar::<_, Vec<i64>>(AssertSqlSafe(sql)), binds)
+                .fetch_one(self.pg()?)
+                .await
+                .with_context(|| {
+                    let mut tables: Vec<&str> = listings.iter().map(|l| l.table().name).collect();
+                    tables.dedup();
+                    format!("counting {}", tables.join(", "))
+                })?;
+        Ok(counts
+            .into_iter()
+            .map(|n| Count {
+                n: (n as u64).min(cap),
+                capped: n as u64 > cap,
+            })
+            .collect())
+    }
+
     /// Every column of one row, in table order, as PostgreSQL renders it to JSON text.
     pub async fn row(&self, table: &Table, id: Uuid) -> anyhow::Result<Option<Vec<Field>>> {
-        let mut binds = vec![Bind::Id(id)];
-        let sql = format!(
-            "select j.key, j.value, coalesce(format_type(a.atttypid, a.atttypmod), 'unknown') \
-             from {t} r cross join lateral json_each_text(row_to_json(r)) with ordinality j(key, value, n) \
-             left join pg_attribute a on a.attrelid = '{t}'::regclass and a.attname = j.key \
-             where r.id = $1{scoped} order by j.n",
-            t = table.name,
-            scoped = scope_predicate(table, self.scope.as_ref(), "r.", &mut binds),
-        );
+        let Statement { sql, binds } = row_statement_in(table, id, self.scope.as_ref());
         let fields: Vec<(String, Option<String>, String)> =
             bind_all!(sqlx::query_as(AssertSqlSafe(sql)), binds)
                 .fetch_all(self.pg()?)

@@ -9,10 +9,12 @@ use uuid::Uuid;
 
 use crate::outline::{COUNT_CAP, PAGE_SIZE, groups_of};
 use crate::schema::{Schema, Table};
+use crate::store::ancestry::{MAX_DEPTH, ancestry_statement};
 use crate::store::read::{
-    Cursor, Filter, Listing, Statement, count_statement, items_statement, list_statement,
-    tenant_statement, tenants_statement,
+    Cursor, Filter, Listing, Statement, count_statement_in, items_statement_in, list_statement_in,
+    row_outside_statement, row_statement_in, tenant_statement, tenants_statement_in,
 };
+use crate::store::scope::Scope;
 
 /// One query shape: what it is, the table it reads, what it serves, and the index that
 /// would serve it.
@@ -52,6 +54,56 @@ fn group_index(table: &Table, column: &str) -> String {
 /// Every shape `schema` generates. `parent` and `tenant` are bound where a shape takes
 /// an id (any uuid plans the same; a real one gives the planner real statistics).
 pub fn shapes(schema: &Schema, parent: Uuid, tenant: Uuid) -> Vec<Shape> {
+    shapes_in(schema, parent, tenant, None)
+}
+
+/// Every statement a session scoped to `scope` sends that differs from the unscoped
+/// one: each of [`shapes`] with the tenant's predicate added (named "scoped: …"), and
+/// what only a scoped session asks: a row's fields within the tenant, whether a row is
+/// outside it, the ancestry walk within it. The `--tenant` lookups run before the scope
+/// exists and are the same.
+pub fn scoped_shapes(schema: &Schema, parent: Uuid, scope: &Scope) -> Vec<Shape> {
+    let mut out: Vec<Shape> = shapes_in(schema, parent, scope.id(), Some(scope))
+        .into_iter()
+        .filter(|s| !s.name.starts_with("tenant by "))
+        .map(|s| Shape {
+            name: format!("scoped: {}", s.name),
+            ..s
+        })
+        .collect();
+    for table in schema.tables {
+        out.push(Shape {
+            name: format!("scoped: {} row fields", table.name),
+            table: table.name,
+            serves: format!("{} rows in the panes", table.name),
+            index: "(id)".into(),
+            column: None,
+            statement: row_statement_in(table, parent, Some(scope)),
+        });
+        out.push(Shape {
+            name: format!("scoped: {} row outside", table.name),
+            table: table.name,
+            serves: "a link outside the tenant".into(),
+            index: "(id)".into(),
+            column: None,
+            statement: row_outside_statement(table, parent, scope),
+        });
+    }
+    if let Some(activities) = schema.table("activities") {
+        out.push(Shape {
+            name: "scoped: ancestry".into(),
+            table: "activities",
+            serves: "a jump's place in the tree".into(),
+            index: "(id)".into(),
+            column: None,
+            statement: ancestry_statement(schema, activities, parent, MAX_DEPTH, Some(scope)),
+        });
+    }
+    out
+}
+
+/// [`shapes`] as a session within `scope` (None: every tenant) sends them.
+fn shapes_in(schema: &Schema, parent: Uuid, tenant: Uuid, scope: Option<&Scope>) -> Vec<Shape> {
     let cursor = Some(Cursor {
         created_at: chrono::Utc::now(),
         id: Uuid::nil(),
@@ -138,16 +190,16 @@ pub fn shapes(schema: &Schema, parent: Uuid, tenant: Uuid) -> Vec<Shape> {
         // Groups are counted unfiltered (a filtered group shows no count).
         out.push(shape(
             format!("{name}: count"),
-            count_statement(&listing, COUNT_CAP),
+            count_statement_in(&listing, COUNT_CAP, scope),
         ));
         for (name, listing) in variants {
             out.push(shape(
                 format!("{name}: first page"),
-                list_statement(&listing, None, PAGE_SIZE),
+                list_statement_in(&listing, None, PAGE_SIZE, scope),
             ));
             out.push(shape(
                 format!("{name}: later page"),
-                list_statement(&listing, cursor, PAGE_SIZE),
+                list_statement_in(&listing, cursor, PAGE_SIZE, scope),
             ));
         }
     }
@@ -158,7 +210,7 @@ pub fn shapes(schema: &Schema, parent: Uuid, tenant: Uuid) -> Vec<Shape> {
             serves: format!("{} rows by id (links, get, path)", table.name),
             index: "(id)".into(),
             column: None,
-            statement: items_statement(table, "id", &Uuid::nil().to_string(), 1),
+            statement: items_statement_in(table, "id", &Uuid::nil().to_string(), 1, scope),
         });
         for reference in table.references {
             let column = reference.column();
@@ -168,7 +220,7 @@ pub fn shapes(schema: &Schema, parent: Uuid, tenant: Uuid) -> Vec<Shape> {
                 serves: format!("the row pointing at a document or object ({column})"),
                 index: format!("({column}) where {column} is not null"),
                 column: None,
-                statement: items_statement(table, column, "6a5f0c2e9b1d4e7f8a9b0c1d", 20),
+                statement: items_statement_in(table, column, "6a5f0c2e9b1d4e7f8a9b0c1d", 20, scope),
             });
         }
     }
@@ -181,10 +233,13 @@ pub fn shapes(schema: &Schema, parent: Uuid, tenant: Uuid) -> Vec<Shape> {
             column: None,
             statement,
         };
-        out.push(picker("tenant picker: first page", tenants_statement(None)));
+        out.push(picker(
+            "tenant picker: first page",
+            tenants_statement_in(None, scope),
+        ));
         out.push(picker(
             "tenant picker: later page",
-            tenants_statement(cursor),
+            tenants_statement_in(cursor, scope),
         ));
         // `--tenant SLUG` ignores case (lower(slug), its expression index); `--tenant ID`.
         out.push(Shape {

@@ -55,6 +55,20 @@ impl Source {
         }
     }
 
+    /// The capped counts of `listings`, in order: one statement on the live stores.
+    pub async fn counts(&self, listings: &[Listing], cap: u64) -> anyhow::Result<Vec<Count>> {
+        match self {
+            Source::Live(s) => s.counts(listings, cap).await,
+            Source::Snapshot(s) => {
+                let mut counts = Vec::with_capacity(listings.len());
+                for listing in listings {
+                    counts.push(s.count(listing, cap).await?);
+                }
+                Ok(counts)
+            }
+        }
+    }
+
     pub async fn row(&self, table: &Table, id: Uuid) -> anyhow::Result<Option<Vec<Field>>> {
         let row = match self {
             Source::Live(s) => s.row(table, id).await,
