@@ -12,6 +12,7 @@ use common::Stores;
 use common::cli::{Ran, tenantscope};
 use common::ui::{Ui, store_args, table, tree_path};
 use sqlx::PgPool;
+use tenantscope::app::tree::{Request, Tree};
 use tenantscope::find::{MAX_DEPTH, Step, ancestry};
 use tenantscope::seed::Options;
 use tenantscope::snapshot::{ExportOptions, export};
@@ -156,23 +157,57 @@ async fn a_chain_of_200_sub_activities_is_revealed_whole_and_in_order() {
     assert_eq!(ids, expected);
 
     // The explorer's jump opens the tree down to a row 60 sub-activities deep (the
-    // depth that was called a cycle), every level. All 206 levels open too, but the
-    // tree's reveal grows faster than the depth (1.1 s for 66 levels, 4.9 s for 136,
-    // 19.7 s for 206 in a debug build): too close to the harness's 30 s settle.
-    let sixtieth = chain[59];
-    let path = tree_path(&admin, table("activities"), sixtieth).await;
-    assert_eq!(path.len(), 2 * (6 + 60), "{path:?}");
-    let mut ui = Ui::open(&stores).await;
-    let started = Instant::now();
-    ui.palette(&sixtieth.to_string()).await;
-    let screen = ui.screen();
-    assert_eq!(ui.selected(), path, "{screen}");
-    assert!(!screen.contains("cycle"), "{screen}");
-    let detail = ui.driver.app.detail.as_ref().unwrap();
-    assert_eq!((detail.table.name, detail.id), ("activities", sixtieth));
-    eprintln!(
-        "jump 66 levels deep in the explorer: {:?}",
-        started.elapsed()
+    // depth that was called a cycle) and to the deepest, every level. The ancestry
+    // brought every row on the way, so the reveal inserts them and asks for two loads
+    // (the counts of all 205 rows above in one statement, the row's siblings' page)
+    // where it asked for a page and a count per level (19.7 s for 206 levels in a
+    // debug build before).
+    for id in [chain[59], deepest] {
+        let path = tree_path(&admin, table("activities"), id).await;
+        let mut ui = Ui::open(&stores).await;
+        let started = Instant::now();
+        ui.palette(&id.to_string()).await;
+        let elapsed = started.elapsed();
+        let screen = ui.screen();
+        assert_eq!(ui.selected(), path, "{screen}");
+        assert!(!screen.contains("cycle"), "{screen}");
+        let detail = ui.driver.app.detail.as_ref().unwrap();
+        assert_eq!((detail.table.name, detail.id), ("activities", id));
+        let label = steps
+            .iter()
+            .find(|s| s.item.id == id)
+            .unwrap()
+            .item
+            .label
+            .clone();
+        assert!(screen.contains(&label), "{label} not shown:\n{screen}");
+        eprintln!(
+            "jump {} levels deep in the explorer: {elapsed:?}",
+            path.len() / 2
+        );
+    }
+    let mut tree = Tree::new();
+    let (path, requests) = tree.reveal(&steps);
+    assert_eq!(path, tree_path(&admin, table("activities"), deepest).await);
+    let counted: Vec<usize> = requests
+        .iter()
+        .filter_map(|r| match r {
+            Request::Counts { rows, .. } => Some(rows.len()),
+            Request::Page { .. } => None,
+        })
+        .collect();
+    let pages: Vec<&[String]> = requests
+        .iter()
+        .filter_map(|r| match r {
+            Request::Page { path, .. } => Some(path.as_slice()),
+            Request::Counts { .. } => None,
+        })
+        .collect();
+    assert_eq!(counted, [205], "one request counts every row above");
+    assert_eq!(
+        pages,
+        [&path[..path.len() - 1]],
+        "one page: the row's group"
     );
 
     // A snapshot of the tenant gives the same answer, walked a row at a time.

@@ -44,9 +44,9 @@ impl Driver {
     /// The stores are ready: start the first loads and anything asked for meanwhile.
     /// `problems` are what could not even be configured.
     pub fn attach(&mut self, live: Source, problems: Vec<(StoreKind, String)>) {
-        self.app.scope = live
-            .scope()
-            .map(|s| format!("{} ({})", s.tenant.name, s.slug()));
+        if let Some(scope) = live.scope() {
+            self.app.scope_to(scope.clone());
+        }
         self.app.recorded_masks = live.recorded_masks().to_vec();
         self.loader = Some(Loader::new(live, self.tx.clone()));
         for (store, reason) in problems {

@@ -96,6 +96,10 @@ impl App {
 
     /// The tenant of what is shown or selected.
     pub fn current_tenant(&self) -> Option<Uuid> {
+        // A scoped session has one tenant, whatever is shown.
+        if let Some(scope) = &self.tenant_scope {
+            return Some(scope.id());
+        }
         if let Some(detail) = &self.detail {
             if detail.table.name == "tenants" {
                 return Some(detail.id);

@@ -11,16 +11,16 @@ use uuid::Uuid;
 use super::picker;
 use super::queries;
 use super::results::ResultLine;
-use super::tree::{Path, Request};
+use super::tree::{Path, Request, RowCounts};
 use crate::find::{Clue, Found, Step, ancestry, find};
 use crate::load::Ticket;
-use crate::outline::{COUNT_CAP, GroupSpec, PAGE_SIZE};
+use crate::outline::{COUNT_CAP, PAGE_SIZE};
 use crate::resolve::{CONTENT_CHUNK, Progress, Resolved, resolve};
 use crate::schema::{Schema, Table};
 use crate::store::StoreKind;
 use crate::store::deadline::{LOAD_TIMEOUT, bounded, bounded_for, is_outage};
+use crate::store::read::Page;
 use crate::store::read::TenantEntry;
-use crate::store::read::{Count, Page};
 use crate::store::source::Source;
 
 /// `:broken` checks a whole tenant, streaming what it finds; it stops after this.
@@ -36,8 +36,7 @@ pub enum Msg {
     },
     Counts {
         ticket: Ticket,
-        path: Path,
-        result: Result<Vec<(GroupSpec, Count)>, String>,
+        result: Result<RowCounts, String>,
     },
     Detail {
         ticket: Ticket,
@@ -205,26 +204,29 @@ impl Loader {
                     });
                 });
             }
-            Effect::Tree(Request::Counts {
-                ticket,
-                path,
-                listings,
-            }) => {
+            Effect::Tree(Request::Counts { ticket, rows }) => {
                 tokio::spawn(async move {
-                    let result = bounded(async {
-                        let mut counts = Vec::with_capacity(listings.len());
-                        for (spec, listing) in &listings {
-                            counts.push((*spec, live.count(listing, COUNT_CAP).await?));
-                        }
-                        Ok(counts)
-                    })
-                    .await;
+                    // Every row's groups in one statement, handed back row by row.
+                    let listings: Vec<_> = rows
+                        .iter()
+                        .flat_map(|(_, groups)| groups.iter().map(|(_, l)| l.clone()))
+                        .collect();
+                    let result = bounded(live.counts(&listings, COUNT_CAP)).await;
                     health(&tx, StoreKind::Postgres, &result);
-                    let _ = tx.send(Msg::Counts {
-                        ticket,
-                        path,
-                        result,
+                    let result = result.map(|counts| {
+                        let mut counts = counts.into_iter();
+                        rows.into_iter()
+                            .map(|(path, groups)| {
+                                let counted = groups
+                                    .into_iter()
+                                    .zip(counts.by_ref())
+                                    .map(|((spec, _), count)| (spec, count))
+                                    .collect();
+                                (path, counted)
+                            })
+                            .collect()
                     });
+                    let _ = tx.send(Msg::Counts { ticket, result });
                 });
             }
             Effect::Resolve { ticket, table, id } => {

@@ -37,6 +37,7 @@ use tree::{Selected, Tree};
 
 use crate::schema::{Schema, Table};
 use crate::store::read::Filter;
+use crate::store::scope::Scope;
 
 /// A row the panes can show: where jumps and marks lead.
 pub type Location = (&'static Table, Uuid);
@@ -117,6 +118,8 @@ pub struct App {
     pub scope: Option<String>,
     /// The masks a snapshot was taken with, shown on the title line with the session's.
     pub recorded_masks: Vec<String>,
+    /// The scope itself: what the session's answers about other tenants say.
+    pub tenant_scope: Option<Scope>,
     pub tree: Tree,
     pub detail: Option<Detail>,
     /// Where `[` and `]` lead: places left by jumps, and places gone back from.
@@ -212,6 +215,7 @@ impl App {
             source,
             scope: None,
             recorded_masks: Vec::new(),
+            tenant_scope: None,
             quit: false,
             dirty: true,
             page_rows: 10,
@@ -223,13 +227,28 @@ impl App {
         }
     }
 
+    /// Scopes the session to one tenant (before it starts): the tree's root is that
+    /// tenant's row, and the title line says so.
+    pub fn scope_to(&mut self, scope: Scope) {
+        self.scope = Some(format!("{} ({})", scope.tenant.name, scope.slug()));
+        self.tree = Tree::scoped(crate::store::read::Item {
+            id: scope.id(),
+            created_at: Default::default(),
+            label: scope.tenant.name.clone(),
+            status: None,
+        });
+        self.tenant_scope = Some(scope);
+    }
+
     /// The first effects: check the stores, fit the schema to the database, load the
     /// tenants (their list does not depend on the schema; the groups under a tenant do,
     /// and are read again if the schema turns out to differ).
     pub fn start(&mut self) -> Vec<Effect> {
         self.fitting_schema = true;
         let mut effects = vec![Effect::Ping, Effect::LoadSchema];
-        effects.extend(self.tree.load_root().map(Effect::Tree));
+        effects.extend(self.tree.load_root().into_iter().map(Effect::Tree));
+        // A scoped tree starts on its tenant's row: the panes show it.
+        effects.extend(self.reselect(false));
         effects
     }
 
@@ -342,7 +361,7 @@ impl App {
                 effects.push(Effect::Ping);
                 match (self.focus, &self.detail) {
                     // On the tenants: the catalog again, then the whole tree.
-                    (Focus::Tree, _) if self.tree.state.selected() == ["#tenants"] => {
+                    (Focus::Tree, _) if self.tree.is_root(self.tree.state.selected()) => {
                         self.fitting_schema = true;
                         self.reset_on_schema = true;
                         effects.push(Effect::LoadSchema);
@@ -438,8 +457,8 @@ impl App {
         }
         self.tree
             .reset_root()
-            .map(Effect::Tree)
             .into_iter()
+            .map(Effect::Tree)
             .collect()
     }
 
@@ -456,11 +475,7 @@ impl App {
                     return self.reselect(false);
                 }
             }
-            Msg::Counts {
-                ticket,
-                path,
-                result,
-            } => self.dirty |= self.tree.apply_counts(ticket, &path, result),
+            Msg::Counts { ticket, result } => self.dirty |= self.tree.apply_counts(ticket, result),
             Msg::Detail { ticket, update } => {
                 if let Some(detail) = self.detail.as_mut().filter(|d| d.ticket == ticket) {
                     detail.apply(update);

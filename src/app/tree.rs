@@ -72,6 +72,13 @@ impl Group {
         self.revealed = false;
     }
 
+    /// Holds rows a reveal added, and its first page is not loaded (or failed).
+    fn first_page_wanted(&self) -> bool {
+        self.revealed
+            && self.next.is_none()
+            && matches!(self.load, Load::Unloaded | Load::Failed(_))
+    }
+
     /// The range of `items` handed to the widget.
     fn shown(&self) -> (usize, usize) {
         let start = self.window.min(self.items.len().saturating_sub(WINDOW));
@@ -85,6 +92,19 @@ pub struct RowNode {
     pub table: &'static Table,
     pub id: Uuid,
     pub counts: Load<Vec<(GroupSpec, Count)>>,
+    /// Groups a reveal made under it, shown before its counts arrive.
+    pub revealed: Vec<GroupSpec>,
+}
+
+impl RowNode {
+    fn new(table: &'static Table, id: Uuid) -> RowNode {
+        RowNode {
+            table,
+            id,
+            counts: Load::Unloaded,
+            revealed: Vec::new(),
+        }
+    }
 }
 
 /// What the selected node is.
@@ -105,17 +125,25 @@ pub enum Request {
         listing: Listing,
         after: Option<Cursor>,
     },
+    /// The groups of rows (one when a row opens, every row on a revealed path), counted
+    /// in one statement.
     Counts {
         ticket: Ticket,
-        path: Path,
-        listings: Vec<(GroupSpec, Listing)>,
+        rows: Vec<(Path, Vec<(GroupSpec, Listing)>)>,
     },
 }
 
+/// Counted groups of each row of a [`Request::Counts`].
+pub type RowCounts = Vec<(Path, Vec<(GroupSpec, Count)>)>;
+
 pub struct Tree {
     pub state: TreeState<NodeId>,
-    /// Top-level groups: the tenants, then query results (`:failed`, `:stuck`).
+    /// Top-level groups: query results (`:failed`, `:stuck`), then the tenants (unless
+    /// scoped).
     roots: Vec<Path>,
+    /// A session scoped to one tenant: the tree's root is that tenant's row. Its
+    /// listing (one row) is a group at the empty path that is never drawn itself.
+    scoped: Option<Uuid>,
     groups: HashMap<Path, Group>,
     rows: HashMap<Path, RowNode>,
     pub items: Vec<TreeItem<'static, NodeId>>,
@@ -155,6 +183,7 @@ impl Tree {
         let mut tree = Tree {
             state: TreeState::default(),
             roots: vec![vec!["#tenants".to_string()]],
+            scoped: None,
             groups,
             rows: HashMap::new(),
             items: Vec::new(),
@@ -168,6 +197,56 @@ impl Tree {
         tree
     }
 
+    /// The tree of a session scoped to `tenant`: its row at the root, selected and open.
+    pub fn scoped(tenant: Item) -> Tree {
+        let tenants = crate::schema::table("tenants").expect("tenants is declared");
+        let root = vec![row_id(tenants, tenant.id)];
+        let mut group = Group::new(Listing::Tenants, tenants.title.to_string());
+        group.items.push(tenant.clone());
+        group.revealed = true;
+        let mut tree = Tree {
+            state: TreeState::default(),
+            roots: Vec::new(),
+            scoped: Some(tenant.id),
+            groups: HashMap::from([(Vec::new(), group)]),
+            rows: HashMap::from([(root.clone(), RowNode::new(tenants, tenant.id))]),
+            items: Vec::new(),
+            next_ticket: 1,
+            spinner: 0,
+            schema: Schema::declared(),
+        };
+        tree.state.open(root.clone());
+        tree.state.select(root);
+        tree.rebuild();
+        tree
+    }
+
+    /// The tenant a scoped tree holds.
+    pub fn scoped_tenant(&self) -> Option<Uuid> {
+        self.scoped
+    }
+
+    /// Where the tenants' rows hang: the tenants group, or (scoped) the empty path.
+    fn tenants_path(&self) -> Path {
+        match self.scoped {
+            Some(_) => Vec::new(),
+            None => vec!["#tenants".to_string()],
+        }
+    }
+
+    /// The scoped tree's root row.
+    fn scoped_root(&self) -> Option<Path> {
+        self.scoped.map(|id| vec![format!("tenants:{id}")])
+    }
+
+    /// Whether `path` is the tree's root: the tenants group, or the scope's tenant.
+    pub fn is_root(&self, path: &[NodeId]) -> bool {
+        match self.scoped_root() {
+            Some(root) => path == root.as_slice(),
+            None => path == ["#tenants"],
+        }
+    }
+
     fn ticket(&mut self) -> Ticket {
         self.next_ticket += 1;
         self.next_ticket
@@ -177,22 +256,41 @@ impl Tree {
         &self.items
     }
 
-    /// The root listing's first page (at start, and once PostgreSQL connects).
-    pub fn load_root(&mut self) -> Option<Request> {
-        self.load_group(&["#tenants".to_string()], false)
+    /// The root's first loads (at start, and once PostgreSQL connects): the tenants'
+    /// first page, or (scoped) the tenant's row again and its groups.
+    pub fn load_root(&mut self) -> Vec<Request> {
+        let mut requests: Vec<Request> = self
+            .load_group(&self.tenants_path(), false)
+            .into_iter()
+            .collect();
+        if let Some(root) = self.scoped_root() {
+            requests.extend(self.load_counts(&root));
+        }
+        requests
     }
 
-    /// Forgets everything under the tenants and loads them again (a new schema).
-    pub fn reset_root(&mut self) -> Option<Request> {
-        let root = vec!["#tenants".to_string()];
+    /// Forgets everything under the root and loads it again (a new schema).
+    pub fn reset_root(&mut self) -> Vec<Request> {
+        let (root, keep) = match self.scoped_root() {
+            Some(root) => (root, Vec::new()),
+            None => (self.tenants_path(), self.tenants_path()),
+        };
         self.groups
-            .retain(|p, _| p == &root || !p.starts_with(&root));
-        self.rows.retain(|p, _| !p.starts_with(&root));
-        let group = self.groups.get_mut(&root)?;
-        group.forget_rows();
-        let request = self.load_group(&root, false);
+            .retain(|p, _| p.is_empty() || p == &keep || !p.starts_with(&root));
+        self.rows
+            .retain(|p, _| (self.scoped.is_some() && p == &root) || !p.starts_with(&root));
+        if let Some(row) = self.rows.get_mut(&root) {
+            row.counts = Load::Unloaded;
+            row.revealed.clear();
+        }
+        if let Some(group) = self.groups.get_mut(&self.tenants_path())
+            && self.scoped.is_none()
+        {
+            group.forget_rows();
+        }
+        let requests = self.load_root();
         self.rebuild();
-        request
+        requests
     }
 
     pub fn is_loading(&self) -> bool {
@@ -292,7 +390,13 @@ impl Tree {
     pub fn open_selected(&mut self) -> Option<Request> {
         let path = self.state.selected().to_vec();
         if path.last().map(String::as_str) == Some(LOAD_MORE) {
-            return self.load_group(&path[..path.len() - 1], true);
+            let group_path = &path[..path.len() - 1];
+            // A group a reveal made holds the revealed row only: its first page now.
+            let first = self
+                .groups
+                .get(group_path)
+                .is_some_and(Group::first_page_wanted);
+            return self.load_group(group_path, !first);
         }
         self.state.open(path.clone());
         let request = if self.groups.contains_key(&path) {
@@ -365,18 +469,25 @@ impl Tree {
     }
 
     fn load_counts(&mut self, path: &[NodeId]) -> Option<Request> {
+        self.load_counts_of(&[path.to_vec()])
+    }
+
+    /// One request counting the groups of every row at `paths` (one statement).
+    fn load_counts_of(&mut self, paths: &[Path]) -> Option<Request> {
         let ticket = self.ticket();
-        let row = self.rows.get_mut(path)?;
-        row.counts = Load::Loading(ticket);
-        let listings = groups_of(self.schema, row.table)
-            .into_iter()
-            .map(|spec| (spec, spec.listing(row.id)))
-            .collect();
-        Some(Request::Counts {
-            ticket,
-            path: path.to_vec(),
-            listings,
-        })
+        let mut rows = Vec::with_capacity(paths.len());
+        for path in paths {
+            let Some(row) = self.rows.get_mut(path) else {
+                continue;
+            };
+            row.counts = Load::Loading(ticket);
+            let listings = groups_of(self.schema, row.table)
+                .into_iter()
+                .map(|spec| (spec, spec.listing(row.id)))
+                .collect();
+            rows.push((path.clone(), listings));
+        }
+        (!rows.is_empty()).then_some(Request::Counts { ticket, rows })
     }
 
     /// A page arrived. Results for a load that is no longer wanted are dropped.
@@ -399,11 +510,9 @@ impl Tree {
                 for item in &page.items {
                     let mut row_path = path.to_vec();
                     row_path.push(row_id(table, item.id));
-                    self.rows.entry(row_path).or_insert(RowNode {
-                        table,
-                        id: item.id,
-                        counts: Load::Unloaded,
-                    });
+                    self.rows
+                        .entry(row_path)
+                        .or_insert(RowNode::new(table, item.id));
                 }
                 // Selection on the placeholder, on "load more" or (at start) on the root
                 // moves to the first row that just arrived.
@@ -423,13 +532,12 @@ impl Tree {
                 }
                 let group = self.groups.get_mut(path).expect("checked above");
                 if group.revealed {
-                    // Rows added by a reveal come again with their page: keep one of each,
-                    // in its place, newest first as the pages are.
-                    let known: std::collections::HashSet<Uuid> =
-                        group.items.iter().map(|i| i.id).collect();
-                    group
-                        .items
-                        .extend(page.items.into_iter().filter(|i| !known.contains(&i.id)));
+                    // Rows added by a reveal come again with their page: keep one of each
+                    // (the page's, which is fresh), newest first as the pages are.
+                    let fresh: std::collections::HashSet<Uuid> =
+                        page.items.iter().map(|i| i.id).collect();
+                    group.items.retain(|i| !fresh.contains(&i.id));
+                    group.items.extend(page.items);
                     group
                         .items
                         .sort_by_key(|i| std::cmp::Reverse((i.created_at, i.id)));
@@ -450,46 +558,60 @@ impl Tree {
         true
     }
 
-    pub fn apply_counts(
-        &mut self,
-        ticket: Ticket,
-        path: &[NodeId],
-        result: Result<Vec<(GroupSpec, Count)>, String>,
-    ) -> bool {
-        let Some(row) = self.rows.get_mut(path) else {
-            return false;
-        };
-        if row.counts != Load::Loading(ticket) {
-            return false;
-        }
-        let id = row.id;
+    /// Counts arrived for the rows of one request (all of them fail together).
+    pub fn apply_counts(&mut self, ticket: Ticket, result: Result<RowCounts, String>) -> bool {
+        let mut applied = false;
         match result {
-            Ok(counts) => {
-                for (spec, count) in &counts {
-                    let mut group_path = path.to_vec();
-                    group_path.push(group_id(spec));
-                    // A group made by a reveal exists already: it gets its count now.
-                    self.groups
-                        .entry(group_path)
-                        .or_insert(Group::new(spec.listing(id), spec.table.title.to_string()))
-                        .count = Some(*count);
+            Ok(rows) => {
+                for (path, counts) in rows {
+                    let Some(row) = self.rows.get(&path) else {
+                        continue;
+                    };
+                    if row.counts != Load::Loading(ticket) {
+                        continue;
+                    }
+                    let id = row.id;
+                    for (spec, count) in &counts {
+                        let mut group_path = path.clone();
+                        group_path.push(group_id(spec));
+                        // A group made by a reveal exists already: it gets its count now.
+                        self.groups
+                            .entry(group_path)
+                            .or_insert(Group::new(spec.listing(id), spec.table.title.to_string()))
+                            .count = Some(*count);
+                    }
+                    self.rows.get_mut(&path).expect("checked").counts = Load::Loaded(counts);
+                    applied = true;
                 }
-                self.rows.get_mut(path).expect("checked").counts = Load::Loaded(counts);
             }
-            Err(e) => row.counts = Load::Failed(e),
+            Err(e) => {
+                for row in self.rows.values_mut() {
+                    if row.counts == Load::Loading(ticket) {
+                        row.counts = Load::Failed(e.clone());
+                        applied = true;
+                    }
+                }
+            }
         }
-        self.rebuild();
-        true
+        if applied {
+            self.rebuild();
+        }
+        applied
     }
 
     /// Rebuilds the widget items from the model (after every change, not every frame).
     pub fn rebuild(&mut self) {
         self.follow_selection();
-        self.items = self
+        let mut items: Vec<_> = self
             .roots
             .iter()
             .map(|root| self.group_item(root))
             .collect();
+        // Scoped: the tenant's row (its one-row listing's children) at the top level.
+        if self.scoped.is_some() {
+            items.extend(self.group_children(&Vec::new(), true));
+        }
+        self.items = items;
     }
 
     /// Moves the windows of the groups on the selected path so the selection is shown.
@@ -601,15 +723,22 @@ impl Tree {
     }
 
     /// Opens the tree down to the row `steps` ends with (tenant first), creating the
-    /// nodes it passes through, and selects it. A row not among its group's loaded
-    /// pages is added to them, so it shows without loading every page before it.
-    /// Returns the row's path and the loads to start (first pages and counts of the
-    /// nodes passed through that were never loaded).
+    /// nodes it passes through, and selects it. The ancestry brought every row on the
+    /// way: each is added to its group (a group made here holds it alone, its pages
+    /// loaded when asked for), so a row 200 levels down shows after two round trips:
+    /// the counts of every row on the way in one statement, and the first page of the
+    /// row's own group (its siblings). Returns the row's path and those loads.
     pub fn reveal(&mut self, steps: &[Step]) -> (Path, Vec<Request>) {
-        let mut requests = Vec::new();
-        let mut group_path = vec!["#tenants".to_string()];
+        if let (Some(tenant), Some(first)) = (self.scoped, steps.first())
+            && first.item.id != tenant
+        {
+            // Not this session's tenant (its queries never return one): nowhere to go.
+            return (self.state.selected().to_vec(), Vec::new());
+        }
+        let mut group_path = self.tenants_path();
         let mut row_path = Vec::new();
         let mut parent_id = None;
+        let mut uncounted = Vec::new();
         for (depth, step) in steps.iter().enumerate() {
             if let (Some(fk), Some(parent)) = (step.via, parent_id) {
                 let spec = GroupSpec {
@@ -620,6 +749,11 @@ impl Tree {
                         _ => None,
                     },
                 };
+                if let Some(row) = self.rows.get_mut(&row_path)
+                    && !row.revealed.contains(&spec)
+                {
+                    row.revealed.push(spec);
+                }
                 group_path = row_path.clone();
                 group_path.push(group_id(&spec));
                 self.groups.entry(group_path.clone()).or_insert(Group::new(
@@ -632,27 +766,35 @@ impl Tree {
             };
             if !group.items.iter().any(|i| i.id == step.item.id) {
                 group.items.push(step.item.clone());
+                group
+                    .items
+                    .sort_by_key(|i| std::cmp::Reverse((i.created_at, i.id)));
                 group.revealed = true;
             }
-            let unloaded = group.load == Load::Unloaded;
-            self.state.open(group_path.clone());
-            if unloaded {
-                requests.extend(self.load_group(&group_path.clone(), false));
+            if !group_path.is_empty() {
+                self.state.open(group_path.clone());
             }
             row_path = group_path.clone();
             row_path.push(row_id(step.table, step.item.id));
-            self.rows.entry(row_path.clone()).or_insert(RowNode {
-                table: step.table,
-                id: step.item.id,
-                counts: Load::Unloaded,
-            });
+            self.rows
+                .entry(row_path.clone())
+                .or_insert(RowNode::new(step.table, step.item.id));
             if depth + 1 < steps.len() {
                 self.state.open(row_path.clone());
                 if self.rows[&row_path].counts == Load::Unloaded {
-                    requests.extend(self.load_counts(&row_path.clone()));
+                    uncounted.push(row_path.clone());
                 }
             }
             parent_id = Some(step.item.id);
+        }
+        let mut requests: Vec<Request> = self.load_counts_of(&uncounted).into_iter().collect();
+        // The row's siblings: its own group's first page.
+        if self
+            .groups
+            .get(&group_path)
+            .is_some_and(|g| g.load == Load::Unloaded)
+        {
+            requests.extend(self.load_group(&group_path.clone(), false));
         }
         self.state.select(row_path.clone());
         self.rebuild();
@@ -687,11 +829,26 @@ impl Tree {
                 format!(" ({n})")
             }));
         }
-        let opened = self.state.opened().contains(path);
-        let children = match &group.load {
+        let children = self.group_children(path, self.state.opened().contains(path));
+        let id = path.last().expect("non-empty path").clone();
+        // Identifiers are unique among siblings by construction; fall back to a leaf if not.
+        TreeItem::new(id.clone(), Line::from(title.clone()), children)
+            .unwrap_or_else(|_| TreeItem::new_leaf(id, Line::from(title)))
+    }
+
+    /// The nodes under the group at `path`: its rows (a window of them) and stand-ins
+    /// for what is loading, failed, or not loaded yet.
+    fn group_children(&self, path: &Path, opened: bool) -> Vec<TreeItem<'static, NodeId>> {
+        let Some(group) = self.groups.get(path) else {
+            return Vec::new();
+        };
+        match &group.load {
             _ if !opened => vec![TreeItem::new_leaf(PLACEHOLDER.to_string(), "…")],
-            Load::Unloaded => vec![TreeItem::new_leaf(PLACEHOLDER.to_string(), "…")],
-            Load::Loading(_) => vec![TreeItem::new_leaf(
+            // Rows a reveal added show while the rest is not loaded or loading.
+            Load::Unloaded if group.items.is_empty() => {
+                vec![TreeItem::new_leaf(PLACEHOLDER.to_string(), "…")]
+            }
+            Load::Loading(_) if group.items.is_empty() => vec![TreeItem::new_leaf(
                 PLACEHOLDER.to_string(),
                 format!("{} loading…", spinner_char(self.spinner)),
             )],
@@ -729,23 +886,31 @@ impl Tree {
                         format!("✗ {}", clean_line(e, 200)),
                     ));
                 }
-                if group.more.is_some() {
+                if group.more.is_some() || matches!(load, Load::Loading(_)) {
                     children.push(TreeItem::new_leaf(
                         LOAD_MORE.to_string(),
                         format!("{} loading more…", spinner_char(self.spinner)),
                     ));
                 } else if group.next.is_some() {
                     children.push(TreeItem::new_leaf(LOAD_MORE.to_string(), "▸ load more…"));
+                } else if group.first_page_wanted() {
+                    children.push(TreeItem::new_leaf(
+                        LOAD_MORE.to_string(),
+                        match group.count {
+                            Some(count) if count.n as usize > group.items.len() => format!(
+                                "▸ load the other {}{}…",
+                                thousands(count.n - group.items.len() as u64),
+                                if count.capped { "+" } else { "" }
+                            ),
+                            _ => "▸ load the others…".to_string(),
+                        },
+                    ));
                 } else if group.items.is_empty() {
                     children.push(TreeItem::new_leaf(PLACEHOLDER.to_string(), "(none)"));
                 }
                 children
             }
-        };
-        let id = path.last().expect("non-empty path").clone();
-        // Identifiers are unique among siblings by construction; fall back to a leaf if not.
-        TreeItem::new(id.clone(), Line::from(title.clone()), children)
-            .unwrap_or_else(|_| TreeItem::new_leaf(id, Line::from(title)))
+        }
     }
 
     fn row_item(&self, path: &Path, item: &Item) -> TreeItem<'static, NodeId> {
@@ -760,26 +925,33 @@ impl Tree {
             return TreeItem::new_leaf(id, line);
         };
         let opened = self.state.opened().contains(path);
+        let group_of = |spec: &GroupSpec| {
+            let mut group_path = path.clone();
+            group_path.push(group_id(spec));
+            self.group_item(&group_path)
+        };
+        // Until the counts come, the groups a reveal made show, then the load's state.
+        let waiting = |leaf: TreeItem<'static, NodeId>| {
+            let mut children: Vec<_> = row.revealed.iter().map(group_of).collect();
+            children.push(leaf);
+            children
+        };
         let children = match &row.counts {
             _ if !opened => vec![TreeItem::new_leaf(PLACEHOLDER.to_string(), "…")],
-            Load::Unloaded => vec![TreeItem::new_leaf(PLACEHOLDER.to_string(), "…")],
-            Load::Loading(_) => vec![TreeItem::new_leaf(
+            Load::Unloaded => waiting(TreeItem::new_leaf(PLACEHOLDER.to_string(), "…")),
+            Load::Loading(_) => waiting(TreeItem::new_leaf(
                 PLACEHOLDER.to_string(),
                 format!("{} loading…", spinner_char(self.spinner)),
-            )],
-            Load::Failed(e) => vec![TreeItem::new_leaf(
+            )),
+            Load::Failed(e) => waiting(TreeItem::new_leaf(
                 PLACEHOLDER.to_string(),
                 format!("✗ {} (r to retry)", clean_line(e, 200)),
-            )],
+            )),
             Load::Loaded(counts) => {
                 let children: Vec<_> = counts
                     .iter()
-                    .filter(|(_, c)| c.n > 0)
-                    .map(|(spec, _)| {
-                        let mut group_path = path.clone();
-                        group_path.push(group_id(spec));
-                        self.group_item(&group_path)
-                    })
+                    .filter(|(spec, c)| c.n > 0 || row.revealed.contains(spec))
+                    .map(|(spec, _)| group_of(spec))
                     .collect();
                 if children.is_empty() {
                     vec![TreeItem::new_leaf(PLACEHOLDER.to_string(), "(no children)")]
@@ -858,7 +1030,7 @@ mod tests {
     #[test]
     fn a_large_group_hands_the_widget_a_window_that_follows_the_selection() {
         let mut tree = Tree::new();
-        let Some(Request::Page { ticket, path, .. }) = tree.load_root() else {
+        let Some(Request::Page { ticket, path, .. }) = tree.load_root().pop() else {
             panic!("the root loads")
         };
         let base = chrono::DateTime::<chrono::Utc>::from_timestamp(1_700_000_000, 0).unwrap();

@@ -110,6 +110,8 @@ pub(super) enum Bind {
     Texts(Vec<String>),
     Time(DateTime<Utc>),
     Int(i32),
+    Ints(Vec<i32>),
+    Ids(Vec<Uuid>),
 }
 
 /// Binds `binds` in order to a sqlx query of any shape.
@@ -123,6 +125,8 @@ macro_rules! bind_all {
                 Bind::Texts(v) => query.bind(v),
                 Bind::Time(v) => query.bind(v),
                 Bind::Int(v) => query.bind(v),
+                Bind::Ints(v) => query.bind(v),
+                Bind::Ids(v) => query.bind(v),
             };
         }
         query
@@ -141,9 +145,11 @@ pub struct Statement {
 impl Statement {
     /// Whether `id` is among its binds: a scoped statement carries its tenant's id.
     pub fn binds_id(&self, id: Uuid) -> bool {
-        self.binds
-            .iter()
-            .any(|b| matches!(b, Bind::Id(v) if *v == id))
+        self.binds.iter().any(|b| match b {
+            Bind::Id(v) => *v == id,
+            Bind::Ids(v) => v.contains(&id),
+            _ => false,
+        })
     }
 
     /// The plan PostgreSQL chooses for it on `conn`, as EXPLAIN's JSON.
@@ -661,26 +667,74 @@ pub fn count_statement_in(listing: &Listing, cap: u64, scope: Option<&Scope>) ->
     Statement { sql, binds }
 }
 
-/// The capped counts of several listings as one array, in order: each a
-/// [`count_statement_in`] as a scalar subquery, its binds numbered on from the last.
+/// The capped counts of several listings as one array, in order, in one statement.
+/// Unfiltered child listings of the same group (every row on a revealed path has its
+/// sub-activities, its runs, ...) are one branch that probes the group's index once per
+/// parent from an array of them, so the statement's size follows the groups, not the
+/// rows; any other listing is its own branch.
 pub fn counts_statement_in(listings: &[Listing], cap: u64, scope: Option<&Scope>) -> Statement {
+    type Group = (&'static Table, &'static str, Option<&'static str>);
+    let mut batches: Vec<(Group, Vec<i32>, Vec<Uuid>)> = Vec::new();
     let mut binds = Vec::new();
-    let counts: Vec<String> = listings
-        .iter()
-        .map(|listing| {
-            let mut predicate = listing.predicate(&mut binds);
-            predicate.push_str(&scope_predicate(listing.table(), scope, "", &mut binds));
-            format!(
-                "(select count(*) from (select 1 from {} where {predicate} limit {}) capped)",
-                listing.table().name,
-                cap + 1
-            )
-        })
-        .collect();
-    Statement {
-        sql: format!("select array[{}]::bigint[]", counts.join(", ")),
-        binds,
+    let mut branches = Vec::new();
+    let capped = |table: &Table, predicate: &str| {
+        format!(
+            "(select count(*) from (select 1 from {} where {predicate} limit {}) capped)",
+            table.name,
+            cap + 1
+        )
+    };
+    for (k, listing) in listings.iter().enumerate() {
+        match listing {
+            Listing::Children {
+                table,
+                column,
+                parent,
+                null_column,
+            } => {
+                let same = |((t, c, n), ..): &(Group, Vec<i32>, Vec<Uuid>)| {
+                    (t.name, *c, *n) == (table.name, *column, *null_column)
+                };
+                let at = match batches.iter().position(same) {
+                    Some(at) => at,
+                    None => {
+                        batches.push(((*table, *column, *null_column), Vec::new(), Vec::new()));
+                        batches.len() - 1
+                    }
+                };
+                batches[at].1.push(k as i32);
+                batches[at].2.push(*parent);
+            }
+            other => {
+                let mut predicate = other.predicate(&mut binds);
+                predicate.push_str(&scope_predicate(other.table(), scope, "", &mut binds));
+                branches.push(format!("select {k}, {}", capped(other.table(), &predicate)));
+            }
+        }
     }
+    for ((table, column, null_column), ks, parents) in batches {
+        binds.push(Bind::Ints(ks));
+        binds.push(Bind::Ids(parents));
+        let (ks, parents) = (binds.len() - 1, binds.len());
+        let mut predicate = format!("{column} = b.parent");
+        if let Some(null_column) = null_column {
+            predicate.push_str(&format!(" and {null_column} is null"));
+        }
+        predicate.push_str(&scope_predicate(table, scope, "", &mut binds));
+        branches.push(format!(
+            "select b.k, {} from unnest(${ks}::int[], ${parents}::uuid[]) b(k, parent)",
+            capped(table, &predicate)
+        ));
+    }
+    let sql = if branches.is_empty() {
+        "select '{}'::bigint[]".to_string()
+    } else {
+        format!(
+            "select array_agg(n order by k) from ({}) counted(k, n)",
+            branches.join(" union all ")
+        )
+    };
+    Statement { sql, binds }
 }
 
 /// Every column of row `id` of `table` (JSON text, with its type), within a scope.
