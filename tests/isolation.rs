@@ -705,3 +705,365 @@ async fn a_message_longer_than_the_status_line_is_read_whole_with_messages() {
     ui.key(KeyCode::Esc).await;
     assert!(!ui.screen().contains("Messages (j/k"), "{}", ui.screen());
 }
+
+/// Two tenants, each with what the triage questions find: failed and stuck runs, LLM
+/// calls, a broken reference; and rows reaching across (A's call under B's run, A's
+/// goal under B's strategy, B's goal under A's strategy).
+struct Triage {
+    stores: Stores,
+    a: Uuid,
+    a_slug: String,
+    a_name: String,
+    b: Uuid,
+    b_slug: String,
+    b_name: String,
+    /// A's strategy that B's goal hangs from, and that goal.
+    a_strategy: Uuid,
+    b_goal: Uuid,
+    /// A's goal under B's strategy.
+    a_goal: Uuid,
+    b_strategy: Uuid,
+    /// B's activity whose output_ref names no document.
+    b_broken: Uuid,
+}
+
+async fn make_triage() -> Triage {
+    let stores = Stores::create("isolation_triage").await;
+    stores
+        .seed(Options {
+            seed: 21,
+            tenants: 2,
+            scale: 0.3,
+            broken_rate: 0.0,
+        })
+        .await;
+    let pg = stores.pg(Access::ReadWrite).await;
+    let tenants: Vec<(Uuid, String, String)> =
+        sqlx::query_as("select id, slug, name from tenants order by slug")
+            .fetch_all(&pg)
+            .await
+            .unwrap();
+    let [(a, a_slug, a_name), (b, b_slug, b_name)] = tenants.as_slice() else {
+        panic!("{tenants:?}")
+    };
+    let (a, b) = (*a, *b);
+    let one = |sql: &'static str, tenant: Uuid| {
+        let pg = pg.clone();
+        async move {
+            sqlx::query_scalar::<_, Uuid>(sql)
+                .bind(tenant)
+                .fetch_one(&pg)
+                .await
+                .unwrap_or_else(|e| panic!("{e}: {sql}"))
+        }
+    };
+    for tenant in [a, b] {
+        // A failed run and a run stuck for two hours, in each tenant.
+        one(
+            "update activity_runs set status = 'failed' where id = (select id from \
+             activity_runs where tenant_id = $1 order by id limit 1) returning id",
+            tenant,
+        )
+        .await;
+        one(
+            "update activity_runs set status = 'running', finished_at = null, \
+             started_at = now() - interval '2 hours' where id = (select id from \
+             activity_runs where tenant_id = $1 order by id desc limit 1) returning id",
+            tenant,
+        )
+        .await;
+    }
+    let b_run = one(
+        "select id from activity_runs where tenant_id = $1 order by id limit 1",
+        b,
+    )
+    .await;
+    sqlx::query(
+        "update llm_calls set activity_run_id = $2 where id = (select id from llm_calls \
+         where tenant_id = $1 order by id limit 1)",
+    )
+    .bind(a)
+    .bind(b_run)
+    .execute(&pg)
+    .await
+    .unwrap();
+    let a_strategy = one(
+        "select id from strategies where tenant_id = $1 order by id limit 1",
+        a,
+    )
+    .await;
+    let b_strategy = one(
+        "select id from strategies where tenant_id = $1 order by id limit 1",
+        b,
+    )
+    .await;
+    let b_goal: Uuid = sqlx::query_scalar(
+        "update goals set strategy_id = $2 where id = (select id from goals \
+         where tenant_id = $1 order by id limit 1) returning id",
+    )
+    .bind(b)
+    .bind(a_strategy)
+    .fetch_one(&pg)
+    .await
+    .unwrap();
+    let a_goal: Uuid = sqlx::query_scalar(
+        "update goals set strategy_id = $2 where id = (select id from goals \
+         where tenant_id = $1 and strategy_id <> $3 order by id limit 1) returning id",
+    )
+    .bind(a)
+    .bind(b_strategy)
+    .bind(a_strategy)
+    .fetch_one(&pg)
+    .await
+    .unwrap();
+    let b_broken = one(
+        "update activities set output_ref = 'ffffffffffffffffffffffff' where id = \
+         (select id from activities where tenant_id = $1 order by id limit 1) returning id",
+        b,
+    )
+    .await;
+    pg.close().await;
+    Triage {
+        stores,
+        a,
+        a_slug: a_slug.clone(),
+        a_name: a_name.clone(),
+        b,
+        b_slug: b_slug.clone(),
+        b_name: b_name.clone(),
+        a_strategy,
+        b_goal,
+        a_goal,
+        b_strategy,
+        b_broken,
+    }
+}
+
+impl Triage {
+    /// Nothing that names B: its id, slug, name, or the ids of B's rows given.
+    fn assert_nothing_of_b(&self, text: &str, b_rows: &[Uuid]) {
+        let mut secrets = vec![self.b.to_string(), self.b_slug.clone(), self.b_name.clone()];
+        secrets.extend(b_rows.iter().map(Uuid::to_string));
+        for secret in secrets {
+            assert!(!text.contains(&secret), "{secret:?} shown:\n{text}");
+        }
+    }
+
+    async fn ids(&self, sql: &str, tenant: Uuid) -> Vec<Uuid> {
+        let pg = self.stores.pg(Access::ReadOnly).await;
+        sqlx::query_scalar(sqlx::AssertSqlSafe(sql.to_string()))
+            .bind(tenant)
+            .fetch_all(&pg)
+            .await
+            .unwrap()
+    }
+
+    async fn scoped_ui(&self) -> Ui {
+        let mut args = store_args(&self.stores);
+        args.scope = Some(self.a_slug.clone());
+        let (live, problems) = connect(args).await;
+        assert!(problems.is_empty(), "{problems:?}");
+        live.load_schema().await.unwrap();
+        Ui::attached(live, Vec::new(), 140, 40).await
+    }
+}
+
+fn results_text(ui: &Ui) -> String {
+    let results = ui.driver.app.results.as_ref().expect("a results list");
+    let mut text: Vec<String> = results.lines.iter().map(|l| l.text.clone()).collect();
+    text.extend(results.error.clone());
+    text.join("\n")
+}
+
+/// The rows the results lead to.
+fn result_rows(ui: &Ui) -> Vec<Uuid> {
+    use tenantscope::app::results::Target;
+    let results = ui.driver.app.results.as_ref().expect("a results list");
+    results
+        .lines
+        .iter()
+        .filter_map(|l| match &l.target {
+            Some(Target::Row(_, id)) => Some(*id),
+            _ => None,
+        })
+        .collect()
+}
+
+#[tokio::test]
+async fn a_scoped_tree_starts_at_its_tenant_and_the_triage_queries_see_only_it() {
+    let t = make_triage().await;
+    let mut ui = t.scoped_ui().await;
+    let root = vec![format!("tenants:{}", t.a)];
+    // The root is A's row, selected and shown in the panes; its groups are under it.
+    assert_eq!(ui.selected(), root);
+    assert!(ui.driver.app.tree.roots().is_empty());
+    let shown: Vec<Vec<String>> = ui
+        .driver
+        .app
+        .tree
+        .state
+        .flatten(&ui.driver.app.tree.items)
+        .into_iter()
+        .map(|f| f.identifier)
+        .collect();
+    assert_eq!(shown[0], root);
+    assert!(
+        shown.contains(&vec![root[0].clone(), "#strategies.tenant_id".to_string()]),
+        "{shown:?}"
+    );
+    assert!(shown.iter().all(|p| p[0] == root[0]), "{shown:?}");
+    let screen = ui.screen();
+    assert!(!screen.contains("Tenants"), "{screen}");
+    let tree_line = screen.lines().nth(2).unwrap_or_default();
+    assert!(tree_line.contains(&t.a_name), "{screen}");
+    assert_eq!(ui.driver.app.detail.as_ref().unwrap().id, t.a);
+    t.assert_nothing_of_b(&screen, &[]);
+    // r on the root reads the catalog and the root again, and stays there.
+    ui.key(KeyCode::Char('r')).await;
+    assert_eq!(ui.selected(), root);
+    assert!(ui.screen().contains("Strategies"), "{}", ui.screen());
+
+    // :failed and :stuck list A's runs, all of them, and none of B's.
+    for (command, sql) in [
+        (
+            "failed",
+            "select id from activity_runs where tenant_id = $1 \
+             and status in ('failed', 'timed_out') order by created_at desc, id desc limit 50",
+        ),
+        (
+            "stuck",
+            "select id from activity_runs where tenant_id = $1 and status = 'running' \
+             and started_at < now() - interval '30 minutes' order by created_at desc, id desc limit 50",
+        ),
+    ] {
+        ui.palette(command).await;
+        let group = ui.driver.app.tree.roots()[0].clone();
+        let listed: Vec<Uuid> = ui
+            .driver
+            .app
+            .tree
+            .group_items(&group)
+            .unwrap()
+            .iter()
+            .map(|i| i.id)
+            .collect();
+        let of_a = t.ids(sql, t.a).await;
+        let of_b = t.ids(sql, t.b).await;
+        assert!(
+            !of_a.is_empty() && !of_b.is_empty(),
+            "{command}: both have some"
+        );
+        assert_eq!(listed, of_a, ":{command}");
+        t.assert_nothing_of_b(&ui.screen(), &of_b);
+    }
+
+    // :cost sums A's calls (the one under B's run too) and names nothing of B.
+    ui.palette("cost").await;
+    let text = results_text(&ui);
+    let pg = t.stores.pg(Access::ReadOnly).await;
+    let total: String = sqlx::query_scalar(
+        "select to_char(sum(cost_usd), 'FM999999990.00') from llm_calls where tenant_id = $1",
+    )
+    .bind(t.a)
+    .fetch_one(&pg)
+    .await
+    .unwrap();
+    assert!(text.contains(&format!("${total:>10}")), "{text}");
+    let b_rows = [
+        t.ids("select id from activity_runs where tenant_id = $1", t.b)
+            .await,
+        t.ids("select id from strategies where tenant_id = $1", t.b)
+            .await,
+        t.ids("select id from goals where tenant_id = $1", t.b)
+            .await,
+        t.ids("select id from deliverables where tenant_id = $1", t.b)
+            .await,
+    ]
+    .concat();
+    t.assert_nothing_of_b(&text, &b_rows);
+    assert!(
+        result_rows(&ui).iter().all(|id| !b_rows.contains(id)),
+        "{text}"
+    );
+    // Below the total each line leads to a row of A, or is "(none)": the call under B's
+    // run is counted there, not under B's run, activity, goal or strategy.
+    let results = ui.driver.app.results.as_ref().unwrap();
+    let figures = results.lines.iter().filter(|l| l.text.starts_with("  $"));
+    for line in figures.skip(1) {
+        assert!(
+            line.target.is_some() || line.text.ends_with("(none)"),
+            "{:?} in\n{text}",
+            line.text
+        );
+    }
+    assert!(text.contains("(none)"), "the call under B's run: {text}");
+    ui.key(KeyCode::Esc).await;
+
+    // :broken: A's references into B say only that they lead outside; B's own broken
+    // reference is not A's.
+    ui.palette("broken").await;
+    let text = results_text(&ui);
+    assert!(
+        text.contains(&format!(
+            "cross_tenant goals/{}.strategy_id → strategies: outside tenant {}",
+            t.a_goal, t.a_slug
+        )),
+        "{text}"
+    );
+    t.assert_nothing_of_b(&text, &[t.b_strategy, t.b_broken]);
+    ui.key(KeyCode::Esc).await;
+
+    // R on A's strategy: A's goals under it, not B's goal that points at it too.
+    ui.palette(&t.a_strategy.to_string()).await;
+    ui.key(KeyCode::Char('R')).await;
+    let text = results_text(&ui);
+    assert!(text.contains("goals.strategy_id"), "{text}");
+    t.assert_nothing_of_b(&text, &[t.b_goal]);
+    ui.key(KeyCode::Esc).await;
+    // R on B's strategy (reached by following A's goal's link): not in tenant A.
+    ui.palette(&t.a_goal.to_string()).await;
+    ui.key(KeyCode::Char('1')).await;
+    ui.move_to_field("strategy_id").await;
+    ui.key(KeyCode::Enter).await;
+    assert_eq!(ui.driver.app.detail.as_ref().unwrap().id, t.b_strategy);
+    ui.key(KeyCode::Char('R')).await;
+    let results = ui.driver.app.results.as_ref().unwrap();
+    assert_eq!(
+        results.error.as_deref(),
+        Some(format!("{} not in tenant {}", t.b_strategy, t.a_slug).as_str())
+    );
+    assert!(results.lines.is_empty(), "{:?}", results.lines);
+    t.assert_nothing_of_b(
+        &ui.screen().replace(&t.b_strategy.to_string(), ""),
+        &[t.b_goal],
+    );
+    ui.key(KeyCode::Esc).await;
+
+    // The picker: B's slug is "not in tenant A", nothing more.
+    ui.palette(&format!("tenant {}", t.b_slug)).await;
+    let screen = ui.screen();
+    let answer = format!("{} not in tenant {}", t.b_slug, t.a_slug);
+    assert!(screen.contains(&answer), "{screen}");
+    assert!(!screen.contains(&t.b_name), "{screen}");
+    assert!(!screen.contains(&t.b.to_string()), "{screen}");
+    ui.key(KeyCode::Enter).await;
+    assert_eq!(ui.driver.app.notice.as_deref(), Some(answer.as_str()));
+
+    // Unscoped, the same questions do reach B: the answers above are the scope's.
+    let mut ui = Ui::open(&t.stores).await;
+    ui.palette(&t.a_strategy.to_string()).await;
+    ui.key(KeyCode::Char('R')).await;
+    assert!(
+        result_rows(&ui).contains(&t.b_goal),
+        "{}",
+        results_text(&ui)
+    );
+    ui.key(KeyCode::Esc).await;
+    ui.palette(&t.a_goal.to_string()).await;
+    ui.palette("broken").await;
+    assert!(
+        results_text(&ui).contains(&t.b.to_string()),
+        "{}",
+        results_text(&ui)
+    );
+}

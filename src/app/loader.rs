@@ -330,30 +330,18 @@ impl Loader {
                             Question::RowReferrers { table, id } => {
                                 queries::referrers_of_row(&live, table, id).await
                             }
-                            Question::Clue(text) => {
-                                let clue = Clue::parse(&text)
-                                    .ok_or_else(|| anyhow::anyhow!("nothing to look for"))?;
-                                Ok(queries::found_lines(&find(&live, &clue).await))
-                            }
+                            Question::Clue(text) => queries::clue_referrers(&live, &text).await,
                             Question::Cost { tenant } => queries::cost(&live, tenant).await,
                             Question::Broken { tenant } => {
-                                let Source::Live(stores) = live.as_ref() else {
-                                    anyhow::bail!(
-                                        ":broken needs the live stores (it asks each one)"
-                                    );
-                                };
-                                let summary = crate::check::check(stores, Some(tenant), |p| {
+                                queries::broken(&live, tenant, |line| {
                                     let _ = tx.send(Msg::Results {
                                         ticket,
-                                        lines: vec![queries::problem_line(p)],
+                                        lines: vec![line],
                                         done: false,
                                         error: None,
                                     });
                                 })
-                                .await?;
-                                Ok(vec![ResultLine::heading(crate::check::summary_line(
-                                    &summary,
-                                ))])
+                                .await
                             }
                         }
                     })

@@ -36,6 +36,8 @@ pub struct Picker {
     pub ranking: Ticket,
     /// The load of the tenant list this picker waits on.
     pub load: Ticket,
+    /// A scoped session's tenant (its slug): the list holds it alone, as loaded.
+    pub scope: Option<String>,
 }
 
 impl Picker {
@@ -49,7 +51,21 @@ impl Picker {
             selected: 0,
             ranking: 0,
             load,
+            scope: None,
         }
+    }
+
+    /// What the picker says when nothing matches the query: in a scoped session "…
+    /// not in tenant X" (whether another tenant matches is not asked, nor said).
+    pub fn answer(&self) -> Option<String> {
+        let query = self.query.trim();
+        if self.loading || !self.matches.is_empty() || query.is_empty() {
+            return None;
+        }
+        Some(match &self.scope {
+            Some(slug) => format!("{query} not in tenant {slug}"),
+            None => format!("no tenant matches {query}"),
+        })
     }
 
     pub fn chosen(&self) -> Option<&TenantEntry> {
@@ -101,7 +117,9 @@ impl App {
                 self.rank()
             }
             _ => {
-                self.picker = Some(Picker::new(query, ticket));
+                let mut picker = Picker::new(query, ticket);
+                picker.scope = self.tenant_scope.as_ref().map(|s| s.slug().to_string());
+                self.picker = Some(picker);
                 vec![Effect::LoadTenants { ticket }]
             }
         }
@@ -136,6 +154,10 @@ impl App {
             KeyCode::PageDown => picker.step(page),
             KeyCode::PageUp => picker.step(-page),
             KeyCode::Enter => {
+                if let Some(answer) = picker.answer() {
+                    self.notice = Some(answer);
+                    return Vec::new();
+                }
                 if let Some(id) = picker.chosen().map(|t| t.id) {
                     self.last_picker = self.picker.take();
                     let Some(tenants) = self.tree.schema.table("tenants") else {

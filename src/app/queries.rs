@@ -1,16 +1,18 @@
 //! The questions behind the result lists: what points at a row, where LLM money went,
 //! where an id was found. Each returns lines that lead to rows; nothing here draws.
 
+use anyhow::{anyhow, bail};
 use futures::future::join_all;
 use uuid::Uuid;
 
 use super::results::ResultLine;
-use crate::find::{Found, Place};
+use crate::find::{Clue, Found, Place, find};
 use crate::outline::COUNT_CAP;
 use crate::schema::Table;
 use crate::store::read::{Item, Listing};
+use crate::store::scope::Scope;
 use crate::store::source::Source;
-use crate::text::thousands;
+use crate::text::{clean_line, thousands};
 
 /// Rows listed under each heading.
 const ROWS_PER_HEADING: u32 = 10;
@@ -22,13 +24,29 @@ fn item_text(item: &Item) -> String {
     }
 }
 
+/// The tenant a triage question (`:cost`, `:broken`) may be about: any unscoped; in a
+/// scoped session its own only, anything else "not in tenant X".
+pub fn in_scope(source: &Source, tenant: Uuid) -> anyhow::Result<Uuid> {
+    match source.scope() {
+        Some(scope) if scope.id() != tenant => Err(anyhow!(scope.refusal(&tenant.to_string()))),
+        _ => Ok(tenant),
+    }
+}
+
 /// Every row whose foreign key names `table`/`id`, grouped by `table.column` with a
-/// (capped) count and the newest rows of each.
+/// (capped) count and the newest rows of each. In a scoped session a row outside the
+/// tenant (or none) is "not in tenant X", and the rows listed are the tenant's only
+/// (every query carries its id).
 pub async fn referrers_of_row(
     source: &Source,
     table: &'static Table,
     id: Uuid,
 ) -> anyhow::Result<Vec<ResultLine>> {
+    if let Some(scope) = source.scope()
+        && source.item(table, id).await?.is_none()
+    {
+        bail!(scope.refusal(&id.to_string()));
+    }
     let edges: Vec<(&'static Table, &'static str)> = source
         .schema()
         .tables
@@ -88,6 +106,39 @@ pub async fn referrers_of_row(
     Ok(lines)
 }
 
+/// What points at a clue (an ObjectId, an S3 key): where it is and the rows pointing at
+/// it. In a scoped session, nothing found is "not in tenant X" and nothing else.
+pub async fn clue_referrers(source: &Source, text: &str) -> anyhow::Result<Vec<ResultLine>> {
+    let clue = Clue::parse(text).ok_or_else(|| anyhow!("nothing to look for"))?;
+    let found = find(source, &clue).await;
+    if found.is_empty() && found.scope.is_some() {
+        bail!(found.not_found_message(text));
+    }
+    Ok(found_lines(&found))
+}
+
+/// `:broken`: every broken reference of the tenant, each line sent as it is found, then
+/// the summary. In a scoped session, the tenant's own only, and a reference into another
+/// tenant says only that it leads outside (not whose, not the value naming it).
+pub async fn broken(
+    source: &Source,
+    tenant: Uuid,
+    mut send: impl FnMut(ResultLine),
+) -> anyhow::Result<Vec<ResultLine>> {
+    let tenant = in_scope(source, tenant)?;
+    let Source::Live(stores) = source else {
+        bail!(":broken needs the live stores (it asks each one)");
+    };
+    let scope = source.scope();
+    let summary = crate::check::check(stores, Some(tenant), |p| {
+        send(problem_line_in(p, scope));
+    })
+    .await?;
+    Ok(vec![ResultLine::heading(crate::check::summary_line(
+        &summary,
+    ))])
+}
+
 /// The places a search found, the rows pointing at them, and where it looked.
 pub fn found_lines(found: &Found) -> Vec<ResultLine> {
     let mut lines = Vec::new();
@@ -124,7 +175,23 @@ pub fn found_lines(found: &Found) -> Vec<ResultLine> {
 /// A broken reference as a line leading to what holds it: the row, or (for a document)
 /// the row pointing at the document, found by looking its ObjectId up.
 pub fn problem_line(problem: &crate::check::Problem) -> ResultLine {
-    let text = problem.to_string();
+    problem_line_in(problem, None)
+}
+
+/// [`problem_line`] in a session within `scope`: a reference into another tenant is
+/// "→ target: outside tenant X", without the other tenant or the value naming its data.
+pub fn problem_line_in(problem: &crate::check::Problem, scope: Option<&Scope>) -> ResultLine {
+    let text = match scope {
+        Some(scope) if problem.kind == crate::check::ProblemKind::CrossTenant => format!(
+            "{} {}.{} → {}: outside tenant {}",
+            problem.kind.name(),
+            clean_line(&problem.location, 1000),
+            clean_line(&problem.field, 1000),
+            clean_line(&problem.target, 1000),
+            scope.slug()
+        ),
+        _ => problem.to_string(),
+    };
     let (holder, id) = problem
         .location
         .split_once('/')
@@ -152,22 +219,33 @@ pub const COST_COLUMNS: &[(&str, &str)] = &[
     ("llm_calls", "activity_run_id"),
     ("llm_calls", "tenant_id"),
     ("activity_runs", "activity_id"),
+    ("activity_runs", "tenant_id"),
     ("activities", "goal_id"),
     ("activities", "deliverable_period_id"),
+    ("activities", "tenant_id"),
     ("deliverable_periods", "deliverable_id"),
+    ("deliverable_periods", "tenant_id"),
+    ("deliverables", "tenant_id"),
     ("goals", "strategy_id"),
+    ("goals", "tenant_id"),
+    ("strategies", "tenant_id"),
 ];
 
 /// The roll-up of `:cost` (`$1` is the tenant): one pass over the tenant's `llm_calls`,
-/// `grouping()` giving a bit per column left out, the strategy the highest.
+/// `grouping()` giving a bit per column left out, the strategy the highest. Every row it
+/// joins is held to the tenant too: a call under another tenant's run, goal or strategy
+/// counts in the total and under "(none)" there, and nothing of that tenant is read.
 pub const COST_SQL: &str = "with calls as (
             select c.cost_usd, c.prompt_tokens + c.completion_tokens as tokens,
-                   g.strategy_id, a.goal_id, p.deliverable_id, c.activity_run_id
+                   s.id as strategy_id, g.id as goal_id, d.id as deliverable_id,
+                   r.id as activity_run_id
             from llm_calls c
-            join activity_runs r on r.id = c.activity_run_id
-            join activities a on a.id = r.activity_id
-            left join deliverable_periods p on p.id = a.deliverable_period_id
-            left join goals g on g.id = a.goal_id
+            left join activity_runs r on r.id = c.activity_run_id and r.tenant_id = $1
+            left join activities a on a.id = r.activity_id and a.tenant_id = $1
+            left join deliverable_periods p on p.id = a.deliverable_period_id and p.tenant_id = $1
+            left join deliverables d on d.id = p.deliverable_id and d.tenant_id = $1
+            left join goals g on g.id = a.goal_id and g.tenant_id = $1
+            left join strategies s on s.id = g.strategy_id and s.tenant_id = $1
             where c.tenant_id = $1),
          rolled as (
             select grouping(strategy_id, goal_id, deliverable_id, activity_run_id) as level,
@@ -183,6 +261,7 @@ pub const COST_SQL: &str = "with calls as (
 /// LLM tokens and cost of a tenant's calls, rolled up by strategy, goal, deliverable and
 /// run in one pass over its `llm_calls` (the ten costliest of each level).
 pub async fn cost(source: &Source, tenant: Uuid) -> anyhow::Result<Vec<ResultLine>> {
+    let tenant = in_scope(source, tenant)?;
     let Source::Live(live) = source else {
         anyhow::bail!(":cost needs the live PostgreSQL (it sums llm_calls there)");
     };

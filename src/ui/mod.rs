@@ -752,6 +752,7 @@ fn draw_picker(frame: &mut Frame, picker: &Picker, area: Rect) {
             status_span(&t.status),
         ]))
     }));
+    lines.extend(picker.answer().map(Line::from));
     let state = match (&picker.error, picker.loading) {
         (Some(e), _) => format!("✗ {}", clean_line(e, 100)),
         (None, true) => format!("{} tenants so far…", thousands(picker.tenants.len() as u64)),
