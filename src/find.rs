@@ -365,7 +365,11 @@ async fn live_ancestry(
 ) -> anyhow::Result<Vec<Step>> {
     let levels = live.ancestry_levels(table, id, ancestry::MAX_DEPTH).await?;
     let Some(last) = levels.last() else {
-        return Err(not_found(table, id, None));
+        // Scoped, a row the walk does not meet may be another tenant's: say no more.
+        return Err(match &live.scope {
+            Some(scope) => anyhow!(scope.refusal(&id.to_string())),
+            None => not_found(table, id, None),
+        });
     };
     let schema = live.schema.get();
     let schema_table = |name: &str| {
@@ -413,6 +417,14 @@ async fn live_ancestry(
     match end {
         // The walk stopped with a parent still to read: the bound, or a missing row.
         Some(_) if end_depth >= ancestry::MAX_DEPTH => Err(too_deep(table, id)),
+        Some((_, _)) if live.scope.is_some() => Err(anyhow!(
+            "{}/{} hangs from a row {}",
+            last.table.name,
+            last.item.id,
+            live.scope
+                .as_ref()
+                .map_or_else(String::new, |s| s.refusal("that is"))
+        )),
         Some((parent_table, parent_id)) => Err(not_found(
             schema_table(&parent_table)?,
             parent_id,

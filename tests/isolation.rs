@@ -1022,6 +1022,17 @@ async fn a_scoped_tree_starts_at_its_tenant_and_the_triage_queries_see_only_it()
     ui.key(KeyCode::Esc).await;
     // R on B's strategy (reached by following A's goal's link): not in tenant A.
     ui.palette(&t.a_goal.to_string()).await;
+    // (A's goal under B's strategy has no place in A's tree, and that is all it says.)
+    assert_eq!(
+        ui.driver.app.notice.as_deref(),
+        Some(
+            format!(
+                "goals/{0} is shown in the panes only: goals/{0} hangs from a row that is not in tenant {1}",
+                t.a_goal, t.a_slug
+            )
+            .as_str()
+        )
+    );
     ui.key(KeyCode::Char('1')).await;
     ui.move_to_field("strategy_id").await;
     ui.key(KeyCode::Enter).await;
