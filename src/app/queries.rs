@@ -211,30 +211,11 @@ const COST_LEVELS: &[(i32, &str, &str)] = &[
     (14, "By run (the costliest)", "activity_runs"),
 ];
 
-/// The columns [`COST_SQL`] reads, checked against the database before it runs.
-pub const COST_COLUMNS: &[(&str, &str)] = &[
-    ("llm_calls", "cost_usd"),
-    ("llm_calls", "prompt_tokens"),
-    ("llm_calls", "completion_tokens"),
-    ("llm_calls", "activity_run_id"),
-    ("llm_calls", "tenant_id"),
-    ("activity_runs", "activity_id"),
-    ("activity_runs", "tenant_id"),
-    ("activities", "goal_id"),
-    ("activities", "deliverable_period_id"),
-    ("activities", "tenant_id"),
-    ("deliverable_periods", "deliverable_id"),
-    ("deliverable_periods", "tenant_id"),
-    ("deliverables", "tenant_id"),
-    ("goals", "strategy_id"),
-    ("goals", "tenant_id"),
-    ("strategies", "tenant_id"),
-];
-
 /// The roll-up of `:cost` (`$1` is the tenant): one pass over the tenant's `llm_calls`,
 /// `grouping()` giving a bit per column left out, the strategy the highest. Every row it
 /// joins is held to the tenant too: a call under another tenant's run, goal or strategy
 /// counts in the total and under "(none)" there, and nothing of that tenant is read.
+/// The columns it reads are [`crate::schema::COST`]'s.
 pub const COST_SQL: &str = "with calls as (
             select c.cost_usd, c.prompt_tokens + c.completion_tokens as tokens,
                    s.id as strategy_id, g.id as goal_id, d.id as deliverable_id,
@@ -269,7 +250,7 @@ pub async fn cost(source: &Source, tenant: Uuid) -> anyhow::Result<Vec<ResultLin
         .pg
         .as_ref()
         .ok_or_else(|| anyhow::anyhow!("PostgreSQL is not connected"))?;
-    let lacking = source.schema().lacking(COST_COLUMNS);
+    let lacking = source.schema().lacking(crate::schema::COST.columns);
     if !lacking.is_empty() {
         anyhow::bail!(
             ":cost needs {}, which this database does not have",
