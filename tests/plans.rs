@@ -1,7 +1,8 @@
 //! Every query shape the explorer issues uses an index: for each one the schema
 //! declaration generates (every child group's pages, first and later, with and without
 //! status and text filters; groups' capped counts; rows by id; rows by reference; the tenant
-//! picker; the `:cost` roll-up), PostgreSQL's plan is read with `enable_seqscan = off`,
+//! picker; the `:cost` roll-up; and each of those as a session scoped to one tenant sends
+//! it, with what only such a session asks), PostgreSQL's plan is read with `enable_seqscan = off`,
 //! which leaves a sequential scan only where no index can serve the query. Any Seq Scan
 //! fails the test: on a large table it would read the whole table.
 
