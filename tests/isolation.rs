@@ -658,6 +658,13 @@ async fn a_scoped_explorer_shows_one_tenant_and_refuses_the_rest() {
     ui.palette(&c.activity.to_string()).await;
     let screen = ui.screen();
     assert!(screen.contains("OUTSIDE TENANT"), "{screen}");
+    // Placed in the tree under the root, A's row.
+    let selected = ui.selected();
+    assert_eq!(selected[0], format!("tenants:{}", c.a), "{screen}");
+    assert_eq!(
+        selected.last().unwrap(),
+        &format!("activities:{}", c.activity)
+    );
     assert_nothing_of_b(c, &screen);
     ui.key(KeyCode::Char('2')).await;
     ui.key(KeyCode::Char('v')).await;
