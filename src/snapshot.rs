@@ -320,6 +320,26 @@ pub async fn export(
         .buffer_unordered(DOC_CONCURRENCY);
     while let Some(looked_up) = lookups.next().await {
         let (collection, document) = looked_up?;
+        // Another tenant's document goes in as its `_id` and `tenantId` only: a session
+        // on the file then says whose it is, and nothing of it (nor its objects) is copied.
+        if let Some(document) = &document
+            && let Some(owner) = crate::resolve::document_owner(document, Some(tenant_id))
+        {
+            let mut stub = Document::new();
+            for field in ["_id", "tenantId"] {
+                if let Some(value) = document.get(field) {
+                    stub.insert(field, value.clone());
+                }
+            }
+            writer.document(&collection, &stub).await?;
+            report.left_out.push(format!(
+                "{collection}/{}: belongs to tenant {owner} (only its id and tenantId copied)",
+                stub.get_object_id("_id")
+                    .map(|id| id.to_hex())
+                    .unwrap_or_default()
+            ));
+            continue;
+        }
         for d in with_keys(document.into_iter().collect(), &collection, &mut keys) {
             let d = crate::mask::active().document(d);
             writer.document(&collection, &d).await?;
@@ -333,6 +353,18 @@ pub async fn export(
         "snapshot: documents copied"
     );
     progress.set_message("objects");
+    // A key under another tenant's prefix is theirs: left out, said so.
+    keys.retain(
+        |key| match crate::check::other_tenant_of_key(key, Some(tenant_id)) {
+            Some(owner) => {
+                report.left_out.push(format!(
+                    "s3 object {key}: under tenant {owner}'s prefix (not copied)"
+                ));
+                false
+            }
+            None => true,
+        },
+    );
     let cap = options.max_object_bytes;
     let mut downloads = futures::stream::iter(keys)
         .map(|key| {

@@ -1085,3 +1085,99 @@ async fn a_scoped_tree_starts_at_its_tenant_and_the_triage_queries_see_only_it()
         results_text(&ui)
     );
 }
+
+/// A snapshot of tenant A holds nothing of B's data that A's rows point to: B's document
+/// goes in as its `_id` and `tenantId` only (so a session on the file says whose it is),
+/// B's objects not at all, and the header says what was left out and why.
+#[tokio::test]
+async fn a_snapshot_of_one_tenant_leaves_out_what_its_rows_point_to_in_another() {
+    let c = crossed();
+    let path = std::env::temp_dir().join(format!("isolation-{}.tsnap", std::process::id()));
+    let _ = std::fs::remove_file(&path);
+    let ran = tenantscope(
+        &c.stores,
+        &[
+            "snapshot",
+            "--tenant",
+            &c.a_slug,
+            "-o",
+            path.to_str().unwrap(),
+        ],
+    );
+    assert_eq!(ran.code, 0, "{}{}", ran.stdout, ran.stderr);
+    let bytes = std::fs::read(&path).unwrap();
+    for secret in &c.b_secrets {
+        assert!(
+            !bytes.windows(secret.len()).any(|w| w == secret.as_bytes()),
+            "B's {secret} is in A's snapshot"
+        );
+    }
+    let b_key = stores_document_key(c).await;
+    let file = sqlx::SqlitePool::connect(&format!("sqlite://{}?mode=ro", path.display()))
+        .await
+        .unwrap();
+    let keys: Vec<String> = sqlx::query_scalar("select key from objects")
+        .fetch_all(&file)
+        .await
+        .unwrap();
+    assert!(!keys.is_empty());
+    assert!(!keys.contains(&c.b_pdf), "B's contract PDF is in the file");
+    assert!(!keys.contains(&b_key), "B's output object is in the file");
+    assert!(
+        keys.iter().all(|k| k.starts_with(&c.a.to_string())),
+        "{keys:?}"
+    );
+    let stub: Vec<u8> = sqlx::query_scalar(
+        "select bson from documents where collection = 'activity_outputs' and id = ?1",
+    )
+    .bind(&c.b_output)
+    .fetch_one(&file)
+    .await
+    .expect("B's document, as a stub");
+    let stub = Document::from_reader(&mut stub.as_slice()).unwrap();
+    let fields: Vec<&str> = stub.keys().map(String::as_str).collect();
+    assert_eq!(fields, ["_id", "tenantId"]);
+    assert_eq!(stub.get_str("tenantId").unwrap(), c.b.to_string());
+    file.close().await;
+    let header = tenantscope::store::snapshot::Snapshot::open(&path)
+        .await
+        .unwrap()
+        .header;
+    let said = |needle: &str| header.left_out.iter().any(|l| l.contains(needle));
+    assert!(said(&c.b_output), "{:?}", header.left_out);
+    assert!(said(&c.b_pdf), "{:?}", header.left_out);
+
+    // A session on the file says the activity's output is outside the tenant.
+    let get = tenantscope(
+        &c.stores,
+        &[
+            "--snapshot",
+            path.to_str().unwrap(),
+            "get",
+            &c.activity.to_string(),
+            "--json",
+        ],
+    );
+    assert_eq!(get.code, 0, "{}{}", get.stdout, get.stderr);
+    assert!(get.stdout.contains("outside_tenant"), "{}", get.stdout);
+    for secret in &c.b_secrets {
+        assert!(!get.stdout.contains(secret.as_str()), "{}", get.stdout);
+    }
+    let _ = std::fs::remove_file(&path);
+}
+
+/// The `s3Key` of B's output document that A's activity points to.
+async fn stores_document_key(c: &Crossed) -> String {
+    let id = mongodb::bson::oid::ObjectId::parse_str(&c.b_output).unwrap();
+    c.stores
+        .mongo()
+        .await
+        .collection::<Document>("activity_outputs")
+        .find_one(doc! { "_id": id })
+        .await
+        .unwrap()
+        .unwrap()
+        .get_str("s3Key")
+        .unwrap()
+        .to_string()
+}
