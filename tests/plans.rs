@@ -263,32 +263,95 @@ async fn checks_pages_with_their_foreign_keys_tenants_and_the_ancestry_walk_use_
     let now = chrono::Utc::now();
     let mut failures = Vec::new();
     let mut shapes = 0;
-    for table in TABLES.iter().filter(|t| !t.foreign_keys.is_empty()) {
-        for (scoped, first) in [(true, true), (true, false), (false, true), (false, false)] {
-            let sql = tenantscope::check::page_sql(table, scoped, first);
-            let args = match (scoped, first) {
-                (true, true) => vec![Arg::Id(tenant)],
-                (true, false) => vec![Arg::Id(tenant), Arg::Time(now), Arg::Id(Uuid::nil())],
-                (false, true) => vec![],
-                (false, false) => vec![Arg::Id(Uuid::nil())],
-            };
-            let plan = plan_of(&mut conn, &sql, args).await;
-            shapes += 1;
-            let mut scans = Vec::new();
-            seq_scans(&plan, &mut scans);
-            if !scans.is_empty() {
-                failures.push(format!(
-                    "check page of {} ({scoped}, {first}): Seq Scan on {scans:?}",
-                    table.name
+    // The check's statements: its counts, its anti-joins (one per foreign key), its S3
+    // key pages and its merge joins' row pages.
+    use tenantscope::check;
+    let tenant_arg = |scoped: bool| {
+        if scoped {
+            vec![Arg::Id(tenant)]
+        } else {
+            vec![]
+        }
+    };
+    // (name, statement, arguments, the one table it may read whole: an unscoped count
+    // reads every row of its table by design, and nothing else).
+    let mut statements: Vec<(String, String, Vec<Arg>, Option<&str>)> = Vec::new();
+    let checked = TABLES
+        .iter()
+        .filter(|t| !t.foreign_keys.is_empty() || !t.references.is_empty());
+    for table in checked {
+        for scoped in [true, false] {
+            statements.push((
+                format!("count of {} ({scoped})", table.name),
+                check::count_sql(table, scoped),
+                tenant_arg(scoped),
+                (!scoped).then_some(table.name),
+            ));
+            for fk in table.foreign_keys {
+                statements.push((
+                    format!("{}.{} ({scoped})", table.name, fk.column),
+                    check::foreign_key_sql(table, fk, scoped),
+                    tenant_arg(scoped),
+                    None,
                 ));
+            }
+            let s3 = table
+                .references
+                .iter()
+                .any(|r| matches!(r, tenantscope::schema::Reference::S3 { .. }));
+            for first in [true, false] {
+                if s3 {
+                    let args = match (scoped, first) {
+                        (true, true) => vec![Arg::Id(tenant)],
+                        (true, false) => {
+                            vec![Arg::Id(tenant), Arg::Time(now), Arg::Id(Uuid::nil())]
+                        }
+                        (false, true) => vec![],
+                        (false, false) => vec![Arg::Id(Uuid::nil())],
+                    };
+                    statements.push((
+                        format!("S3 key page of {} ({scoped}, {first})", table.name),
+                        check::key_page_sql(table, scoped, first),
+                        args,
+                        None,
+                    ));
+                }
+                for reference in table.references {
+                    if let tenantscope::schema::Reference::Mongo { column, .. } = reference {
+                        let mut args = tenant_arg(scoped);
+                        if !first {
+                            args.push(Arg::Text(""));
+                            args.push(Arg::Id(Uuid::nil()));
+                        }
+                        statements.push((
+                            format!("join page of {}.{column} ({scoped}, {first})", table.name),
+                            check::join_page_sql(table, column, scoped, first),
+                            args,
+                            None,
+                        ));
+                    }
+                }
             }
         }
     }
-    // The parent's tenant is read by primary key, once per foreign key.
+    for (name, sql, args, whole) in statements {
+        let plan = plan_of(&mut conn, &sql, args).await;
+        shapes += 1;
+        let mut scans = Vec::new();
+        seq_scans(&plan, &mut scans);
+        scans.retain(|scanned| Some(scanned.as_str()) != whole);
+        if !scans.is_empty() {
+            failures.push(format!("check: {name}: Seq Scan on {scans:?}"));
+        }
+    }
+    // The parent's tenant is compared in the anti-join and read by primary key for
+    // the rows it returns.
     let goals = tenantscope::schema::table("goals").unwrap();
-    let sql = tenantscope::check::page_sql(goals, true, true);
+    let strategy = &goals.foreign_keys[1];
+    let sql = check::foreign_key_sql(goals, strategy, true);
     assert!(
-        sql.contains("(select p.tenant_id from strategies p where p.id = t.strategy_id)"),
+        sql.contains("not exists (select 1 from strategies p where p.id = c.strategy_id and p.tenant_id = c.tenant_id)")
+            && sql.contains("(select p.tenant_id from strategies p where p.id = c.strategy_id)"),
         "{sql}"
     );
 

@@ -123,6 +123,10 @@ pub enum Command {
         /// One JSON object per line: each problem, then the summary.
         #[arg(long)]
         json: bool,
+        /// Progress on stderr even under --json or when stderr is not a terminal (then
+        /// one line per finished table instead of a line redrawn in place).
+        #[arg(long)]
+        progress: bool,
     },
     /// Print the explorer's tree: a tenant's child groups with their counts and first
     /// page of rows, or (without --tenant) the first page of tenants. Reads only.
@@ -290,7 +294,11 @@ pub async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             let source = read_source(&cli.stores, cli.snapshot.as_deref()).await?;
             run::diff_command(&source, &a, &b, json).await
         }
-        Some(Command::Check { tenant, json }) => {
+        Some(Command::Check {
+            tenant,
+            json,
+            progress,
+        }) => {
             crate::logging::init(cli.stores.log.clone());
             // check reads one tenant by its own queries (`--tenant` or the profile's) and
             // must see where its references lead, other tenants' keys included.
@@ -302,7 +310,7 @@ pub async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
                 Some(t) => Some(resolve_tenant(&Source::Live(live.clone()), &t).await?.id),
                 None => None,
             };
-            check::check(&live, tenant, json).await
+            check::check(&live, tenant, json, progress).await
         }
         Some(Command::Tree {
             tenant,

@@ -1,0 +1,83 @@
+//! The collection side of `check`'s merge joins: the `_id`s of a collection in ascending
+//! order, read once, against ObjectIds asked about in ascending order.
+
+use anyhow::Context;
+use futures::TryStreamExt;
+use mongodb::bson::{Document, doc, oid::ObjectId};
+use mongodb::{Cursor, Database};
+use uuid::Uuid;
+
+/// `_id`s per cursor batch of the merge join's collection side (12-byte ObjectIds: a
+/// batch is about 100 KB).
+const ID_BATCH: u32 = 5000;
+
+/// The collection side of a merge join: a cursor over the `_id`s (and `tenantId`s)
+/// ascending, opened at the first ObjectId asked about, and the smallest `_id` not yet
+/// passed.
+#[derive(Default)]
+pub(super) struct Join {
+    cursor: Option<Cursor<Document>>,
+    /// The `_id` the cursor stands on (None before the first and after the last).
+    head: Option<ObjectId>,
+    /// That document's `tenantId`, when it is a UUID.
+    head_tenant: Option<Uuid>,
+    /// The cursor has no more documents.
+    done: bool,
+    /// The last ObjectId asked about, to catch rows that do not come in order.
+    pub(super) last_row: Option<ObjectId>,
+}
+
+impl Join {
+    /// Whether the collection holds `wanted` (None when it does not), and then the
+    /// document's tenant (None when its `tenantId` is not a UUID). `wanted` is not smaller
+    /// than any ObjectId asked about before: the cursor moves on to the first `_id` not
+    /// below it.
+    pub(super) async fn find(
+        &mut self,
+        db: &Database,
+        collection: &str,
+        wanted: ObjectId,
+    ) -> anyhow::Result<Option<Option<Uuid>>> {
+        if self.cursor.is_none() && !self.done {
+            // A deliberate full pass: no `maxTimeMS` (FerretDB 1.24 sorts in memory
+            // before the first batch). Starting at the first wanted id lets MongoDB skip
+            // the rest on its `_id` index.
+            let cursor = db
+                .collection::<Document>(collection)
+                .find(doc! { "_id": { "$gte": wanted } })
+                .projection(doc! { "_id": 1, "tenantId": 1 })
+                .sort(doc! { "_id": 1 })
+                .batch_size(ID_BATCH)
+                .await
+                .with_context(|| format!("reading {collection}"))?;
+            self.cursor = Some(cursor);
+        }
+        while !self.done && self.head.is_none_or(|head| head < wanted) {
+            let cursor = self.cursor.as_mut().expect("opened above");
+            match cursor
+                .try_next()
+                .await
+                .with_context(|| format!("reading {collection}"))?
+            {
+                // `_id`s of other types sort apart from ObjectIds and match no row.
+                Some(document) => {
+                    if let Ok(id) = document.get_object_id("_id") {
+                        if self.head.is_some_and(|head| id <= head) {
+                            anyhow::bail!("{collection} does not come in _id order");
+                        }
+                        self.head = Some(id);
+                        self.head_tenant = document
+                            .get_str("tenantId")
+                            .ok()
+                            .and_then(|t| Uuid::parse_str(t).ok());
+                    }
+                }
+                None => {
+                    self.done = true;
+                    self.cursor = None;
+                }
+            }
+        }
+        Ok((self.head == Some(wanted)).then_some(self.head_tenant))
+    }
+}
