@@ -577,3 +577,214 @@ async fn references_to_another_tenants_data_are_cross_tenant_problems() {
         text.stdout
     );
 }
+
+/// Whether the constraint `name` is there and validated (None: not there).
+async fn validated(pg: &PgPool, name: &str) -> Option<bool> {
+    sqlx::query_scalar("select convalidated from pg_constraint where conname = $1")
+        .bind(name)
+        .fetch_optional(pg)
+        .await
+        .unwrap()
+}
+
+#[tokio::test]
+async fn constraints_decide_what_is_queried_not_what_is_found() {
+    let stores = Stores::create("check_constraints").await;
+    let report = stores
+        .seed(Options {
+            seed: 13,
+            tenants: 2,
+            scale: 0.3,
+            broken_rate: 0.0,
+        })
+        .await;
+    assert!(report.broken.is_empty());
+    // A clean database: every row's tenant_id is guaranteed by its validated constraint
+    // (counted, not queried); the other keys are checked.
+    let clean = tenantscope_by_env(&stores, &["check", "--json"], &[]);
+    assert_eq!(clean.code, 0, "{}{}", clean.stdout, clean.stderr);
+    let (found, summary) = parse_json(&clean.stdout);
+    assert!(found.is_empty(), "{found:?}");
+    assert_eq!(
+        summary["foreign_keys_guaranteed"], summary["rows"],
+        "{summary}"
+    );
+    assert!(summary["foreign_keys"].as_u64().unwrap() > 0, "{summary}");
+    let text = tenantscope_by_env(&stores, &["check"], &[]);
+    let guaranteed = summary["foreign_keys_guaranteed"].as_u64().unwrap();
+    assert!(
+        text.stdout.contains(&format!(
+            " foreign keys ({} more guaranteed by constraints), ",
+            tenantscope::text::thousands(guaranteed)
+        )),
+        "{}",
+        text.stdout
+    );
+
+    let admin = stores.pg(Access::ReadWrite).await;
+    let tenants: Vec<Uuid> = sqlx::query_scalar("select id from tenants order by slug")
+        .fetch_all(&admin)
+        .await
+        .unwrap();
+    let [a, b] = tenants[..] else {
+        panic!("{tenants:?}")
+    };
+
+    // A validated constraint: the key names a row, but B's row (cross_tenant).
+    assert_eq!(
+        validated(&admin, "deliverables_goal_id_fkey").await,
+        Some(true)
+    );
+    let b_goal: Uuid =
+        sqlx::query_scalar("select id from goals where tenant_id = $1 order by id limit 1")
+            .bind(b)
+            .fetch_one(&admin)
+            .await
+            .unwrap();
+    let deliverable: Uuid = sqlx::query_scalar(
+        "update deliverables set goal_id = $2 where id = (select id from deliverables \
+         where tenant_id = $1 order by id limit 1) returning id",
+    )
+    .bind(a)
+    .bind(b_goal)
+    .fetch_one(&admin)
+    .await
+    .unwrap();
+
+    // A constraint added NOT VALID over a row it does not hold for: an orphan.
+    let missing_deliverable = Uuid::new_v4();
+    sqlx::query(
+        "alter table deliverable_periods drop constraint deliverable_periods_deliverable_id_fkey",
+    )
+    .execute(&admin)
+    .await
+    .unwrap();
+    let period: Uuid = sqlx::query_scalar(
+        "update deliverable_periods set deliverable_id = $2 where id = (select id from \
+         deliverable_periods where tenant_id = $1 order by id limit 1) returning id",
+    )
+    .bind(a)
+    .bind(missing_deliverable)
+    .fetch_one(&admin)
+    .await
+    .unwrap();
+    sqlx::query(
+        "alter table deliverable_periods add constraint deliverable_periods_deliverable_id_fkey \
+         foreign key (deliverable_id) references deliverables (id) not valid",
+    )
+    .execute(&admin)
+    .await
+    .unwrap();
+    assert_eq!(
+        validated(&admin, "deliverable_periods_deliverable_id_fkey").await,
+        Some(false)
+    );
+
+    // No constraint on a row's tenant_id: it is queried, and a tenant that is not there
+    // is an orphan.
+    sqlx::query("alter table billing_events drop constraint billing_events_tenant_id_fkey")
+        .execute(&admin)
+        .await
+        .unwrap();
+    let nobody = Uuid::new_v4();
+    let event: Uuid = sqlx::query_scalar(
+        "update billing_events set tenant_id = $2 where id = (select id from billing_events \
+         where tenant_id = $1 order by id limit 1) returning id",
+    )
+    .bind(a)
+    .bind(nobody)
+    .fetch_one(&admin)
+    .await
+    .unwrap();
+    let events: i64 = sqlx::query_scalar("select count(*) from billing_events")
+        .fetch_one(&admin)
+        .await
+        .unwrap();
+    admin.close().await;
+
+    let cross = (
+        "cross_tenant".to_string(),
+        a.to_string(),
+        format!("deliverables/{deliverable}"),
+        b_goal.to_string(),
+    );
+    let orphan = (
+        "orphan_row".to_string(),
+        a.to_string(),
+        format!("deliverable_periods/{period}"),
+        missing_deliverable.to_string(),
+    );
+    let no_tenant = (
+        "orphan_row".to_string(),
+        nobody.to_string(),
+        format!("billing_events/{event}"),
+        nobody.to_string(),
+    );
+    let run = tenantscope_by_env(&stores, &["check", "--json"], &[]);
+    assert_eq!(run.code, 1, "{}", run.stderr);
+    let (found, summary) = parse_json(&run.stdout);
+    assert_eq!(
+        found,
+        [cross.clone(), orphan.clone(), no_tenant].into(),
+        "{summary}"
+    );
+    // billing_events' tenant_id is no longer guaranteed, so it was queried instead.
+    assert_eq!(
+        summary["foreign_keys_guaranteed"].as_u64().unwrap(),
+        summary["rows"].as_u64().unwrap() - events as u64,
+        "{summary}"
+    );
+    let run = tenantscope_by_env(
+        &stores,
+        &["check", "--json", "--tenant", &a.to_string()],
+        &[],
+    );
+    assert_eq!(run.code, 1, "{}", run.stderr);
+    let (found, _) = parse_json(&run.stdout);
+    assert_eq!(found, [cross, orphan].into());
+}
+
+#[test]
+fn progress_goes_to_stderr_only_when_asked() {
+    let s = seeded();
+    // Not a terminal: nothing on stderr, text or JSON.
+    for args in [&["check"][..], &["check", "--json"]] {
+        let run = tenantscope_by_env(&s.stores, args, &[]);
+        assert_eq!(run.code, 1, "{args:?}: {}", run.stderr);
+        assert_eq!(run.stderr, "", "{args:?}");
+    }
+    // --progress: one line per table (and collection) as it ends, stdout unchanged.
+    let run = tenantscope_by_env(&s.stores, &["check", "--json", "--progress"], &[]);
+    assert_eq!(run.code, 1, "{}", run.stderr);
+    let (found, summary) = parse_json(&run.stdout);
+    assert_eq!(found, expected(s, None));
+    let lines: Vec<&str> = run.stderr.lines().collect();
+    assert!(
+        lines
+            .iter()
+            .all(|l| l.starts_with("check: ") && l.ends_with(" rows/s)")),
+        "{}",
+        run.stderr
+    );
+    let activities = s.report.rows["activities"];
+    assert!(
+        lines.iter().any(|l| l.starts_with(&format!(
+            "check: activities: {} rows in ",
+            tenantscope::text::thousands(activities)
+        ))),
+        "{}",
+        run.stderr
+    );
+    let tables: BTreeSet<&str> = lines
+        .iter()
+        .map(|l| l["check: ".len()..].split(':').next().unwrap())
+        .collect();
+    assert_eq!(
+        tables.len(),
+        lines.len(),
+        "one line per table: {}",
+        run.stderr
+    );
+    assert!(tables.contains("activity_outputs"), "{tables:?}");
+    assert!(summary["rows"].as_u64().unwrap() > 0);
+}
