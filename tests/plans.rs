@@ -316,20 +316,15 @@ async fn checks_pages_with_their_foreign_keys_tenants_and_the_ancestry_walk_use_
                         None,
                     ));
                 }
-                for reference in table.references {
-                    if let tenantscope::schema::Reference::Mongo { column, .. } = reference {
-                        let mut args = tenant_arg(scoped);
-                        if !first {
-                            args.push(Arg::Text(""));
-                            args.push(Arg::Id(Uuid::nil()));
-                        }
-                        statements.push((
-                            format!("join page of {}.{column} ({scoped}, {first})", table.name),
-                            check::join_page_sql(table, column, scoped, first),
-                            args,
-                            None,
-                        ));
-                    }
+            }
+            for reference in table.references {
+                if let tenantscope::schema::Reference::Mongo { column, .. } = reference {
+                    statements.push((
+                        format!("join of {}.{column} ({scoped})", table.name),
+                        check::join_sql(table, column, scoped),
+                        tenant_arg(scoped),
+                        None,
+                    ));
                 }
             }
         }

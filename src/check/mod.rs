@@ -3,7 +3,7 @@
 //! work, streaming everywhere, so memory stays bounded whatever the tenant's size; each
 //! problem is handed over as it is found.
 //!
-//! The work is cut into parts, run a few at a time (`CONCURRENCY`), biggest first:
+//! The work is cut into parts, run a few at a time (`CONCURRENCY`), biggest table first:
 //! - per table, one count of its rows and foreign key values;
 //! - per (table, foreign key), one anti-join that returns only the rows whose key does
 //!   not lead to a row of their own tenant: an orphan (no such row) or a `cross_tenant`
@@ -14,7 +14,7 @@
 //! - per table with S3 key columns, keyset pages of the rows holding a key: its prefix
 //!   names the tenant (`cross_tenant`), a HEAD finds it (`missing_object`);
 //! - per PostgreSQL → MongoDB reference, a merge join: the rows ordered by the column
-//!   (on its partial index) against the collection's `_id`s ascending, each read once;
+//!   (one statement, streamed) against the collection's `_id`s ascending, each read once;
 //! - per collection with an S3 key field, its documents by cursor, each key HEADed.
 //!
 //! Problems of different parts interleave in the order they are found; within a part,
@@ -43,7 +43,7 @@ use crate::store::read::Live;
 use crate::text::thousands;
 use join::Join;
 pub use progress::Progress;
-pub use sql::{ROW_PAGE, count_sql, foreign_key_sql, join_page_sql, key_page_sql};
+pub use sql::{ROW_PAGE, count_sql, foreign_key_sql, join_sql, key_page_sql};
 
 /// Parts run at once: each holds one PostgreSQL connection (the pool has 4) or a MongoDB
 /// cursor; more would only queue on a small server.
@@ -300,7 +300,7 @@ impl Part {
     }
 }
 
-/// The parts of a check of `schema`, biggest first. Its pages need `created_at`, so a
+/// The parts of a check of `schema`, biggest table first. Its pages need `created_at`, so a
 /// table without it (or one the declaration does not know) is left out, and the log
 /// says so.
 fn parts(schema: &'static Schema) -> Vec<Part> {
@@ -339,8 +339,27 @@ fn parts(schema: &'static Schema) -> Vec<Part> {
             parts.push(Part::Collection(collection));
         }
     }
-    parts.sort_by(|a, b| b.cost(schema).total_cmp(&a.cost(schema)));
-    parts
+    // A table's parts together (its progress line is its own), the costliest tables
+    // first, and within a table its costliest part first.
+    let mut tables: Vec<(&'static str, f64, Vec<Part>)> = Vec::new();
+    for part in parts {
+        let cost = part.cost(schema);
+        match tables.iter_mut().find(|(owner, ..)| *owner == part.owner()) {
+            Some((_, total, list)) => {
+                *total += cost;
+                list.push(part);
+            }
+            None => tables.push((part.owner(), cost, vec![part])),
+        }
+    }
+    tables.sort_by(|a, b| b.1.total_cmp(&a.1));
+    tables
+        .into_iter()
+        .flat_map(|(_, _, mut list)| {
+            list.sort_by(|a, b| b.cost(schema).total_cmp(&a.cost(schema)));
+            list
+        })
+        .collect()
 }
 
 /// Whether the database itself guarantees every value of `fk`: a validated constraint
@@ -573,7 +592,7 @@ impl<F: FnMut(&Problem) + Send> Checker<'_, F> {
     }
 
     /// The merge join of `table.column` with `collection`: the rows holding a value in
-    /// the column's order (keyset on `(column, id)`, the column's partial index), against
+    /// the column's order (one statement, streamed), against
     /// the collection's `_id`s ascending, each stream read once. A lowercase 24-hex
     /// value sorts as its ObjectId's bytes, so the two orders agree; any other value is
     /// an `invalid_reference` and stays out of the join. Rows holding the same ObjectId
@@ -587,72 +606,57 @@ impl<F: FnMut(&Problem) + Send> Checker<'_, F> {
         column: &'static str,
         collection: &'static str,
     ) -> anyhow::Result<()> {
-        let scoped = self.tenant.is_some();
-        let (first_sql, next_sql) = (
-            join_page_sql(table, column, scoped, true),
-            join_page_sql(table, column, scoped, false),
-        );
-        let mut after: Option<(String, Uuid)> = None;
+        let sql = join_sql(table, column, self.tenant.is_some());
+        let mut tx = long_transaction(self.pg).await?;
+        let mut query = sqlx::query_as::<_, (Uuid, Uuid, String)>(AssertSqlSafe(sql));
+        if let Some(tenant) = self.tenant {
+            query = query.bind(tenant);
+        }
+        let context = || format!("reading {}.{column}", table.name);
+        let mut rows = query.fetch(&mut *tx);
         let mut join = Join::default();
-        loop {
-            let sql = if after.is_some() {
-                &next_sql
-            } else {
-                &first_sql
+        let mut read = 0u64;
+        while let Some((id, tenant_id, value)) = rows.try_next().await.with_context(context)? {
+            read += 1;
+            if read.is_multiple_of(ROW_PAGE as u64) {
+                self.progress.read(table.name, ROW_PAGE as u64);
+            }
+            let pending = Pending {
+                tenant_id: Some(tenant_id),
+                location: format!("{}/{id}", table.name),
+                field: column,
+                value,
             };
-            let mut query = sqlx::query_as::<_, (Uuid, Uuid, String)>(AssertSqlSafe(sql.clone()));
-            if let Some(tenant) = self.tenant {
-                query = query.bind(tenant);
-            }
-            if let Some((value, id)) = after.take() {
-                query = query.bind(value).bind(id);
-            }
-            let rows = query
-                .fetch_all(self.pg)
-                .await
-                .with_context(|| format!("reading {}.{column}", table.name))?;
-            let full = rows.len() as i64 == ROW_PAGE;
-            after = rows.last().map(|(id, _, value)| (value.clone(), *id));
-            self.progress.read(table.name, rows.len() as u64);
-            for (id, tenant_id, value) in rows {
-                let pending = Pending {
-                    tenant_id: Some(tenant_id),
-                    location: format!("{}/{id}", table.name),
-                    field: column,
-                    value,
-                };
-                // Only lowercase hex is what the platform writes; other text is not ours.
-                let oid = match ObjectId::parse_str(&pending.value) {
-                    Ok(oid) if oid.to_hex() == pending.value => oid,
-                    _ => {
-                        self.report(ProblemKind::InvalidReference, &pending, collection);
-                        continue;
-                    }
-                };
-                if join.last_row.is_some_and(|last| oid < last) {
-                    anyhow::bail!(
-                        "{}.{column} does not come in ObjectId order ({} after {}): \
-                         the database's collation does not sort lowercase hex bytewise",
-                        table.name,
-                        pending.value,
-                        join.last_row.expect("some").to_hex()
-                    );
+            // Only lowercase hex is what the platform writes; other text is not ours.
+            let oid = match ObjectId::parse_str(&pending.value) {
+                Ok(oid) if oid.to_hex() == pending.value => oid,
+                _ => {
+                    self.report(ProblemKind::InvalidReference, &pending, collection);
+                    continue;
                 }
-                join.last_row = Some(oid);
-                self.summary().documents_looked_up += 1;
-                match join.find(self.db, collection, oid).await? {
-                    None => self.report(ProblemKind::MissingDocument, &pending, collection),
-                    Some(Some(owner)) if owner != tenant_id => {
-                        self.report_other(&pending, collection, owner)
-                    }
-                    // Its tenant, or a `tenantId` that is no tenant's id: nothing to compare.
-                    Some(_) => {}
-                }
+            };
+            if join.last_row.is_some_and(|last| oid < last) {
+                anyhow::bail!(
+                    "{}.{column} does not come in ObjectId order ({} after {}): \
+                     the database's collation does not sort lowercase hex bytewise",
+                    table.name,
+                    pending.value,
+                    join.last_row.expect("some").to_hex()
+                );
             }
-            if !full {
-                return Ok(());
+            join.last_row = Some(oid);
+            self.summary().documents_looked_up += 1;
+            match join.find(self.db, collection, oid).await? {
+                None => self.report(ProblemKind::MissingDocument, &pending, collection),
+                Some(Some(owner)) if owner != tenant_id => {
+                    self.report_other(&pending, collection, owner)
+                }
+                // Its tenant, or a `tenantId` that is no tenant's id: nothing to compare.
+                Some(_) => {}
             }
         }
+        self.progress.read(table.name, read % ROW_PAGE as u64);
+        Ok(())
     }
 
     /// HEADs the keys of one page, `HEAD_CONCURRENCY` at a time.

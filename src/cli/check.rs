@@ -211,3 +211,37 @@ pub fn finished_line(entry: &Entry, now: Instant) -> String {
         thousands(entry.per_second(now) as u64)
     )
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_progress_line_names_the_running_tables_and_fits() {
+        let progress = Progress::new();
+        for name in ["llm_calls", "goals", "activity_outputs"] {
+            progress.plan(name);
+        }
+        progress.start("llm_calls");
+        progress.counted("llm_calls", 2_000_000);
+        progress.start("goals");
+        progress.end("goals");
+        progress.start("activity_outputs");
+        let now = Instant::now() + Duration::from_secs(2);
+        let line = progress_line(&progress.snapshot(), now, progress.started(), 200);
+        assert!(
+            line.starts_with("check: 1/3 tables · llm_calls 2,000,000 rows 2 s ("),
+            "{line}"
+        );
+        assert!(line.contains(" · activity_outputs 2 s · 0:02"), "{line}");
+        assert!(!line.contains("goals"), "{line}");
+        let narrow = progress_line(&progress.snapshot(), now, progress.started(), 30);
+        assert!(narrow.chars().count() <= 30, "{narrow}");
+        let goals = &progress.snapshot()[1];
+        assert!(
+            finished_line(goals, now).starts_with("check: goals: 0 rows in "),
+            "{}",
+            finished_line(goals, now)
+        );
+    }
+}
