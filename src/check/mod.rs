@@ -184,7 +184,7 @@ impl Summary {
 pub async fn check(
     live: &Live,
     tenant: Option<Uuid>,
-    on_problem: impl FnMut(&Problem) + Send,
+    on_problem: impl FnMut(&Problem),
 ) -> anyhow::Result<Summary> {
     check_with_progress(live, tenant, &Progress::new(), on_problem).await
 }
@@ -194,7 +194,7 @@ pub async fn check_with_progress(
     live: &Live,
     tenant: Option<Uuid>,
     progress: &Progress,
-    on_problem: impl FnMut(&Problem) + Send,
+    on_problem: impl FnMut(&Problem),
 ) -> anyhow::Result<Summary> {
     let started = Instant::now();
     let schema = live.schema.get();
@@ -415,7 +415,7 @@ async fn long_transaction(pg: &PgPool) -> anyhow::Result<Transaction<'static, Po
     Ok(tx)
 }
 
-impl<F: FnMut(&Problem) + Send> Checker<'_, F> {
+impl<F: FnMut(&Problem)> Checker<'_, F> {
     fn summary(&self) -> std::sync::MutexGuard<'_, Summary> {
         self.summary.lock().unwrap_or_else(|e| e.into_inner())
     }
