@@ -501,7 +501,6 @@ fn a_run_of_two_thousand_steps_draws_each_frame_from_its_visible_lines() {
     use ratatui::Terminal;
     use ratatui::backend::TestBackend;
     use std::sync::Arc;
-    use tenantscope::app::run_view::Shown;
     use tenantscope::run::timeline::build;
     use tenantscope::run::{RunInfo, StepRow};
     let start = Utc.with_ymd_and_hms(2026, 11, 14, 2, 0, 0).unwrap();
@@ -542,18 +541,8 @@ fn a_run_of_two_thousand_steps_draws_each_frame_from_its_visible_lines() {
     };
     let model = build(run, rows, Vec::new(), Utc::now());
     let failed = model.failed_steps();
-    let mut view = RunView {
-        ticket: 1,
-        ids: (model.run.id, None),
-        shown: Some(Shown::Run(Arc::new(model))),
-        error: None,
-        selected: 0,
-        whole: true,
-        hidden: false,
-        search: None,
-        diff: None,
-        from_results: false,
-    };
+    let mut view = RunView::for_model(Arc::new(model));
+    view.whole = true;
     let mut terminal = Terminal::new(TestBackend::new(200, 50)).unwrap();
     let mut times = Vec::new();
     for frame in 0..400 {
@@ -596,4 +585,139 @@ fn a_run_of_two_thousand_steps_draws_each_frame_from_its_visible_lines() {
         times[times.len() * 99 / 100],
         times[times.len() - 1]
     );
+}
+
+/// The steps of run `id` in the view's order (start, LLM before tool, id), from SQL.
+async fn sql_order(pg: &PgPool, id: Uuid) -> Vec<(StepKind, Uuid)> {
+    let rows: Vec<(Uuid, i32)> = sqlx::query_as(
+        "select id, k from (select id, started_at, 0 k from llm_calls where activity_run_id = $1
+                            union all select id, started_at, 1 from tool_calls where activity_run_id = $1) s
+         order by started_at, k, id",
+    )
+    .bind(id)
+    .fetch_all(pg)
+    .await
+    .unwrap();
+    rows.into_iter()
+        .map(|(id, k)| {
+            (
+                if k == 0 {
+                    StepKind::Llm
+                } else {
+                    StepKind::Tool
+                },
+                id,
+            )
+        })
+        .collect()
+}
+
+/// A run of 7,000 LLM calls and 5,000 tool calls (overlapping, interleaved, some failed)
+/// in the test's own database: the view opens on its first pages only (5,000 steps),
+/// lists them in their final order and says how many of how many are loaded, with the
+/// whole run's totals from SQL; moving to the end reads one keyset page at a time until
+/// every step is listed, in the order SQL gives.
+#[tokio::test]
+async fn a_long_run_opens_on_its_first_pages_and_scrolling_loads_the_rest_in_order() {
+    use tenantscope::run::load::PAGE;
+    use tenantscope::run::paging::FIRST;
+    let stores = common::Stores::create("run_paging").await;
+    stores.migrate().await;
+    let pg = stores.pg(Access::ReadWrite).await;
+    let (tenant, activity, run) = (Uuid::from_u128(1), Uuid::from_u128(2), Uuid::from_u128(3));
+    for sql in [
+        "insert into tenants (id, name, slug, status, plan) values ($1, 'Long Runs', 'long-runs', 'active', 'growth')",
+        "insert into activities (id, tenant_id, title, kind, status) values ($2, $1, 'Crawl everything', 'research', 'done')",
+        "insert into activity_runs (id, tenant_id, activity_id, run_number, status, trigger, started_at, finished_at, duration_ms)
+         values ($3, $1, $2, 1, 'succeeded', 'manual', '2026-11-14T02:00:00Z', '2026-11-14T02:30:00Z', 1800000)",
+        // LLM calls every 170 ms, tool calls every 230 ms (so the two streams interleave
+        // unevenly), every 501st of each failed; created when they start.
+        "insert into llm_calls (id, tenant_id, activity_run_id, provider, model, prompt_tokens,
+                                completion_tokens, cost_usd, latency_ms, status, error, started_at, created_at)
+         select md5('llm' || i)::uuid, $1, $3, 'openai', 'gpt-4o', 1000 + i % 37, 200 + i % 11, 0.000150 * (1 + i % 3),
+                150 + i % 90, case when i % 501 = 0 then 'failed' else 'succeeded' end,
+                case when i % 501 = 0 then 'rate limited' end, t, t
+         from generate_series(0, 6999) i, lateral (select '2026-11-14T02:00:00Z'::timestamptz + i * interval '170 ms' t) x",
+        "insert into tool_calls (id, tenant_id, activity_run_id, tool_name, status, latency_ms, error, started_at, created_at)
+         select md5('tool' || i)::uuid, $1, $3, 'fetch_url', case when i % 501 = 7 then 'failed' else 'succeeded' end,
+                400, case when i % 501 = 7 then 'HTTP 503' end, t, t
+         from generate_series(0, 4999) i, lateral (select '2026-11-14T02:00:00Z'::timestamptz + i * interval '230 ms' + interval '5 ms' t) x",
+    ] {
+        sqlx::query(sql)
+            .bind(tenant)
+            .bind(activity)
+            .bind(run)
+            .execute(&pg)
+            .await
+            .unwrap();
+    }
+    let order = sql_order(&pg, run).await;
+    assert_eq!(order.len(), 12_000);
+    let (tokens_in, tokens_out, cost_text, failed): (i64, i64, String, i64) = sqlx::query_as(
+        "select sum(prompt_tokens)::int8, sum(completion_tokens)::int8, sum(cost_usd)::text,
+                count(*) filter (where status <> 'succeeded')
+                + (select count(*) from tool_calls where activity_run_id = $1 and status <> 'succeeded')
+         from llm_calls where activity_run_id = $1",
+    )
+    .bind(run)
+    .fetch_one(&pg)
+    .await
+    .unwrap();
+
+    let mut ui = Ui::open(&stores).await;
+    ui.palette(&format!("run {run}")).await;
+    let listed = |ui: &Ui| -> Vec<(StepKind, Uuid)> {
+        let model = view(ui).model().expect("the run is shown");
+        model.steps.iter().map(|s| (s.row.kind, s.row.id)).collect()
+    };
+    let loaded = |ui: &Ui| {
+        let model = view(ui).model().unwrap();
+        model.steps.len() + model.paging.as_ref().map_or(0, |p| p.pending.len())
+    };
+    // At open: the first pages only, listed in their final order.
+    let model = view(&ui).model().unwrap();
+    let paging = model.paging.as_ref().expect("partly loaded");
+    assert_eq!(loaded(&ui), FIRST);
+    assert_eq!(paging.pages, FIRST / PAGE as usize);
+    let first = listed(&ui);
+    assert!(
+        first.len() > FIRST / 2 && first.len() <= FIRST,
+        "{}",
+        first.len()
+    );
+    assert_eq!(first, order[..first.len()]);
+    // The whole run's totals, from SQL, and how much of it is loaded.
+    ui.key(KeyCode::Char('z')).await;
+    let screen = ui.screen();
+    let want = format!(
+        "12000 steps (7000 LLM, 5000 tool) · {failed} failed · tokens {} in / {} out · cost {}",
+        thousands(tokens_in),
+        thousands(tokens_out),
+        cost(parse_micros(&cost_text).unwrap()),
+    );
+    assert!(screen.contains(&want), "{want}\n{screen}");
+    assert!(screen.contains("loaded 5,000 of 12,000 steps"), "{screen}");
+    // Moving through what is listed reads nothing more until near its end.
+    ui.key(KeyCode::Char('j')).await;
+    assert_eq!(loaded(&ui), FIRST);
+    // To the end, again and again: one page each time, in order, until all is here.
+    let mut presses = 0;
+    while !view(&ui).model().unwrap().complete() {
+        let before = loaded(&ui);
+        ui.key(KeyCode::Char('G')).await;
+        let after = loaded(&ui);
+        assert!(
+            after > before && after - before <= PAGE as usize,
+            "{before} → {after}"
+        );
+        let now = listed(&ui);
+        assert_eq!(now, order[..now.len()]);
+        presses += 1;
+        assert!(presses <= 12_000 / PAGE as usize, "{presses} pages");
+    }
+    assert_eq!(listed(&ui), order);
+    assert!(view(&ui).more_error.is_none());
+    let screen = ui.screen();
+    assert!(!screen.contains("loaded 12,000"), "{screen}");
+    assert!(screen.contains(&want), "{want}\n{screen}");
 }

@@ -4,6 +4,7 @@
 //! here; the model comes from [`crate::run`], loaded and built off the UI thread; the
 //! drawing is `ui::run`.
 
+use std::collections::HashMap;
 use std::sync::Arc;
 
 use mongodb::bson::Bson;
@@ -19,6 +20,7 @@ use crate::load::Ticket;
 use crate::run::compare::{Aligned, Comparison, compare};
 use crate::run::diff::{DocChange, bson_diff, tool_exchange};
 use crate::run::load::{load, tool_log};
+use crate::run::paging::{FIRST, more, open};
 use crate::run::timeline::{Entry, RunModel};
 use crate::run::{StepKind, StepRow};
 use crate::store::deadline::{LOAD_TIMEOUT, bounded, bounded_for};
@@ -26,6 +28,10 @@ use crate::store::source::Source;
 
 /// Tool-call log documents a search fetches at a time.
 const SEARCH_FETCHES: usize = 8;
+
+/// A partly loaded run reads its next page when the selection comes this many lines
+/// from the end of what is listed (or two screens, whichever is more).
+const PREFETCH_LINES: usize = 200;
 
 /// Two runs and their alignment.
 #[derive(Debug)]
@@ -85,6 +91,10 @@ pub struct RunView {
     pub diff: Option<DocDiff>,
     /// It was opened from a results list, which Esc shows again.
     pub from_results: bool,
+    /// A page more of a partly loaded run is being read.
+    pub more: bool,
+    /// Reading the next page failed (`r` loads the run again).
+    pub more_error: Option<String>,
 }
 
 impl RunView {
@@ -100,6 +110,8 @@ impl RunView {
             search: None,
             diff: None,
             from_results: false,
+            more: false,
+            more_error: None,
         }
     }
 
@@ -127,7 +139,8 @@ impl RunView {
     /// Lines the selection moves over.
     pub fn len(&self) -> usize {
         match &self.shown {
-            Some(Shown::Run(m)) => m.entries.len(),
+            // A partly loaded run ends in a line saying what is still to come.
+            Some(Shown::Run(m)) => m.entries.len() + usize::from(!m.complete()),
             Some(Shown::Compare(c)) => c.comparison.lines.len(),
             None => 0,
         }
@@ -141,6 +154,7 @@ impl RunView {
         (self.shown.is_none() && self.error.is_none())
             || self.diff.as_ref().is_some_and(|d| d.result.is_none())
             || self.search.as_ref().is_some_and(|s| !s.done)
+            || self.more
     }
 
     /// The step on the selected line of a run view.
@@ -157,6 +171,68 @@ impl RunView {
             .entries
             .iter()
             .position(|e| matches!(e, Entry::Step(s) if *s == i))
+    }
+
+    /// Each listed step's line, by kind and id.
+    fn lines_by_id(model: &RunModel) -> HashMap<(StepKind, Uuid), usize> {
+        model
+            .entries
+            .iter()
+            .enumerate()
+            .filter_map(|(n, e)| match e {
+                Entry::Step(i) => Some(((model.steps[*i].row.kind, model.steps[*i].row.id), n)),
+                Entry::Idle { .. } => None,
+            })
+            .collect()
+    }
+
+    /// When a partly loaded run's selection nears the end of what is listed, the work
+    /// that reads its next page (once: one page at a time).
+    fn next_page(&mut self, page: usize) -> Option<Work> {
+        let model = match &self.shown {
+            Some(Shown::Run(m)) if !m.complete() => m,
+            _ => return None,
+        };
+        if self.more || self.more_error.is_some() {
+            return None;
+        }
+        let near = PREFETCH_LINES.max(page * 2);
+        if self.selected + near < model.entries.len() {
+            return None;
+        }
+        self.more = true;
+        Some(Work::More {
+            ticket: self.ticket,
+            model: Arc::clone(model),
+        })
+    }
+
+    /// The model with one page more: the selection stays on its step, the search's
+    /// matches on theirs.
+    fn paged(&mut self, model: RunModel) {
+        let old = match &self.shown {
+            Some(Shown::Run(m)) => Arc::clone(m),
+            _ => return,
+        };
+        let key = |m: &RunModel, line: usize| match m.entries.get(line) {
+            Some(Entry::Step(i)) => Some((m.steps[*i].row.kind, m.steps[*i].row.id)),
+            _ => None,
+        };
+        let lines = Self::lines_by_id(&model);
+        if let Some(line) = key(&old, self.selected).and_then(|k| lines.get(&k)) {
+            self.selected = *line;
+        }
+        if let Some(search) = self.search.as_mut() {
+            let mut matches: Vec<usize> = search
+                .matches
+                .iter()
+                .filter_map(|&line| key(&old, line).and_then(|k| lines.get(&k).copied()))
+                .collect();
+            matches.sort_unstable();
+            search.matches = matches;
+        }
+        self.shown = Some(Shown::Run(Arc::new(model)));
+        self.selected = self.selected.min(self.len().saturating_sub(1));
     }
 
     /// Lines `n`/`N` go through: the search's matches while one is open, else the
@@ -215,6 +291,11 @@ pub enum Work {
         ticket: Ticket,
         id: Uuid,
     },
+    /// The next keyset page of a partly loaded run.
+    More {
+        ticket: Ticket,
+        model: Arc<RunModel>,
+    },
     Compare {
         ticket: Ticket,
         a: Uuid,
@@ -250,14 +331,20 @@ pub enum Reply {
         ticket: Ticket,
         result: Result<Option<Box<RunModel>>, String>,
     },
+    /// The run with one page more.
+    More {
+        ticket: Ticket,
+        result: Result<Box<RunModel>, String>,
+    },
     Compared {
         ticket: Ticket,
         result: Result<Result<Box<Compared>, Uuid>, String>,
     },
-    /// Steps whose documents matched (indexes into the model's steps), documents read.
+    /// Steps whose documents matched (by kind and id: more pages may have come in
+    /// since the search started), documents read.
     Searched {
         ticket: Ticket,
-        steps: Vec<usize>,
+        steps: Vec<(StepKind, Uuid)>,
         searched: usize,
         errors: usize,
         done: bool,
@@ -285,10 +372,16 @@ fn contains(value: Option<&Bson>, text: &str) -> bool {
 pub async fn perform(work: Work, live: Arc<Source>, tx: UnboundedSender<Msg>) {
     match work {
         Work::Load { ticket, id } => {
-            let result = bounded(load(&live, id, chrono::Utc::now()))
+            let result = bounded(open(&live, id, chrono::Utc::now(), FIRST))
                 .await
                 .map(|m| m.map(Box::new));
             let _ = tx.send(Msg::Run(Reply::Loaded { ticket, result }));
+        }
+        Work::More { ticket, model } => {
+            let result = bounded(more(&live, &model, chrono::Utc::now()))
+                .await
+                .map(Box::new);
+            let _ = tx.send(Msg::Run(Reply::More { ticket, result }));
         }
         Work::Compare { ticket, a, b } => {
             let result = bounded(async {
@@ -342,7 +435,8 @@ pub async fn perform(work: Work, live: Arc<Source>, tx: UnboundedSender<Msg>) {
                         if contains(doc.get("request"), &text)
                             || contains(doc.get("response"), &text)
                         {
-                            hit.push(i);
+                            let row = &model.steps[i].row;
+                            hit.push((row.kind, row.id));
                         }
                     }
                     Ok(None) => {}
@@ -575,7 +669,15 @@ impl App {
             }
             _ => {}
         }
-        Vec::new()
+        // Moving near the end of a partly loaded run reads its next page.
+        let page = self.page_rows;
+        self.run
+            .view
+            .as_mut()
+            .and_then(|v| v.next_page(page))
+            .map(Effect::Run)
+            .into_iter()
+            .collect()
     }
 
     /// `[`/`]`: the previous or next run of the same activity.
@@ -741,10 +843,20 @@ impl App {
                         .and_then(|i| RunView::entry_of(&model, i));
                     view.selected = start.unwrap_or(0);
                     view.shown = Some(Shown::Run(Arc::new(*model)));
+                    let page = self.page_rows;
+                    self.dirty = true;
+                    return view.next_page(page).map(Effect::Run).into_iter().collect();
                 }
                 Ok(None) => view.error = Some(format!("no activity run {}", view.ids.0)),
                 Err(e) => view.error = Some(e),
             },
+            Reply::More { ticket, result } if ticket == view.ticket => {
+                view.more = false;
+                match result {
+                    Ok(model) => view.paged(*model),
+                    Err(e) => view.more_error = Some(e),
+                }
+            }
             Reply::Compared { ticket, result } if ticket == view.ticket => match result {
                 Ok(Ok(compared)) => view.shown = Some(Shown::Compare(Arc::new(*compared))),
                 Ok(Err(missing)) => view.error = Some(format!("no activity run {missing}")),
@@ -760,9 +872,10 @@ impl App {
                 let Some(model) = view.model() else {
                     return Vec::new();
                 };
+                let by_id = (!steps.is_empty()).then(|| RunView::lines_by_id(model));
                 let lines: Vec<usize> = steps
                     .iter()
-                    .filter_map(|&i| RunView::entry_of(model, i))
+                    .filter_map(|k| by_id.as_ref().and_then(|m| m.get(k).copied()))
                     .collect();
                 let Some(search) = view.search.as_mut().filter(|s| s.ticket == ticket) else {
                     return Vec::new();

@@ -6,6 +6,7 @@
 //! and the TUI's run view are two faces over it.
 //!
 //! - [`load`] reads a run, its steps and its siblings from any [`crate::store::source::Source`];
+//! - [`paging`] reads a long run a keyset page at a time (the TUI's run view);
 //! - [`timeline`] turns them into a [`timeline::RunModel`] (pure);
 //! - [`compare`] aligns two models (pure);
 //! - [`diff`] compares two documents or two texts (pure).
@@ -14,6 +15,7 @@ pub mod compare;
 pub mod diff;
 pub mod fmt;
 pub mod load;
+pub mod paging;
 pub mod timeline;
 
 use anyhow::Context;
@@ -183,6 +185,20 @@ fn text(row: &Row, column: &str) -> Option<String> {
     row.get(column).map(str::to_string)
 }
 
+/// A step keeps at most this many characters of its error and of its name, so a run of
+/// any length costs a bounded amount of memory per step (what is shown is one line).
+pub const STEP_TEXT_CAP: usize = 2_000;
+
+/// `text` cut to [`STEP_TEXT_CAP`] characters, with an ellipsis when cut.
+fn capped(text: Option<String>) -> Option<String> {
+    let mut text = text?;
+    if let Some((at, _)) = text.char_indices().nth(STEP_TEXT_CAP) {
+        text.truncate(at);
+        text.push('…');
+    }
+    Some(text)
+}
+
 impl RunInfo {
     pub fn from_row(row: &Row) -> anyhow::Result<RunInfo> {
         Ok(RunInfo {
@@ -232,14 +248,14 @@ impl StepRow {
         Ok(StepRow {
             kind,
             id,
-            name: name.unwrap_or_default(),
+            name: capped(name).unwrap_or_default(),
             started_at: time(row, "started_at"),
             latency_ms: int(row, "latency_ms"),
             tokens_in,
             tokens_out,
             cost_micros,
             status: text(row, "status").unwrap_or_default(),
-            error: text(row, "error"),
+            error: capped(text(row, "error")),
             log_ref: text(row, "log_ref"),
             created_at: time(row, "created_at"),
         })
@@ -261,6 +277,23 @@ mod tests {
         assert_eq!(parse_micros("1e3"), None);
         assert_eq!(parse_micros(""), None);
         assert_eq!(parse_micros("."), None);
+    }
+
+    #[test]
+    fn a_step_keeps_a_bounded_error() {
+        let long = "é".repeat(STEP_TEXT_CAP + 10);
+        let row = Row {
+            values: vec![
+                ("id".into(), Some(Uuid::from_u128(1).to_string())),
+                ("tool_name".into(), Some("fetch_url".into())),
+                ("error".into(), Some(long)),
+            ],
+        };
+        let step = StepRow::from_row(StepKind::Tool, &row).unwrap();
+        let error = step.error.unwrap();
+        assert_eq!(error.chars().count(), STEP_TEXT_CAP + 1);
+        assert!(error.ends_with('…'));
+        assert_eq!(capped(Some("short".into())).as_deref(), Some("short"));
     }
 
     #[test]

@@ -168,9 +168,17 @@ pub struct RunModel {
     pub cause: Option<usize>,
     /// The other runs of the same activity, by run number.
     pub retries: Vec<Sibling>,
+    /// Set while only part of a long run is loaded: what is still to read, and what the
+    /// whole run adds up to (see [`super::paging`]). None: every step is here.
+    pub paging: Option<super::paging::Paging>,
 }
 
 impl RunModel {
+    /// Whether every step of the run is loaded.
+    pub fn complete(&self) -> bool {
+        self.paging.is_none()
+    }
+
     /// Indexes of the failed steps, in step order (for next/previous error).
     pub fn failed_steps(&self) -> Vec<usize> {
         (0..self.steps.len())
@@ -191,9 +199,22 @@ pub fn step_order(a: &StepRow, b: &StepRow) -> std::cmp::Ordering {
 /// running, the instant its wall time runs to.
 pub fn build(
     run: RunInfo,
+    rows: Vec<StepRow>,
+    siblings: Vec<RunInfo>,
+    now: DateTime<Utc>,
+) -> RunModel {
+    build_upto(run, rows, siblings, now, None)
+}
+
+/// [`build`] over the steps of a run read only up to `horizon` ms on its axis (a long
+/// run loaded page by page): where the time went and the idle gaps are counted up to
+/// there, not to the run's end, since what comes after is not loaded yet.
+pub fn build_upto(
+    run: RunInfo,
     mut rows: Vec<StepRow>,
     siblings: Vec<RunInfo>,
     now: DateTime<Utc>,
+    horizon: Option<i64>,
 ) -> RunModel {
     rows.sort_by(step_order);
     // The axis starts at the run's start; without one, at its first step.
@@ -242,7 +263,8 @@ pub fn build(
         .iter()
         .map(|s| Some((s.start_ms?, s.end_ms()?, s.row.kind)))
         .collect();
-    let (time, idle) = time_split(&intervals, wall_ms);
+    let counted_ms = horizon.map_or(wall_ms, |h| h.clamp(0, wall_ms));
+    let (time, idle) = time_split(&intervals, counted_ms);
     let min_gap = (wall_ms as f64 * IDLE_SHARE) as i64;
     let gaps: Vec<(i64, i64)> = idle.into_iter().filter(|(_, len)| *len > min_gap).collect();
     let entries = entries(&steps, &gaps);
@@ -307,6 +329,7 @@ pub fn build(
         critical,
         cause,
         retries,
+        paging: None,
     }
 }
 

@@ -13,7 +13,7 @@ use crate::app::run_view::{Compared, RunView, Search};
 use crate::run::compare::Aligned;
 use crate::run::diff::Change;
 use crate::run::fmt::{
-    cost, cost_delta, count_delta, duration, duration_delta, percent, thousands,
+    cost, cost_delta, count_delta, duration, duration_delta, offset, percent, thousands,
 };
 use crate::run::timeline::{Entry, Flag, Rollup, RunModel, Sibling, Step};
 use crate::run::{StepKind, StepRow};
@@ -56,6 +56,51 @@ fn fit(text: &str, width: usize) -> String {
     }
     let len = out.width();
     out + &" ".repeat(width.saturating_sub(len))
+}
+
+/// `spans` cut to `width` columns: when they are wider, what fits of them and an
+/// ellipsis in the last style kept, so a line never runs past its pane (a wide
+/// character that would straddle the edge goes too).
+pub fn fit_line(spans: Vec<Span<'static>>, width: usize) -> Line<'static> {
+    let total: usize = spans.iter().map(|s| s.content.width()).sum();
+    if total <= width {
+        return Line::from(spans);
+    }
+    let room = width.saturating_sub(1);
+    let mut used = 0;
+    let mut out: Vec<Span<'static>> = Vec::new();
+    let mut last_style = Style::new();
+    'spans: for span in spans {
+        last_style = span.style;
+        let mut kept = String::new();
+        for c in span.content.chars() {
+            let w = unicode_width::UnicodeWidthChar::width(c).unwrap_or(0);
+            if used + w > room {
+                if !kept.is_empty() {
+                    out.push(Span::styled(kept, span.style));
+                }
+                break 'spans;
+            }
+            kept.push(c);
+            used += w;
+        }
+        out.push(Span::styled(kept, span.style));
+    }
+    if width > 0 {
+        out.push(Span::styled("…", last_style));
+    }
+    Line::from(out)
+}
+
+/// The narrowest waterfall bar: below it, the line is cut at its end instead.
+const MIN_BAR: usize = 6;
+
+/// The waterfall bar's width in a list `width` columns wide whose step text takes
+/// `text` columns: a quarter of the width (8 to 48 cells), shrunk first when the line
+/// would not fit, down to [`MIN_BAR`].
+pub fn bar_width(width: usize, text: usize) -> usize {
+    let ideal = (width / 4).clamp(8, 48);
+    ideal.min(width.saturating_sub(text + 1).max(MIN_BAR))
 }
 
 /// The waterfall bar of a span `[start, end)` on an axis `wall` long, `width` cells.
@@ -112,10 +157,31 @@ fn rollup_line(label: &str, rollups: &[Rollup], tools: bool) -> Line<'static> {
     Line::from(spans)
 }
 
+/// The totals line: `steps (LLM, tool) · failed · tokens · cost`.
+fn totals_text(
+    (steps, llm, tool): (u64, u64, u64),
+    failed: u64,
+    (tokens_in, tokens_out): (i64, i64),
+    micros: i64,
+) -> String {
+    format!(
+        "{steps} steps ({llm} LLM, {tool} tool) · {failed} failed · tokens {} in / {} out · cost {}",
+        thousands(tokens_in),
+        thousands(tokens_out),
+        cost(micros),
+    )
+}
+
 /// The run view's header lines.
 pub fn header(model: &RunModel, search: Option<&Search>) -> Vec<Line<'static>> {
     let run = &model.run;
     let t = &model.totals;
+    let partial = model.paging.as_ref();
+    let loaded_note = if partial.is_some() {
+        " (loaded steps)"
+    } else {
+        ""
+    };
     let (symbol, color) = status_symbol(&run.status);
     let mut lines = vec![
         Line::from(vec![
@@ -124,7 +190,7 @@ pub fn header(model: &RunModel, search: Option<&Search>) -> Vec<Line<'static>> {
                 Style::new().fg(color).add_modifier(Modifier::BOLD),
             ),
             Span::raw(format!(
-                " · {} · run #{} · wall {} · critical path {} of it",
+                " · {} · run #{} · wall {} · critical path {} of it{loaded_note}",
                 clean_line(&run.trigger, 20),
                 run.run_number.map_or("?".to_string(), |n| n.to_string()),
                 duration(t.wall_ms),
@@ -133,6 +199,10 @@ pub fn header(model: &RunModel, search: Option<&Search>) -> Vec<Line<'static>> {
         ]),
         Line::from(vec![
             Span::styled("time   ", dim()),
+            Span::raw(match partial {
+                Some(p) => format!("first {} (loaded) · ", duration(p.horizon_ms.max(0))),
+                None => String::new(),
+            }),
             Span::raw(format!(
                 "LLM {} · tool {} · idle {} · overlap {}",
                 duration(t.time.llm_ms),
@@ -143,25 +213,55 @@ pub fn header(model: &RunModel, search: Option<&Search>) -> Vec<Line<'static>> {
         ]),
         Line::from(vec![
             Span::styled("totals ", dim()),
-            Span::raw(format!(
-                "{} steps ({} LLM, {} tool) · {} failed · tokens {} in / {} out · cost {}{}",
-                t.steps,
-                t.llm_calls,
-                t.tool_calls,
-                t.failed,
-                thousands(t.tokens_in),
-                thousands(t.tokens_out),
-                cost(t.cost_micros),
-                if t.flagged > 0 {
-                    format!(" · {} flagged", t.flagged)
-                } else {
-                    String::new()
+            Span::raw(match partial.and_then(|p| p.whole.map(|w| (w, w.sums))) {
+                // The whole run, from the store's aggregates.
+                Some((w, Some(sums))) => totals_text(
+                    (w.steps(), w.llm_calls, w.tool_calls),
+                    sums.failed,
+                    (sums.tokens_in, sums.tokens_out),
+                    sums.cost_micros,
+                ),
+                _ => {
+                    totals_text(
+                        (t.steps as u64, t.llm_calls as u64, t.tool_calls as u64),
+                        t.failed as u64,
+                        (t.tokens_in, t.tokens_out),
+                        t.cost_micros,
+                    ) + if partial.is_some() {
+                        " (the steps listed so far)"
+                    } else {
+                        ""
+                    }
                 }
-            )),
+            }),
+            Span::raw(if t.flagged > 0 {
+                format!(" · {} flagged", t.flagged)
+            } else {
+                String::new()
+            }),
         ]),
         rollup_line("models", &model.by_model, false),
         rollup_line("tools", &model.by_tool, true),
     ];
+    if let Some(p) = partial {
+        let loaded = model.steps.len() + p.pending.len();
+        let of = match p.whole {
+            Some(w) => format!(
+                "{} of {}",
+                thousands(loaded as i64),
+                thousands(w.steps() as i64)
+            ),
+            None => format!("{}", thousands(loaded as i64)),
+        };
+        lines.push(Line::styled(
+            format!(
+                "loaded {of} steps · listed in final order up to {} · more load as you scroll; \
+                 roll-ups, time and critical path cover the loaded steps",
+                offset(p.horizon_ms),
+            ),
+            Style::new().fg(Color::Yellow),
+        ));
+    }
     if let Some(error) = &run.error_message {
         lines.push(Line::from(vec![
             Span::styled("error  ", dim()),
@@ -294,16 +394,58 @@ fn step_text(step: &Step) -> Vec<Span<'static>> {
     spans
 }
 
-/// The lines `range` of the run's step list, `bar_width` cells of waterfall each (only
-/// the lines on screen are made, so a run of thousands of steps draws as fast as a short one).
+/// The last line of a partly loaded run: what is still to come.
+fn more_line(view: &RunView, model: &RunModel) -> Line<'static> {
+    let Some(p) = &model.paging else {
+        return Line::default();
+    };
+    let loaded = model.steps.len() + p.pending.len();
+    let rest = match p.whole {
+        Some(w) => format!(
+            "{} more to read",
+            thousands((w.steps() as i64 - loaded as i64).max(0))
+        ),
+        None => "more to read".to_string(),
+    };
+    let (state, color) = match (&view.more_error, view.more) {
+        (Some(e), _) => (
+            format!(
+                "reading the next page failed: {} (r loads again)",
+                clean_line(e, 200)
+            ),
+            Color::Red,
+        ),
+        (None, true) => ("loading the next page…".to_string(), Color::Yellow),
+        (None, false) => ("move down to load them".to_string(), Color::Yellow),
+    };
+    Line::styled(
+        format!(
+            "⋯ {} loaded after {} (not listed yet), {rest} · {state}",
+            thousands(p.pending.len() as i64),
+            offset(p.horizon_ms),
+        ),
+        Style::new().fg(color),
+    )
+}
+
+/// Columns of a step's text besides its error: marks, status, kind, name, duration,
+/// tokens and cost.
+const STEP_TEXT: usize = 2 + 2 + 5 + 18 + 10 + 14 + 10;
+
+/// The lines `range` of the run's step list in a list `width` columns wide, each cut to
+/// it (only the lines on screen are made, so a run of thousands of steps draws as fast
+/// as a short one).
 pub fn step_lines(
     view: &RunView,
     model: &RunModel,
-    bar_width: usize,
+    width: usize,
     range: std::ops::Range<usize>,
 ) -> Vec<Line<'static>> {
     let wall = model.totals.wall_ms;
+    let bar_width = bar_width(width, STEP_TEXT);
     let matches = view.search.as_ref().map(|s| s.matches.as_slice());
+    let more = (!model.complete() && range.end > model.entries.len())
+        .then(|| fit_line(more_line(view, model).spans, width));
     model
         .entries
         .iter()
@@ -334,24 +476,28 @@ pub fn step_lines(
                         Span::raw(" "),
                     ];
                     spans.extend(step_text(step));
-                    Line::from(spans)
+                    fit_line(spans, width)
                 }
                 Entry::Idle {
                     start_ms,
                     duration_ms,
-                } => Line::from(vec![
-                    Span::styled(
-                        bar(*start_ms, start_ms + duration_ms, wall, bar_width, '░'),
-                        dim(),
-                    ),
-                    Span::styled(format!("   idle {}", duration(*duration_ms)), dim()),
-                ]),
+                } => fit_line(
+                    vec![
+                        Span::styled(
+                            bar(*start_ms, start_ms + duration_ms, wall, bar_width, '░'),
+                            dim(),
+                        ),
+                        Span::styled(format!("   idle {}", duration(*duration_ms)), dim()),
+                    ],
+                    width,
+                ),
             };
             if hit {
                 line = line.patch_style(Style::new().bg(Color::Rgb(60, 60, 0)));
             }
             line
         })
+        .chain(more)
         .collect()
 }
 
@@ -602,6 +748,14 @@ pub fn draw(frame: &mut Frame, view: &RunView, area: Rect) {
         Constraint::Length(diff_height),
     ])
     .areas(inner);
+    let head_width = usize::from(head_area.width);
+    let head: Vec<Line> = head
+        .into_iter()
+        .map(|line| {
+            let style = line.style;
+            fit_line(line.spans, head_width).style(style)
+        })
+        .collect();
     frame.render_widget(
         Paragraph::new(head).block(Block::new().borders(Borders::BOTTOM).border_style(dim())),
         head_area,
@@ -609,12 +763,13 @@ pub fn draw(frame: &mut Frame, view: &RunView, area: Rect) {
     let height = usize::from(list_area.height).max(1);
     let offset = view.selected.saturating_sub(height - 1);
     let range = offset..(offset + height).min(view.len()).max(offset);
+    let width = usize::from(list_area.width);
     let lines = match (view.model(), view.compared()) {
-        (Some(model), _) => {
-            let bar_width = (usize::from(inner.width) / 4).clamp(8, 48);
-            step_lines(view, model, bar_width, range)
-        }
-        (None, Some(compared)) => compare_lines(compared, range),
+        (Some(model), _) => step_lines(view, model, width, range),
+        (None, Some(compared)) => compare_lines(compared, range)
+            .into_iter()
+            .map(|line| fit_line(line.spans, width))
+            .collect(),
         (None, None) => Vec::new(),
     };
     let shown: Vec<Line> = lines
