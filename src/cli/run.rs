@@ -305,6 +305,7 @@ pub fn diff_json(
             "added": c.added,
             "removed": c.removed,
             "status_changes": c.status_changes,
+            "alignment_cut_short": c.cut_short,
         },
         "steps": steps,
     })
@@ -593,6 +594,12 @@ fn print_diff(a: &RunModel, b: &RunModel, c: &Comparison, documents: &[Option<Do
         c.removed,
         c.status_changes
     );
+    if c.cut_short {
+        out!(
+            "alignment cut short after {} s: some steps that could pair show as removed and added",
+            crate::run::compare::ALIGN_BUDGET.as_secs()
+        );
+    }
     out!("");
     for ((line, delta), document) in c.lines.iter().zip(documents) {
         match *line {

@@ -4,7 +4,9 @@
 //! Pure; the alignment is `similar`'s Myers diff, whose shortest edit script keeps a
 //! longest common subsequence.
 
-use similar::{Algorithm, DiffOp, capture_diff_slices};
+use std::time::{Duration, Instant};
+
+use similar::{Algorithm, DiffOp, capture_diff_slices_deadline};
 
 use super::StepKind;
 use super::timeline::{RunModel, Step, Totals};
@@ -20,12 +22,27 @@ pub enum Aligned {
     Added(usize),
 }
 
+/// How long aligning two runs may take: past it, Myers settles for what it has found
+/// (the rest of each stretch shows as removed then added), so two long runs that differ
+/// a lot are compared in bounded time.
+pub const ALIGN_BUDGET: Duration = Duration::from_secs(2);
+
 /// Aligns two sequences of keys along a longest common subsequence: every `Pair` has
 /// equal keys, both sides' indexes rise, and every index of each side appears once.
 /// Where one side replaces a stretch of the other, its removed steps come first.
 pub fn align<K: Eq + std::hash::Hash + Ord>(a: &[K], b: &[K]) -> Vec<Aligned> {
+    align_until(a, b, None)
+}
+
+/// [`align`], giving up the search for a longest subsequence at `deadline`: the result
+/// keeps every property but the longest (fewer pairs than could be).
+pub fn align_until<K: Eq + std::hash::Hash + Ord>(
+    a: &[K],
+    b: &[K],
+    deadline: Option<Instant>,
+) -> Vec<Aligned> {
     let mut out = Vec::with_capacity(a.len().max(b.len()));
-    for op in capture_diff_slices(Algorithm::Myers, a, b) {
+    for op in capture_diff_slices_deadline(Algorithm::Myers, a, b, deadline) {
         match op {
             DiffOp::Equal {
                 old_index,
@@ -97,6 +114,8 @@ pub struct Comparison {
     pub status_changes: usize,
     /// `b − a` of the totals that are numbers.
     pub totals: TotalsDelta,
+    /// The alignment ran out of its time budget: it may pair fewer steps than it could.
+    pub cut_short: bool,
 }
 
 /// `b − a` of two runs' totals.
@@ -129,11 +148,21 @@ impl TotalsDelta {
     }
 }
 
-/// Compares run `a` (typically the last good one) with run `b`.
+/// Compares run `a` (typically the last good one) with run `b`, aligning them within
+/// [`ALIGN_BUDGET`].
 pub fn compare(a: &RunModel, b: &RunModel) -> Comparison {
+    compare_within(a, b, ALIGN_BUDGET)
+}
+
+/// [`compare`] with the alignment given `budget`.
+pub fn compare_within(a: &RunModel, b: &RunModel, budget: Duration) -> Comparison {
     let keys_a: Vec<_> = a.steps.iter().map(key).collect();
     let keys_b: Vec<_> = b.steps.iter().map(key).collect();
-    let lines: Vec<(Aligned, Option<Delta>)> = align(&keys_a, &keys_b)
+    let deadline = Instant::now() + budget;
+    let aligned = align_until(&keys_a, &keys_b, Some(deadline));
+    // similar checks its deadline as it searches; past it, it stopped searching.
+    let cut_short = Instant::now() > deadline;
+    let lines: Vec<(Aligned, Option<Delta>)> = aligned
         .into_iter()
         .map(|line| match line {
             Aligned::Pair(i, j) => (line, Some(Delta::of(&a.steps[i], &b.steps[j]))),
@@ -151,6 +180,7 @@ pub fn compare(a: &RunModel, b: &RunModel) -> Comparison {
             .count(),
         totals: TotalsDelta::of(&a.totals, &b.totals),
         lines,
+        cut_short,
     }
 }
 
@@ -271,6 +301,48 @@ mod tests {
             let lines = align(&a, &b);
             assert_eq!(check(&a, &b, &lines), lcs(&a, &b), "{a:?} {b:?}");
         }
+    }
+
+    #[test]
+    fn an_alignment_out_of_time_is_still_an_alignment_and_says_so() {
+        // Two long sequences that differ everywhere a little: Myers needs many rounds.
+        let alphabet = ["llm", "search", "fetch", "post", "serp"];
+        let mut state: u64 = 0x2545_f491_4f6c_dd1d;
+        let mut next = |n: usize| {
+            state ^= state << 13;
+            state ^= state >> 7;
+            state ^= state << 17;
+            (state % n as u64) as usize
+        };
+        let a: Vec<&str> = (0..20_000).map(|_| alphabet[next(5)]).collect();
+        let b: Vec<&str> = (0..20_000).map(|_| alphabet[next(5)]).collect();
+        let started = Instant::now();
+        let lines = align_until(&a, &b, Some(started + std::time::Duration::from_millis(5)));
+        check(&a, &b, &lines);
+        // Cut short: far from the textbook's quadratic time.
+        assert!(
+            started.elapsed() < std::time::Duration::from_secs(5),
+            "{:?}",
+            started.elapsed()
+        );
+        let ma = model_of(&a);
+        let mb = model_of(&b);
+        let c = compare_within(&ma, &mb, std::time::Duration::from_millis(5));
+        assert!(c.cut_short);
+        assert_eq!(c.pairs + c.removed, a.len());
+        assert_eq!(c.pairs + c.added, b.len());
+        let small = compare_within(&model_of(&a[..50]), &model_of(&b[..50]), ALIGN_BUDGET);
+        assert!(!small.cut_short);
+    }
+
+    /// A run of LLM calls named `names`, one every 10 ms.
+    fn model_of(names: &[&str]) -> RunModel {
+        let steps: Vec<(StepKind, &str, i64, i64, &str)> = names
+            .iter()
+            .enumerate()
+            .map(|(i, n)| (StepKind::Llm, *n, i as i64 * 10, 5, "succeeded"))
+            .collect();
+        model(&steps)
     }
 
     fn t0() -> DateTime<Utc> {

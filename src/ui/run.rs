@@ -521,7 +521,7 @@ fn side(model: &RunModel) -> String {
 pub fn compare_header(c: &Compared) -> Vec<Line<'static>> {
     let d = &c.comparison.totals;
     let cmp = &c.comparison;
-    vec![
+    let mut lines = vec![
         Line::from(vec![
             Span::styled("a ", bold()),
             Span::raw(format!("{} · {}", side(&c.a), c.a.run.id)),
@@ -552,7 +552,17 @@ pub fn compare_header(c: &Compared) -> Vec<Line<'static>> {
                 cmp.pairs, cmp.added, cmp.removed, cmp.status_changes
             )),
         ]),
-    ]
+    ];
+    if cmp.cut_short {
+        lines.push(Line::styled(
+            format!(
+                "alignment cut short after {} s: some steps that could pair show as removed and added",
+                crate::run::compare::ALIGN_BUDGET.as_secs()
+            ),
+            Style::new().fg(Color::Yellow),
+        ));
+    }
+    lines
 }
 
 fn row_brief(row: &StepRow, ms: Option<i64>) -> String {
