@@ -1036,3 +1036,73 @@ async fn the_demo_has_the_showcase_runs() {
     }
     let _ = std::fs::remove_file(&file);
 }
+
+/// The showcase's long run: after the failing one, a run of 300–400 steps whose tool
+/// calls overlap, whose only failed step (a rate-limited fetch) is retried with the same
+/// request, and which wrote a second version of the activity's output when it ended.
+#[tokio::test]
+async fn the_showcase_long_run_has_hundreds_of_steps_and_one_retried_failure() {
+    let s = seeded();
+    let pg = s.stores.pg(Access::ReadOnly).await;
+    let db = s.stores.mongo().await;
+    let source = live(s).await;
+    let runs: Vec<(Uuid, Uuid, Uuid)> = sqlx::query_as(
+        "select l.id, l.activity_id, b.id from activity_runs b
+         join activity_runs l on l.activity_id = b.activity_id and l.run_number = b.run_number + 1
+         where b.error_message like 'HTTP 404 Not Found: GET %/pricing/enterprise'
+         order by b.tenant_id",
+    )
+    .fetch_all(&pg)
+    .await
+    .unwrap();
+    assert!(!runs.is_empty());
+    for (long, activity, bad) in runs {
+        let m = model(&source, long).await;
+        assert_eq!(m.run.status, "succeeded");
+        assert!((300..=400).contains(&m.totals.steps), "{}", m.totals.steps);
+        assert!(m.totals.time.overlap_ms > 0);
+        assert!(m.retries.iter().any(|r| r.id == bad));
+        let failed = m.failed_steps();
+        assert_eq!(failed.len(), 1);
+        let f = &m.steps[failed[0]];
+        assert_eq!(f.row.name, "fetch_url");
+        assert!(f.row.error.as_deref().unwrap().starts_with("HTTP 429"));
+        let request = |step: &tenantscope::run::timeline::Step| {
+            let oid = ObjectId::parse_str(step.row.log_ref.as_deref().unwrap()).unwrap();
+            let db = db.clone();
+            async move {
+                db.collection::<Document>("tool_call_logs")
+                    .find_one(doc! { "_id": oid })
+                    .await
+                    .unwrap()
+                    .unwrap()
+                    .get_document("request")
+                    .unwrap()
+                    .clone()
+            }
+        };
+        let asked = request(f).await;
+        let mut retried = false;
+        for later in m.steps[failed[0] + 1..]
+            .iter()
+            .filter(|s| s.row.name == "fetch_url")
+        {
+            if request(later).await == asked {
+                retried = true;
+                assert!(later.start_ms.unwrap() >= f.end_ms().unwrap());
+            }
+        }
+        assert!(retried, "the rate-limited fetch is asked again");
+        // Version 2 of the activity's output, written when the run ended.
+        let v2 = db
+            .collection::<Document>("activity_outputs")
+            .find_one(doc! { "activityId": activity.to_string(), "version": 2 })
+            .await
+            .unwrap()
+            .expect("the second output version");
+        assert_eq!(
+            v2.get_datetime("createdAt").unwrap().timestamp_millis(),
+            m.run.finished_at.unwrap().timestamp_millis()
+        );
+    }
+}

@@ -11,6 +11,12 @@
 //! Comparing them aligns five steps, shows the two steps only the good run has and the
 //! extra fetch, and the fetch's log documents differ at `request.url`.
 //!
+//! - Then a long one (300–400 steps): rounds of an LLM call and two to four tool calls
+//!   in parallel, one fetch rate-limited (the run's only failed step) and retried after
+//!   a back-off; it succeeds and writes a second version of the activity's output (an
+//!   `activity_outputs` document and its S3 object), so comparing it with the run that
+//!   wrote the first version shows a line diff of the two outputs.
+//!
 //! Everything here draws from a random stream of its own (seeded from the generator's
 //! seed and the activity), so every other row, document and object stays what it was.
 
@@ -20,7 +26,10 @@ use rand::{Rng, SeedableRng};
 use rand_chacha::ChaCha8Rng;
 use uuid::Uuid;
 
-use super::super::sink::Value;
+use sha2::{Digest, Sha256};
+
+use super::super::content;
+use super::super::sink::{Object, Value};
 use super::work::MODELS;
 use super::{Generator, Tenant, bson_time, hex, usd};
 
@@ -64,6 +73,7 @@ const TOOLS: [&str; 4] = ["web_search", "fetch_url", "keyword_research", "serp_c
 impl Generator<'_> {
     /// Writes the two showcase runs of `activity` (numbers `after + 1` and `after + 2`)
     /// from `start`; returns when the second one ended.
+    #[allow(clippy::too_many_arguments)]
     pub(super) fn showcase(
         &mut self,
         t: &mut Tenant,
@@ -72,12 +82,120 @@ impl Generator<'_> {
         model: &'static str,
         after: u32,
         start: DateTime<Utc>,
+        keywords: &[&str],
     ) -> DateTime<Utc> {
         let seed = self.options.seed ^ STREAM ^ (activity.as_u128() as u64);
         let main = std::mem::replace(&mut self.rng, ChaCha8Rng::seed_from_u64(seed));
         let end = self.showcase_runs(t, activity, session, model, after, start);
+        // Drawn after the two runs above, so they stay what they were.
+        let start = end + Duration::seconds(self.rng.random_range(600..3_600));
+        let end = self.long_run(t, (activity, session, model), after + 3, start, keywords);
         self.rng = main;
         end
+    }
+
+    /// The long run (see the module's comment); returns when it ended.
+    fn long_run(
+        &mut self,
+        t: &mut Tenant,
+        who: (Uuid, Uuid, &'static str),
+        number: u32,
+        start: DateTime<Utc>,
+        keywords: &[&str],
+    ) -> DateTime<Utc> {
+        let target: usize = self.rng.random_range(300..=400);
+        let failing_round = target / 5 * 2 / 3;
+        let mut plan: Vec<Planned> = Vec::with_capacity(target + 4);
+        let mut payloads = Vec::new();
+        let page = format!("https://{}/sitemap.xml", t.domain);
+        let mut at: i64 = 150;
+        let mut round = 0;
+        while plan.len() < target {
+            let think = self.rng.random_range(800..6_000);
+            plan.push(llm(at, think));
+            at += think + self.rng.random_range(20..200);
+            let mut ends = at;
+            for k in 0..self.rng.random_range(2..=4_usize) {
+                let fails = round == failing_round && k == 0;
+                let name = if fails {
+                    "fetch_url"
+                } else {
+                    TOOLS[self.rng.random_range(0..TOOLS.len())]
+                };
+                let begin = at + 40 * k as i64;
+                let latency = self.rng.random_range(300..4_000);
+                payloads.push(self.tool_payload(t, name, None));
+                plan.push(tool(name, begin, latency, payloads.len() - 1));
+                ends = ends.max(begin + latency);
+                if fails {
+                    // Rate-limited, then the same request again after a back-off.
+                    if let Some((_, request, _)) = payloads.last_mut() {
+                        request.insert("url", page.clone());
+                    }
+                    let last = plan.len() - 1;
+                    plan[last].failed = true;
+                    plan[last].latency_ms = 250;
+                    let retry_at = begin + 250 + 2_000;
+                    plan.push(tool("fetch_url", retry_at, latency, payloads.len() - 1));
+                    ends = ends.max(retry_at + latency);
+                }
+            }
+            at = ends + self.rng.random_range(50..400);
+            round += 1;
+        }
+        let duration_ms = at + 300;
+        let error = format!("HTTP 429 Too Many Requests: GET {page}");
+        let end = self.showcase_run(
+            t,
+            who,
+            number,
+            start,
+            duration_ms,
+            &plan,
+            &payloads,
+            Some((&page, &error)),
+            false,
+        );
+        self.output_version(t, who.0, keywords, end, who.2);
+        end
+    }
+
+    /// A second version of the research activity's output, written when the long run
+    /// ended: its document and its object.
+    fn output_version(
+        &mut self,
+        t: &Tenant,
+        activity: Uuid,
+        keywords: &[&str],
+        at: DateTime<Utc>,
+        model: &str,
+    ) {
+        let value = content::json_output(&mut self.rng, "research", keywords, &at.to_rfc3339());
+        let bytes = serde_json::to_vec_pretty(&value).expect("JSON values serialise");
+        let oid = self.object_id(at);
+        let key = format!("{}/outputs/{activity}/{}.json", t.id, oid.to_hex());
+        self.sink.document(
+            "activity_outputs",
+            doc! {
+                "_id": oid,
+                "tenantId": t.id.to_string(),
+                "activityId": activity.to_string(),
+                "kind": "json",
+                "s3Key": key.clone(),
+                "contentType": "application/json",
+                "sizeBytes": bytes.len() as i64,
+                "sha256": format!("{:x}", Sha256::digest(&bytes)),
+                "title": "Keyword research (long run)",
+                "version": 2,
+                "model": model,
+                "createdAt": bson_time(at),
+            },
+        );
+        self.sink.object(Object {
+            key,
+            content_type: "application/json",
+            bytes,
+        });
     }
 
     fn showcase_runs(
@@ -112,6 +230,7 @@ impl Generator<'_> {
             &good,
             &payloads,
             None,
+            false,
         );
         let page = format!("https://{}/pricing/enterprise", t.domain);
         let error = format!("HTTP 404 Not Found: GET {page}");
@@ -140,11 +259,13 @@ impl Generator<'_> {
             &bad,
             &payloads,
             Some((&page, &error)),
+            true,
         )
     }
 
     /// One run of the plan; `failing` is the page the failing fetches ask for and the
-    /// error they get (and the run's `error_message`). Returns when it ended.
+    /// error they get (and, when `run_failed`, the run's `error_message`). Returns when
+    /// it ended.
     #[allow(clippy::too_many_arguments)]
     fn showcase_run(
         &mut self,
@@ -156,7 +277,9 @@ impl Generator<'_> {
         plan: &[Planned],
         payloads: &[(String, Document, Document)],
         failing: Option<(&str, &str)>,
+        run_failed: bool,
     ) -> DateTime<Utc> {
+        let run_error = failing.filter(|_| run_failed);
         let id = self.uuid();
         let (_, provider, prompt_price, completion_price) = *MODELS
             .iter()
@@ -201,8 +324,14 @@ impl Generator<'_> {
                 && let Some((page, message)) = failing
             {
                 request.insert("url", page);
-                response =
-                    doc! { "status": 404, "error": { "message": message, "retryable": false } };
+                // `HTTP 404 Not Found: …` → 404.
+                let status: i32 = message
+                    .split_whitespace()
+                    .nth(1)
+                    .and_then(|n| n.parse().ok())
+                    .unwrap_or(500);
+                let retryable = status == 429 || status >= 500;
+                response = doc! { "status": status, "error": { "message": message, "retryable": retryable } };
                 error = Some(message.to_string());
             }
             let call = self.uuid();
@@ -255,7 +384,7 @@ impl Generator<'_> {
             ("run_number", number.into()),
             (
                 "status",
-                if failing.is_some() {
+                if run_error.is_some() {
                     "failed"
                 } else {
                     "succeeded"
@@ -271,7 +400,7 @@ impl Generator<'_> {
             ("cost_usd", Value::Numeric(usd(total_micros))),
             (
                 "error_message",
-                failing.map(|(_, message)| message.to_string()).into(),
+                run_error.map(|(_, message)| message.to_string()).into(),
             ),
             ("created_at", started_at.into()),
             ("updated_at", finished_at.into()),

@@ -697,8 +697,17 @@ impl Generator<'_> {
             && clock.now + Duration::hours(3) < dataset_now()
         {
             t.showcased = true;
-            self.showcase(t, a.id, scope.session_id, model, attempts, clock.now);
-            attempts += 2;
+            let keywords = scope.keywords.clone();
+            self.showcase(
+                t,
+                a.id,
+                scope.session_id,
+                model,
+                attempts,
+                clock.now,
+                &keywords,
+            );
+            attempts += 3;
         }
         Outcome {
             started_at: Some(started_at),
