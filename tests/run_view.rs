@@ -721,3 +721,115 @@ async fn a_long_run_opens_on_its_first_pages_and_scrolling_loads_the_rest_in_ord
     assert!(!screen.contains("loaded 12,000"), "{screen}");
     assert!(screen.contains(&want), "{want}\n{screen}");
 }
+
+/// The comparison's last line: `Enter` there shows the line diff of the activity outputs
+/// the two runs wrote (each found by when it was created, its text read from S3), the
+/// same diff the test makes from the objects; two runs that wrote none say so.
+#[tokio::test]
+async fn enter_on_the_outputs_line_diffs_what_the_two_runs_wrote() {
+    use tenantscope::app::run_view::DiffBody;
+    use tenantscope::run::diff::line_diff;
+    let s = seeded();
+    let pg = s.stores.pg(Access::ReadOnly).await;
+    let db = s.stores.mongo().await;
+    let s3 = s.stores.s3().await;
+    // Per tenant: the run that wrote version 1 of the showcase activity's output (two
+    // before the failing showcase run) and the long run after it, which wrote version 2.
+    let candidates: Vec<(Uuid, Uuid, Uuid, Uuid, Uuid)> = sqlx::query_as(
+        "select f.activity_id, v.id, l.id, g.id, f.id from activity_runs f
+         join activity_runs v on v.activity_id = f.activity_id and v.run_number = f.run_number - 2
+         join activity_runs g on g.activity_id = f.activity_id and g.run_number = f.run_number - 1
+         join activity_runs l on l.activity_id = f.activity_id and l.run_number = f.run_number + 1
+         where f.error_message like 'HTTP 404 Not Found: GET %/pricing/enterprise'
+         order by f.id",
+    )
+    .fetch_all(&pg)
+    .await
+    .unwrap();
+    let mut chosen = None;
+    for (activity, v1_run, long_run, good, failing) in candidates {
+        let mut texts = Vec::new();
+        for version in [1, 2] {
+            let Some(doc) = db
+                .collection::<Document>("activity_outputs")
+                .find_one(doc! { "activityId": activity.to_string(), "version": version })
+                .await
+                .unwrap()
+            else {
+                break;
+            };
+            let key = doc.get_str("s3Key").unwrap().to_string();
+            let Ok(object) = s3
+                .get_object()
+                .bucket(&s.stores.bucket)
+                .key(&key)
+                .send()
+                .await
+            else {
+                break;
+            };
+            let bytes = object.body.collect().await.unwrap().into_bytes();
+            let value: serde_json::Value = serde_json::from_slice(&bytes).unwrap();
+            let id = doc.get_object_id("_id").unwrap().to_hex();
+            texts.push((id, serde_json::to_string_pretty(&value).unwrap() + "\n"));
+        }
+        if texts.len() == 2 {
+            chosen = Some((v1_run, long_run, good, failing, texts));
+            break;
+        }
+    }
+    let (v1_run, long_run, good, failing, texts) =
+        chosen.expect("a tenant whose two output versions are both there");
+    let want = line_diff(&texts[0].1, &texts[1].1);
+    let count = |tag| want.iter().filter(|l| l.tag == tag).count();
+    assert!(count("insert") > 0 && count("delete") > 0);
+
+    let mut ui = Ui::open(&s.stores).await;
+    ui.palette(&format!("diff {v1_run} {long_run}")).await;
+    let lines = view(&ui)
+        .compared()
+        .expect("a comparison")
+        .comparison
+        .lines
+        .len();
+    let screen = ui.screen();
+    ui.key(KeyCode::Char('G')).await;
+    assert_eq!(view(&ui).selected, lines, "{screen}");
+    ui.key(KeyCode::Enter).await;
+    let screen = ui.screen();
+    let diff = view(&ui).diff.clone().expect("the diff pane");
+    let Some(Ok(DiffBody::Outputs(got))) = diff.result else {
+        panic!("{:?}\n{screen}", diff.result)
+    };
+    assert_eq!(got.a.document, format!("activity_outputs/{}", texts[0].0));
+    assert_eq!(got.b.document, format!("activity_outputs/{}", texts[1].0));
+    assert_eq!(got.lines, want);
+    assert_eq!(got.counts(), (count("delete"), count("insert")));
+    assert!(
+        screen.contains(&format!("-{} +{} lines", count("delete"), count("insert"))),
+        "{screen}"
+    );
+    let first = want.iter().find(|l| l.tag == "insert").unwrap();
+    assert!(
+        screen.contains(&format!("+ {}", first.text.trim_end())),
+        "{}\n{screen}",
+        first.text
+    );
+    ui.key(KeyCode::Esc).await;
+    assert!(view(&ui).diff.is_none());
+
+    // The good and the failing showcase runs wrote no output: it says so, for both.
+    ui.palette(&format!("diff {good} {failing}")).await;
+    ui.key(KeyCode::Char('G')).await;
+    ui.key(KeyCode::Enter).await;
+    let diff = view(&ui).diff.clone().unwrap();
+    let Some(Err(message)) = diff.result else {
+        panic!("{:?}", diff.result)
+    };
+    assert!(
+        message.starts_with("a: run #") && message.contains("; b: run #"),
+        "{message}"
+    );
+    assert!(message.contains("wrote no output"), "{message}");
+    assert!(ui.screen().contains("wrote no output"), "{}", ui.screen());
+}

@@ -20,9 +20,10 @@ use crate::load::Ticket;
 use crate::run::compare::{Aligned, Comparison, compare};
 use crate::run::diff::{DocChange, bson_diff, tool_exchange};
 use crate::run::load::{load, tool_log};
+use crate::run::output::{OutputDiff, diff_outputs, run_output};
 use crate::run::paging::{FIRST, more, open};
 use crate::run::timeline::{Entry, RunModel};
-use crate::run::{StepKind, StepRow};
+use crate::run::{RunInfo, StepKind, StepRow};
 use crate::store::deadline::{LOAD_TIMEOUT, bounded, bounded_for};
 use crate::store::source::Source;
 
@@ -63,13 +64,22 @@ pub struct Search {
     pub errors: usize,
 }
 
-/// The structural diff of an aligned pair's log documents.
+/// What the diff pane under a comparison shows.
+#[derive(Debug, Clone)]
+pub enum DiffBody {
+    /// An aligned pair of tool calls' log documents, path by path.
+    Documents(Vec<DocChange>),
+    /// The two runs' activity outputs, line by line.
+    Outputs(Box<OutputDiff>),
+}
+
+/// The diff pane: an aligned pair's log documents, or the two runs' outputs.
 #[derive(Debug, Clone)]
 pub struct DocDiff {
     pub ticket: Ticket,
     pub title: String,
     /// None while loading.
-    pub result: Option<Result<Vec<DocChange>, String>>,
+    pub result: Option<Result<DiffBody, String>>,
 }
 
 /// The open run view or comparison.
@@ -141,7 +151,8 @@ impl RunView {
         match &self.shown {
             // A partly loaded run ends in a line saying what is still to come.
             Some(Shown::Run(m)) => m.entries.len() + usize::from(!m.complete()),
-            Some(Shown::Compare(c)) => c.comparison.lines.len(),
+            // A comparison ends in the line of the two runs' outputs.
+            Some(Shown::Compare(c)) => c.comparison.lines.len() + 1,
             None => 0,
         }
     }
@@ -315,6 +326,12 @@ pub enum Work {
         a: Box<StepRow>,
         b: Box<StepRow>,
     },
+    /// The line diff of the activity outputs two runs wrote.
+    OutputDiff {
+        ticket: Ticket,
+        a: Box<RunInfo>,
+        b: Box<RunInfo>,
+    },
 }
 
 impl Work {
@@ -351,7 +368,7 @@ pub enum Reply {
     },
     DocDiff {
         ticket: Ticket,
-        result: Result<Vec<DocChange>, String>,
+        result: Result<DiffBody, String>,
     },
 }
 
@@ -466,10 +483,31 @@ pub async fn perform(work: Work, live: Arc<Source>, tx: UnboundedSender<Msg>) {
             let result = bounded(async {
                 let (da, db) = futures::join!(tool_log(&live, &a), tool_log(&live, &b));
                 match (da?, db?) {
-                    (Some(da), Some(db)) => Ok(bson_diff(&tool_exchange(&da), &tool_exchange(&db))),
+                    (Some(da), Some(db)) => Ok(DiffBody::Documents(bson_diff(
+                        &tool_exchange(&da),
+                        &tool_exchange(&db),
+                    ))),
                     (None, _) => anyhow::bail!("tool_calls/{} has no log document", a.id),
                     (_, None) => anyhow::bail!("tool_calls/{} has no log document", b.id),
                 }
+            })
+            .await;
+            let _ = tx.send(Msg::Run(Reply::DocDiff { ticket, result }));
+        }
+        Work::OutputDiff { ticket, a, b } => {
+            let result = bounded(async {
+                let now = chrono::Utc::now();
+                let (oa, ob) =
+                    futures::try_join!(run_output(&live, &a, now), run_output(&live, &b, now))?;
+                let (oa, ob) = match (oa, ob) {
+                    (Ok(oa), Ok(ob)) => (oa, ob),
+                    (Err(wa), Err(wb)) => anyhow::bail!("a: {wa}; b: {wb}"),
+                    (Err(w), _) => anyhow::bail!("a: {w}"),
+                    (_, Err(w)) => anyhow::bail!("b: {w}"),
+                };
+                // Myers on two large texts: off the async workers (and within its budget).
+                let diff = tokio::task::spawn_blocking(move || diff_outputs(oa, ob)).await?;
+                Ok(DiffBody::Outputs(Box::new(diff)))
             })
             .await;
             let _ = tx.send(Msg::Run(Reply::DocDiff { ticket, result }));
@@ -723,6 +761,24 @@ impl App {
             return Vec::new();
         };
         if let Some(c) = view.compared() {
+            if view.selected == c.comparison.lines.len() {
+                let title = format!(
+                    "activity outputs · run #{} → run #{}",
+                    c.a.run.run_number.map_or("?".into(), |n| n.to_string()),
+                    c.b.run.run_number.map_or("?".into(), |n| n.to_string()),
+                );
+                let work = Work::OutputDiff {
+                    ticket,
+                    a: Box::new(c.a.run.clone()),
+                    b: Box::new(c.b.run.clone()),
+                };
+                view.diff = Some(DocDiff {
+                    ticket,
+                    title,
+                    result: None,
+                });
+                return vec![Effect::Run(work)];
+            }
             let Some((line, _)) = c.comparison.lines.get(view.selected) else {
                 return Vec::new();
             };

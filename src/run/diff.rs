@@ -4,6 +4,8 @@
 use mongodb::bson::{Bson, Document};
 use serde::Serialize;
 use serde_json::Value;
+use std::time::{Duration, Instant};
+
 use similar::{ChangeTag, TextDiff};
 
 /// How a path differs.
@@ -143,8 +145,20 @@ pub struct LineChange {
 /// The lines of `a` and `b` as a diff: equal, deleted (only in `a`) and inserted (only in
 /// `b`), in order.
 pub fn line_diff(a: &str, b: &str) -> Vec<LineChange> {
-    TextDiff::from_lines(a, b)
-        .iter_all_changes()
+    changes(&TextDiff::from_lines(a, b))
+}
+
+/// [`line_diff`] giving up the search for the shortest diff after `budget`, and whether
+/// it did (the diff is still right, only perhaps longer than it could be).
+pub fn line_diff_within(a: &str, b: &str, budget: Duration) -> (Vec<LineChange>, bool) {
+    let deadline = Instant::now() + budget;
+    let diff = TextDiff::configure().deadline(deadline).diff_lines(a, b);
+    let cut_short = Instant::now() > deadline;
+    (changes(&diff), cut_short)
+}
+
+fn changes<'a>(diff: &TextDiff<'a, 'a, 'a, str>) -> Vec<LineChange> {
+    diff.iter_all_changes()
         .map(|change| LineChange {
             tag: match change.tag() {
                 ChangeTag::Equal => "equal",

@@ -9,12 +9,14 @@
 //! - [`paging`] reads a long run a keyset page at a time (the TUI's run view);
 //! - [`timeline`] turns them into a [`timeline::RunModel`] (pure);
 //! - [`compare`] aligns two models (pure);
-//! - [`diff`] compares two documents or two texts (pure).
+//! - [`diff`] compares two documents or two texts (pure);
+//! - [`output`] finds the activity output a run wrote, and diffs two runs' outputs.
 
 pub mod compare;
 pub mod diff;
 pub mod fmt;
 pub mod load;
+pub mod output;
 pub mod paging;
 pub mod timeline;
 

@@ -9,12 +9,13 @@ use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, Borders, Clear, Paragraph, Wrap};
 use unicode_width::UnicodeWidthStr;
 
-use crate::app::run_view::{Compared, RunView, Search};
+use crate::app::run_view::{Compared, DiffBody, RunView, Search};
 use crate::run::compare::Aligned;
-use crate::run::diff::Change;
+use crate::run::diff::{Change, DocChange};
 use crate::run::fmt::{
     cost, cost_delta, count_delta, duration, duration_delta, offset, percent, thousands,
 };
+use crate::run::output::{OutputDiff, hunks};
 use crate::run::timeline::{Entry, Flag, Rollup, RunModel, Sibling, Step};
 use crate::run::{StepKind, StepRow};
 use crate::text::clean_line;
@@ -575,8 +576,18 @@ fn row_brief(row: &StepRow, ms: Option<i64>) -> String {
     )
 }
 
-/// The lines `range` of the comparison: one per aligned pair, added or removed step.
+/// The lines `range` of the comparison: one per aligned pair, added or removed step,
+/// then the line of the two runs' outputs.
 pub fn compare_lines(c: &Compared, range: std::ops::Range<usize>) -> Vec<Line<'static>> {
+    let outputs = (range.end > c.comparison.lines.len()).then(|| {
+        Line::from(vec![
+            Span::styled("▸ ", bold()),
+            Span::styled(
+                "the activity outputs the two runs wrote · Enter: a line diff of their contents",
+                Style::new().fg(Color::Cyan),
+            ),
+        ])
+    });
     c.comparison
         .lines
         .iter()
@@ -650,6 +661,7 @@ pub fn compare_lines(c: &Compared, range: std::ops::Range<usize>) -> Vec<Line<'s
                 Line::from(spans)
             }
         })
+        .chain(outputs)
         .collect()
 }
 
@@ -675,10 +687,71 @@ pub fn diff_lines(view: &RunView) -> Vec<Line<'static>> {
             format!("✗ {}", clean_line(e, 300)),
             Style::new().fg(Color::Red),
         )),
-        Some(Ok(changes)) if changes.is_empty() => lines.push(Line::from(
+        Some(Ok(DiffBody::Outputs(diff))) => lines.extend(output_lines(diff)),
+        Some(Ok(DiffBody::Documents(changes))) => lines.extend(document_lines(changes)),
+    }
+    lines
+}
+
+/// Lines of equal text shown around each changed line of an output diff.
+const CONTEXT: usize = 2;
+
+/// Two outputs' line diff: which documents, how many lines changed, then the changed
+/// lines with a little context.
+fn output_lines(diff: &OutputDiff) -> Vec<Line<'static>> {
+    let (removed, added) = diff.counts();
+    let mut lines = vec![Line::from(vec![
+        Span::styled("a ", Style::new().fg(Color::Red)),
+        Span::raw(diff.a.label()),
+        Span::styled(" · b ", Style::new().fg(Color::Green)),
+        Span::raw(diff.b.label()),
+        Span::raw(format!(" · -{removed} +{added} lines")),
+    ])];
+    for (side, output) in [("a", &diff.a), ("b", &diff.b)] {
+        if output.truncated {
+            lines.push(Line::styled(
+                format!(
+                    "{side}: only its first {} were compared",
+                    crate::run::output::OUTPUT_BYTES
+                ),
+                Style::new().fg(Color::Yellow),
+            ));
+        }
+    }
+    if diff.cut_short {
+        lines.push(Line::styled(
+            "the diff was cut short: it may show more lines as changed than it needs",
+            Style::new().fg(Color::Yellow),
+        ));
+    }
+    if removed + added == 0 {
+        lines.push(Line::from("the two outputs are the same, line for line"));
+        return lines;
+    }
+    for line in hunks(&diff.lines, CONTEXT) {
+        lines.push(match line {
+            None => Line::styled("⋯", dim()),
+            Some(l) => {
+                let text = clean_line(&l.text, 400);
+                match l.tag {
+                    "delete" => Line::styled(format!("- {text}"), Style::new().fg(Color::Red)),
+                    "insert" => Line::styled(format!("+ {text}"), Style::new().fg(Color::Green)),
+                    _ => Line::styled(format!("  {text}"), dim()),
+                }
+            }
+        });
+    }
+    lines
+}
+
+/// Two log documents' structural diff, path by path.
+fn document_lines(changes: &[DocChange]) -> Vec<Line<'static>> {
+    let mut lines = Vec::new();
+    match changes {
+        [] => lines.push(Line::from(
             "the requests, responses and errors are the same",
         )),
-        Some(Ok(changes)) => {
+        changes => {
             for change in changes {
                 let path = clean_line(&change.path, 200);
                 match change.change {
