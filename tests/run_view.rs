@@ -833,3 +833,112 @@ async fn enter_on_the_outputs_line_diffs_what_the_two_runs_wrote() {
     assert!(message.contains("wrote no output"), "{message}");
     assert!(ui.screen().contains("wrote no output"), "{}", ui.screen());
 }
+
+/// At 60 to 80 columns every step line is cut by display width (never wrapped, never
+/// past the border, a wide character never split), its waterfall bar shrunk first: the
+/// bar is a quarter of a wide pane, less in a narrow one, down to 6 cells, and only then
+/// is the end of the line cut, with an ellipsis.
+#[test]
+fn narrow_panes_cut_step_lines_by_display_width_and_shrink_the_bar_first() {
+    use chrono::{Duration, TimeZone, Utc};
+    use ratatui::Terminal;
+    use ratatui::backend::TestBackend;
+    use std::sync::Arc;
+    use tenantscope::run::timeline::build;
+    use tenantscope::run::{RunInfo, StepRow};
+    use tenantscope::ui::run::step_lines;
+    use unicode_width::UnicodeWidthStr;
+    let start = Utc.with_ymd_and_hms(2026, 11, 14, 2, 0, 0).unwrap();
+    let mut rows = Vec::new();
+    for n in 0..24_i64 {
+        let kind = if n % 2 == 0 {
+            StepKind::Llm
+        } else {
+            StepKind::Tool
+        };
+        let name = match n % 4 {
+            0 => "gpt-4o",
+            1 => "データ抽出ツール_with_a_long_name",
+            2 => "claude-3-5-sonnet-20241022-long",
+            _ => "fetch_url",
+        };
+        let status = if n % 5 == 3 { "failed" } else { "succeeded" };
+        let mut row = StepRow::new(kind, Uuid::from_u128(n as u128 + 1), name, status);
+        row.started_at = Some(start + Duration::milliseconds(n * 900));
+        row.latency_ms = Some(700 + n * 10);
+        if kind == StepKind::Llm {
+            row.tokens_in = Some(123_456 + n);
+            row.tokens_out = Some(7_890);
+            row.cost_micros = Some(1_234_567);
+        }
+        if status == "failed" {
+            row.error = Some("上游服务返回 503：服务暂时不可用，请稍后再试 (upstream 503)".into());
+        }
+        rows.push(row);
+    }
+    let run = RunInfo {
+        id: Uuid::from_u128(77),
+        run_number: Some(2),
+        status: "failed".into(),
+        trigger: "retry".into(),
+        started_at: Some(start),
+        finished_at: Some(start + Duration::milliseconds(24 * 900)),
+        error_message: Some("上游服务返回 503：服务暂时不可用，请稍后再试 (upstream 503)".into()),
+        ..RunInfo::default()
+    };
+    let model = Arc::new(build(run, rows, Vec::new(), Utc::now()));
+    let mut view = RunView::for_model(Arc::clone(&model));
+    view.whole = true;
+    let bar = |line: &ratatui::text::Line| line.spans[0].content.chars().count();
+    let mut bars = Vec::new();
+    for width in [60_u16, 72, 80, 200] {
+        let list = usize::from(width) - 2;
+        let lines = step_lines(&view, &model, list, 0..model.entries.len());
+        for line in &lines {
+            let text: String = line.spans.iter().map(|s| s.content.as_ref()).collect();
+            assert!(
+                line.width() <= list,
+                "{width}: {} > {list}: {text}",
+                line.width()
+            );
+            // Cut lines end in an ellipsis, right at the edge (or one short of it when a
+            // wide character would have straddled it).
+            if text.contains('…') && text.ends_with('…') {
+                assert!(line.width() + 1 >= list, "{width}: {text}");
+            }
+        }
+        bars.push(bar(&lines[0]));
+        // A failed step's long error is cut, not wrapped.
+        let failed = model.failed_steps()[0];
+        let cut: String = lines[failed]
+            .spans
+            .iter()
+            .map(|s| s.content.as_ref())
+            .collect();
+        if width <= 80 {
+            assert!(cut.ends_with('…'), "{width}: {cut}");
+        }
+
+        // Drawn: borders intact on every row, no row wider than the terminal.
+        let mut terminal = Terminal::new(TestBackend::new(width, 30)).unwrap();
+        terminal
+            .draw(|f| tenantscope::ui::run::draw(f, &view, f.area()))
+            .unwrap();
+        let buffer = terminal.backend().buffer();
+        for y in 1..29 {
+            assert_eq!(buffer[(0, y)].symbol(), "│", "{width}, row {y}");
+            assert_eq!(buffer[(width - 1, y)].symbol(), "│", "{width}, row {y}");
+            let mut row = String::new();
+            let mut x = 0;
+            while x < width {
+                let symbol = buffer[(x, y)].symbol();
+                row.push_str(symbol);
+                x += u16::try_from(symbol.width().max(1)).unwrap_or(1);
+            }
+            assert_eq!(row.width(), usize::from(width), "{width}, row {y}: {row}");
+        }
+    }
+    // The bar shrinks with the pane, to 6 cells at 60 columns; a wide pane keeps a
+    // quarter of its width up to 48.
+    assert_eq!(bars, [6, 8, 16, 48], "{bars:?}");
+}
