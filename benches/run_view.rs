@@ -3,6 +3,11 @@
 //! view drawn), then key → finished frame while moving through the steps, and the
 //! comparison of two such runs. The rows are made in memory, as they are when they have
 //! arrived from the stores; what the stores cost is in BENCHMARKS.md's other sections.
+//! Then two 10,000-step runs that differ a lot compared (the alignment's 2 s budget),
+//! and, when `TENANTSCOPE_TEST_PG` names a PostgreSQL server (`source
+//! /work/services/env` or `scripts/services`), a run of 12,000 steps inserted in a
+//! database of its own and opened from it on loopback: its first pages (5,000 steps) to
+//! the first frame, one page more, and the whole run read at once for comparison.
 //! `cargo bench --bench run_view` (RUNS=n to change the number of runs).
 
 use std::sync::Arc;
@@ -12,11 +17,17 @@ use chrono::{Duration, TimeZone, Utc};
 use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
 use ratatui::Terminal;
 use ratatui::backend::TestBackend;
+use sqlx::AssertSqlSafe;
 use tenantscope::app::App;
 use tenantscope::app::run_view::RunView;
 use tenantscope::run::compare::compare;
+use tenantscope::run::load::load;
+use tenantscope::run::paging::{FIRST, more, open};
 use tenantscope::run::timeline::{RunModel, build};
 use tenantscope::run::{RunInfo, StepKind, StepRow};
+use tenantscope::store::Access;
+use tenantscope::store::read::Live;
+use tenantscope::store::source::Source;
 use tenantscope::ui;
 use uuid::Uuid;
 
@@ -149,4 +160,156 @@ fn main() {
         compared.push(started.elapsed().as_secs_f64() * 1e3);
     }
     println!("| two 2,000-step runs compared | {} |", summary(compared));
+
+    // Two 10,000-step runs whose tool names differ at random: the alignment's worst case.
+    let (a, b) = (random_model(1, 10_000), random_model(2, 10_000));
+    let mut compared = Vec::new();
+    let mut cut = 0;
+    for _ in 0..runs.min(5) {
+        let started = Instant::now();
+        let c = compare(&a, &b);
+        compared.push(started.elapsed().as_secs_f64() * 1e3);
+        cut += usize::from(c.cut_short);
+    }
+    println!(
+        "| two 10,000-step runs that differ a lot compared ({cut} of {} cut short) | {} |",
+        compared.len(),
+        summary(compared)
+    );
+
+    match std::env::var("TENANTSCOPE_TEST_PG") {
+        Ok(admin) => from_postgres(&admin, runs, width, height),
+        Err(_) => {
+            println!("\n(TENANTSCOPE_TEST_PG is not set: the run read from PostgreSQL is left out)")
+        }
+    }
+}
+
+/// A run of `n` steps alternating LLM and tool calls, the tools drawn from four names by
+/// a xorshift stream seeded with `seed`.
+fn random_model(seed: u64, n: i64) -> RunModel {
+    let (run, mut rows) = rows(0);
+    let mut state = 0x9e37_79b9_7f4a_7c15_u64 ^ seed;
+    let template = rows[1].clone();
+    rows.clear();
+    let start = run.started_at.unwrap();
+    for i in 0..n {
+        state ^= state << 13;
+        state ^= state >> 7;
+        state ^= state << 17;
+        let mut row = template.clone();
+        row.id = Uuid::from_u128(i as u128 + 1);
+        if i % 2 == 0 {
+            row.kind = StepKind::Llm;
+            row.name = "gpt-4o".into();
+        } else {
+            row.name = ["web_search", "fetch_url", "write_file", "serp_check"]
+                [(state % 4) as usize]
+                .into();
+        }
+        row.started_at = Some(start + Duration::milliseconds(i * 100));
+        rows.push(row);
+    }
+    build(run, rows, Vec::new(), Utc::now())
+}
+
+/// `url` with its database replaced by `database`.
+fn with_database(url: &str, database: &str) -> String {
+    let (base, query) = url
+        .split_once('?')
+        .map_or((url, None), |(b, q)| (b, Some(q)));
+    let scheme_end = base.find("://").map_or(0, |i| i + 3);
+    let path = base[scheme_end..]
+        .find('/')
+        .map_or(base.len(), |i| scheme_end + i);
+    let mut out = format!("{}/{database}", &base[..path]);
+    if let Some(query) = query {
+        out.push('?');
+        out.push_str(query);
+    }
+    out
+}
+
+/// The 12,000-step run read from PostgreSQL on loopback (a database of its own, dropped
+/// at the end).
+fn from_postgres(admin: &str, runs: usize, width: u16, height: u16) {
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()
+        .unwrap();
+    runtime.block_on(async {
+        let name = format!("ts_bench_run_view_{}", std::process::id());
+        let admin_pool = tenantscope::store::postgres::connect(admin, Access::ReadWrite, 1)
+            .await
+            .expect("connect to PostgreSQL");
+        sqlx::query(AssertSqlSafe(format!("create database {name}")))
+            .execute(&admin_pool)
+            .await
+            .unwrap();
+        let url = with_database(admin, &name);
+        let pg = tenantscope::store::postgres::connect(&url, Access::ReadWrite, 4)
+            .await
+            .unwrap();
+        tenantscope::dev::migrate::postgres(&pg).await.unwrap();
+        let (tenant, activity, run) = (Uuid::from_u128(1), Uuid::from_u128(2), Uuid::from_u128(3));
+        for sql in [
+            "insert into tenants (id, name, slug, status, plan) values ($1, 'Long Runs', 'long-runs', 'active', 'growth')",
+            "insert into activities (id, tenant_id, title, kind, status) values ($2, $1, 'Crawl everything', 'research', 'done')",
+            "insert into activity_runs (id, tenant_id, activity_id, run_number, status, trigger, started_at, finished_at, duration_ms)
+             values ($3, $1, $2, 1, 'succeeded', 'manual', '2026-11-14T02:00:00Z', '2026-11-14T02:30:00Z', 1800000)",
+            "insert into llm_calls (id, tenant_id, activity_run_id, provider, model, prompt_tokens,
+                                    completion_tokens, cost_usd, latency_ms, status, error, started_at, created_at)
+             select md5('llm' || i)::uuid, $1, $3, 'openai', 'gpt-4o', 1000 + i % 37, 200 + i % 11, 0.000150 * (1 + i % 3),
+                    150 + i % 90, case when i % 501 = 0 then 'failed' else 'succeeded' end,
+                    case when i % 501 = 0 then 'rate limited' end, t, t
+             from generate_series(0, 6999) i, lateral (select '2026-11-14T02:00:00Z'::timestamptz + i * interval '170 ms' t) x",
+            "insert into tool_calls (id, tenant_id, activity_run_id, tool_name, status, latency_ms, error, started_at, created_at)
+             select md5('tool' || i)::uuid, $1, $3, 'fetch_url', case when i % 501 = 7 then 'failed' else 'succeeded' end,
+                    400, case when i % 501 = 7 then 'HTTP 503' end, t, t
+             from generate_series(0, 4999) i, lateral (select '2026-11-14T02:00:00Z'::timestamptz + i * interval '230 ms' + interval '5 ms' t) x",
+            "analyze",
+        ] {
+            let query = sqlx::query(sql);
+            let query = if sql == "analyze" {
+                query
+            } else {
+                query.bind(tenant).bind(activity).bind(run)
+            };
+            query.execute(&pg).await.unwrap();
+        }
+        let source = Source::Live(Live {
+            pg: Some(pg.clone()),
+            ..Live::default()
+        });
+        let mut opened = Vec::new();
+        let mut paged = Vec::new();
+        let mut whole = Vec::new();
+        for _ in 0..runs {
+            let started = Instant::now();
+            let model = open(&source, run, Utc::now(), FIRST).await.unwrap().unwrap();
+            let mut terminal = Terminal::new(TestBackend::new(width, height)).unwrap();
+            let mut app = App::new("bench".into());
+            app.run.view = Some(RunView::for_model(Arc::new(model)));
+            terminal.draw(|f| ui::draw(f, &mut app)).unwrap();
+            opened.push(started.elapsed().as_secs_f64() * 1e3);
+            let model = app.run.view.as_ref().unwrap().model().unwrap().clone();
+            let started = Instant::now();
+            std::hint::black_box(more(&source, &model, Utc::now()).await.unwrap());
+            paged.push(started.elapsed().as_secs_f64() * 1e3);
+            let started = Instant::now();
+            std::hint::black_box(load(&source, run, Utc::now()).await.unwrap());
+            whole.push(started.elapsed().as_secs_f64() * 1e3);
+        }
+        println!("\n## A run of 12,000 steps (7,000 LLM + 5,000 tool calls) from PostgreSQL on loopback\n");
+        println!("| what | time |\n|---|---|");
+        println!("| open: first pages (5,000 steps) read, model built, first full frame | {} |", summary(opened));
+        println!("| one page more (1,000 steps) read and the model rebuilt | {} |", summary(paged));
+        println!("| the whole run read at once and built (what `tenantscope run` does) | {} |", summary(whole));
+        pg.close().await;
+        sqlx::query(AssertSqlSafe(format!("drop database {name} with (force)")))
+            .execute(&admin_pool)
+            .await
+            .unwrap();
+    });
 }
