@@ -700,16 +700,14 @@ async fn a_long_run_opens_on_its_first_pages_and_scrolling_loads_the_rest_in_ord
     // Moving through what is listed reads nothing more until near its end.
     ui.key(KeyCode::Char('j')).await;
     assert_eq!(loaded(&ui), FIRST);
-    // To the end, again and again: one page each time, in order, until all is here.
+    // To the end, again and again: a page or more each time (more while a page lists
+    // little), in order, until all is here.
     let mut presses = 0;
     while !view(&ui).model().unwrap().complete() {
         let before = loaded(&ui);
         ui.key(KeyCode::Char('G')).await;
         let after = loaded(&ui);
-        assert!(
-            after > before && after - before <= PAGE as usize,
-            "{before} → {after}"
-        );
+        assert!(after > before, "{before} → {after}");
         let now = listed(&ui);
         assert_eq!(now, order[..now.len()]);
         presses += 1;

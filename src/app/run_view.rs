@@ -912,6 +912,15 @@ impl App {
                     Ok(model) => view.paged(*model),
                     Err(e) => view.more_error = Some(e),
                 }
+                // A page that listed little (steps waiting on the other stream) leaves
+                // the selection near the end: read on.
+                let page = self.page_rows;
+                self.dirty = true;
+                return view
+                    .next_page(page)
+                    .map(Effect::Run)
+                    .into_iter()
+                    .collect();
             }
             Reply::Compared { ticket, result } if ticket == view.ticket => match result {
                 Ok(Ok(compared)) => view.shown = Some(Shown::Compare(Arc::new(*compared))),
