@@ -916,11 +916,7 @@ impl App {
                 // the selection near the end: read on.
                 let page = self.page_rows;
                 self.dirty = true;
-                return view
-                    .next_page(page)
-                    .map(Effect::Run)
-                    .into_iter()
-                    .collect();
+                return view.next_page(page).map(Effect::Run).into_iter().collect();
             }
             Reply::Compared { ticket, result } if ticket == view.ticket => match result {
                 Ok(Ok(compared)) => view.shown = Some(Shown::Compare(Arc::new(*compared))),

@@ -129,7 +129,7 @@ pub async fn output_document(
     Ok(versions
         .into_iter()
         .filter(|d| during(d))
-        .max_by_key(|d| created_at(d))
+        .max_by_key(created_at)
         .ok_or_else(|| {
             format!(
                 "{} wrote no output: no activity_outputs document of activities/{activity} \

@@ -252,7 +252,7 @@ pub fn header(model: &RunModel, search: Option<&Search>) -> Vec<Line<'static>> {
                 thousands(loaded as i64),
                 thousands(w.steps() as i64)
             ),
-            None => format!("{}", thousands(loaded as i64)),
+            None => thousands(loaded as i64),
         };
         lines.push(Line::styled(
             format!(
