@@ -527,7 +527,11 @@ pub async fn write_demo(path: &Path) -> anyhow::Result<Vec<seed::Broken>> {
     Ok(broken)
 }
 
-/// The demo snapshot, built once and cached: `$XDG_CACHE_HOME/tenantscope/demo-vN.sqlite`.
+/// What the demo holds, as a number: bump it when the generator or the snapshot's
+/// lookups change, so a cached demo of an older build is built again.
+const DEMO_DATA: u32 = 2;
+
+/// The demo snapshot, built once and cached: `$XDG_CACHE_HOME/tenantscope/demo-vN-…sqlite`.
 pub async fn demo() -> anyhow::Result<Snapshot> {
     let dir = std::env::var_os("XDG_CACHE_HOME")
         .filter(|v| !v.is_empty())
@@ -537,7 +541,7 @@ pub async fn demo() -> anyhow::Result<Snapshot> {
         .join("tenantscope");
     std::fs::create_dir_all(&dir).with_context(|| format!("cannot create {}", dir.display()))?;
     let path = dir.join(format!(
-        "demo-v{FORMAT_VERSION}-{}.sqlite",
+        "demo-v{FORMAT_VERSION}-{}-d{DEMO_DATA}.sqlite",
         env!("CARGO_PKG_VERSION")
     ));
     if let Ok(snapshot) = Snapshot::open(&path).await {

@@ -272,3 +272,61 @@ async fn demo_screens_survive_sizes_help_and_no_color() {
         .count();
     assert_eq!(coloured, 0);
 }
+
+/// The demo answers lookups by a collection's indexed fields as MongoDB would: each
+/// activity's output documents by `activityId` (the comparison finds a run's output so),
+/// the one its `output_ref` names among them; and the showcase's long run finds the
+/// output version it wrote.
+#[tokio::test]
+async fn demo_finds_documents_by_their_indexed_fields() {
+    let source = source().await;
+    let activities: Vec<(Uuid, String)> = demo()
+        .rows
+        .iter()
+        .filter(|(t, _, _)| *t == "activities")
+        .filter_map(|(_, id, f)| Some((*id, value(f, "output_ref")?.to_string())))
+        .filter(|(_, r)| !is_broken(r))
+        .collect();
+    assert!(activities.len() > 20, "{}", activities.len());
+    for (activity, output_ref) in activities {
+        let found = source
+            .documents_where(
+                "activity_outputs",
+                "activityId",
+                mongodb::bson::Bson::String(activity.to_string()),
+                100,
+            )
+            .await
+            .unwrap();
+        assert!(
+            found.iter().any(|d| d
+                .get_object_id("_id")
+                .is_ok_and(|id| id.to_hex() == output_ref)),
+            "activities/{activity}: {} documents by activityId, none is {output_ref}",
+            found.len()
+        );
+    }
+    // The long showcase runs (hundreds of steps) each wrote a version of their output.
+    let long_runs: Vec<Uuid> = rows_where("activity_runs", |f| {
+        value(f, "trigger") == Some("manual") && value(f, "status") == Some("succeeded")
+    });
+    let now = chrono::Utc::now();
+    let mut long = 0;
+    for id in long_runs {
+        let Some(model) = tenantscope::run::load::load(&source, id, now)
+            .await
+            .unwrap()
+        else {
+            continue;
+        };
+        if model.entries.len() < 300 {
+            continue;
+        }
+        long += 1;
+        let output = tenantscope::run::output::output_document(&source, &model.run, now)
+            .await
+            .unwrap();
+        assert!(output.is_ok(), "activity_runs/{id}: {output:?}");
+    }
+    assert!(long >= 1, "no run of 300 steps or more in the demo");
+}

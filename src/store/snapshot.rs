@@ -673,7 +673,9 @@ impl Writer {
         Ok(())
     }
 
-    /// One document, stored as raw BSON, with the related-lookup entries the schema declares.
+    /// One document, stored as raw BSON, with lookup entries for the fields the schema
+    /// finds documents by: the related fields of its references and the collection's
+    /// declared indexes (`activityId`, `toolCallId`, …), as MongoDB would answer them.
     pub async fn document(&mut self, collection: &str, document: &Document) -> anyhow::Result<()> {
         let id = match document.get("_id") {
             Some(Bson::ObjectId(id)) => id.to_hex(),
@@ -689,7 +691,7 @@ impl Writer {
             .execute(&mut **self.tx())
             .await?;
         // Collected first: no borrow of the schema's iterators is held across an await.
-        let lookups: Vec<schema::Related> = schema::TABLES
+        let mut fields: Vec<&'static str> = schema::TABLES
             .iter()
             .flat_map(|t| t.references.iter())
             .filter_map(|r| match r {
@@ -698,14 +700,22 @@ impl Writer {
             })
             .flatten()
             .filter(|r| r.collection == collection)
+            .map(|r| r.field)
+            .chain(
+                schema::collection(collection)
+                    .into_iter()
+                    .flat_map(|c| c.indexes.iter().copied()),
+            )
             .collect();
-        for related in lookups {
-            if let Some(value) = document.get(related.field) {
+        fields.sort_unstable();
+        fields.dedup();
+        for field in fields {
+            if let Some(value) = document.get(field) {
                 sqlx::query(
                     "insert into related (collection, field, value, id) values (?1, ?2, ?3, ?4)",
                 )
                 .bind(collection)
-                .bind(related.field)
+                .bind(field)
                 .bind(related_key(value))
                 .bind(&id)
                 .execute(&mut **self.tx())
