@@ -137,6 +137,15 @@ pub async fn runs_of_activity(
     Ok(out)
 }
 
+/// The other runs of `run`'s activity (up to [`SIBLINGS_CAP`] + 1, to tell "more"),
+/// newest first; none when it has no activity.
+pub async fn siblings_of(source: &Source, run: &RunInfo) -> anyhow::Result<Vec<RunInfo>> {
+    match run.activity_id {
+        Some(activity) => runs_of_activity(source, activity, SIBLINGS_CAP + 1).await,
+        None => Ok(Vec::new()),
+    }
+}
+
 /// The run `id` as the inspector shows it, or None when there is no such run. `now` is
 /// where a run still running ends on the time axis.
 pub async fn load(
@@ -147,12 +156,7 @@ pub async fn load(
     let Some(run) = run_info(source, id).await? else {
         return Ok(None);
     };
-    let siblings = async {
-        match run.activity_id {
-            Some(activity) => runs_of_activity(source, activity, SIBLINGS_CAP + 1).await,
-            None => Ok(Vec::new()),
-        }
-    };
+    let siblings = siblings_of(source, &run);
     let (rows, siblings) = futures::try_join!(steps(source, id), siblings)?;
     Ok(Some(build(run, rows, siblings, now)))
 }

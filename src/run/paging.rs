@@ -17,7 +17,7 @@ use chrono::{DateTime, Utc};
 use sqlx::AssertSqlSafe;
 use uuid::Uuid;
 
-use super::load::{PAGE, SIBLINGS_CAP, run_info, runs_of_activity, steps_page};
+use super::load::{PAGE, run_info, siblings_of, steps_page};
 use super::timeline::{RunModel, build, build_upto};
 use super::{RunInfo, StepKind, StepRow, parse_micros};
 use crate::store::read::{Cursor, Listing};
@@ -138,12 +138,7 @@ pub async fn open(
     let Some(run) = run_info(source, id).await? else {
         return Ok(None);
     };
-    let siblings = async {
-        match run.activity_id {
-            Some(activity) => runs_of_activity(source, activity, SIBLINGS_CAP + 1).await,
-            None => Ok(Vec::new()),
-        }
-    };
+    let siblings = siblings_of(source, &run);
     let oldest = |kind| steps_page(source, kind, id, None, Order::OldestFirst, PAGE);
     let (llm, tool, siblings) =
         futures::try_join!(oldest(StepKind::Llm), oldest(StepKind::Tool), siblings)?;
