@@ -5,10 +5,13 @@
 //! arrived from the stores; what the stores cost is in BENCHMARKS.md's other sections.
 //! Then two 10,000-step runs that differ a lot compared (the alignment's 2 s budget),
 //! and, when `TENANTSCOPE_TEST_PG` names a PostgreSQL server (`source
-//! /work/services/env` or `scripts/services`), a run of 12,000 steps inserted in a
+//! "$(scripts/services start)"`), a run of 12,000 steps inserted in a
 //! database of its own and opened from it on loopback: its first pages (5,000 steps) to
 //! the first frame, one page more, and the whole run read at once for comparison.
 //! `cargo bench --bench run_view` (RUNS=n to change the number of runs).
+
+#[path = "../tests/long_run/mod.rs"]
+mod long_run;
 
 use std::sync::Arc;
 use std::time::Instant;
@@ -252,32 +255,7 @@ fn from_postgres(admin: &str, runs: usize, width: u16, height: u16) {
             .await
             .unwrap();
         tenantscope::dev::migrate::postgres(&pg).await.unwrap();
-        let (tenant, activity, run) = (Uuid::from_u128(1), Uuid::from_u128(2), Uuid::from_u128(3));
-        for sql in [
-            "insert into tenants (id, name, slug, status, plan) values ($1, 'Long Runs', 'long-runs', 'active', 'growth')",
-            "insert into activities (id, tenant_id, title, kind, status) values ($2, $1, 'Crawl everything', 'research', 'done')",
-            "insert into activity_runs (id, tenant_id, activity_id, run_number, status, trigger, started_at, finished_at, duration_ms)
-             values ($3, $1, $2, 1, 'succeeded', 'manual', '2026-11-14T02:00:00Z', '2026-11-14T02:30:00Z', 1800000)",
-            "insert into llm_calls (id, tenant_id, activity_run_id, provider, model, prompt_tokens,
-                                    completion_tokens, cost_usd, latency_ms, status, error, started_at, created_at)
-             select md5('llm' || i)::uuid, $1, $3, 'openai', 'gpt-4o', 1000 + i % 37, 200 + i % 11, 0.000150 * (1 + i % 3),
-                    150 + i % 90, case when i % 501 = 0 then 'failed' else 'succeeded' end,
-                    case when i % 501 = 0 then 'rate limited' end, t, t
-             from generate_series(0, 6999) i, lateral (select '2026-11-14T02:00:00Z'::timestamptz + i * interval '170 ms' t) x",
-            "insert into tool_calls (id, tenant_id, activity_run_id, tool_name, status, latency_ms, error, started_at, created_at)
-             select md5('tool' || i)::uuid, $1, $3, 'fetch_url', case when i % 501 = 7 then 'failed' else 'succeeded' end,
-                    400, case when i % 501 = 7 then 'HTTP 503' end, t, t
-             from generate_series(0, 4999) i, lateral (select '2026-11-14T02:00:00Z'::timestamptz + i * interval '230 ms' + interval '5 ms' t) x",
-            "analyze",
-        ] {
-            let query = sqlx::query(sql);
-            let query = if sql == "analyze" {
-                query
-            } else {
-                query.bind(tenant).bind(activity).bind(run)
-            };
-            query.execute(&pg).await.unwrap();
-        }
+        let run = long_run::insert(&pg).await;
         let source = Source::Live(Live {
             pg: Some(pg.clone()),
             ..Live::default()

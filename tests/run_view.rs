@@ -5,6 +5,7 @@
 //! generator's showcase runs shows their fetch's `request.url` change.
 
 mod common;
+mod long_run;
 
 use std::collections::BTreeSet;
 
@@ -624,35 +625,9 @@ async fn a_long_run_opens_on_its_first_pages_and_scrolling_loads_the_rest_in_ord
     let stores = common::Stores::create("run_paging").await;
     stores.migrate().await;
     let pg = stores.pg(Access::ReadWrite).await;
-    let (tenant, activity, run) = (Uuid::from_u128(1), Uuid::from_u128(2), Uuid::from_u128(3));
-    for sql in [
-        "insert into tenants (id, name, slug, status, plan) values ($1, 'Long Runs', 'long-runs', 'active', 'growth')",
-        "insert into activities (id, tenant_id, title, kind, status) values ($2, $1, 'Crawl everything', 'research', 'done')",
-        "insert into activity_runs (id, tenant_id, activity_id, run_number, status, trigger, started_at, finished_at, duration_ms)
-         values ($3, $1, $2, 1, 'succeeded', 'manual', '2026-11-14T02:00:00Z', '2026-11-14T02:30:00Z', 1800000)",
-        // LLM calls every 170 ms, tool calls every 230 ms (so the two streams interleave
-        // unevenly), every 501st of each failed; created when they start.
-        "insert into llm_calls (id, tenant_id, activity_run_id, provider, model, prompt_tokens,
-                                completion_tokens, cost_usd, latency_ms, status, error, started_at, created_at)
-         select md5('llm' || i)::uuid, $1, $3, 'openai', 'gpt-4o', 1000 + i % 37, 200 + i % 11, 0.000150 * (1 + i % 3),
-                150 + i % 90, case when i % 501 = 0 then 'failed' else 'succeeded' end,
-                case when i % 501 = 0 then 'rate limited' end, t, t
-         from generate_series(0, 6999) i, lateral (select '2026-11-14T02:00:00Z'::timestamptz + i * interval '170 ms' t) x",
-        "insert into tool_calls (id, tenant_id, activity_run_id, tool_name, status, latency_ms, error, started_at, created_at)
-         select md5('tool' || i)::uuid, $1, $3, 'fetch_url', case when i % 501 = 7 then 'failed' else 'succeeded' end,
-                400, case when i % 501 = 7 then 'HTTP 503' end, t, t
-         from generate_series(0, 4999) i, lateral (select '2026-11-14T02:00:00Z'::timestamptz + i * interval '230 ms' + interval '5 ms' t) x",
-    ] {
-        sqlx::query(sql)
-            .bind(tenant)
-            .bind(activity)
-            .bind(run)
-            .execute(&pg)
-            .await
-            .unwrap();
-    }
+    let run = long_run::insert(&pg).await;
     let order = sql_order(&pg, run).await;
-    assert_eq!(order.len(), 12_000);
+    assert_eq!(order.len(), long_run::STEPS);
     let (tokens_in, tokens_out, cost_text, failed): (i64, i64, String, i64) = sqlx::query_as(
         "select sum(prompt_tokens)::int8, sum(completion_tokens)::int8, sum(cost_usd)::text,
                 count(*) filter (where status <> 'succeeded')
