@@ -89,9 +89,7 @@ async fn zwj_sequences_and_combining_marks_wrap_whole_at_80_columns() {
         "sleep 60",
     );
     tmux.wait_for("the tree", |s| s.contains("Tenants") && s.contains("PG ✓"));
-    tmux.run(&["send-keys", "-t", "ts", ":"]);
-    tmux.run(&["send-keys", "-t", "ts", "-l", &tenant.to_string()]);
-    tmux.run(&["send-keys", "-t", "ts", "Enter"]);
+    tmux.jump(&tenant.to_string());
     let screen = tmux.wait_for("the tenant's row", |s| s.contains("Row · tenants"));
     let screen = if screen.contains("Zu\u{308}rich") {
         screen
@@ -360,9 +358,7 @@ async fn the_document_and_content_panes_draw_every_cluster_whole_at_80_columns()
         "sleep 60",
     );
     tmux.wait_for("the tree", |s| s.contains("Tenants") && s.contains("PG ✓"));
-    tmux.run(&["send-keys", "-t", "ts", ":"]);
-    tmux.run(&["send-keys", "-t", "ts", "-l", &activity.to_string()]);
-    tmux.run(&["send-keys", "-t", "ts", "Enter"]);
+    tmux.jump(&activity.to_string());
     tmux.wait_for("the activity's row", |s| s.contains("Row · activities"));
     tmux.wait_for("the chain resolved", |s| {
         s.matches("✓ resolved").count() >= 2

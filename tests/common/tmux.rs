@@ -79,6 +79,13 @@ impl Tmux {
         }
     }
 
+    /// `:` with `id` typed literally, then Enter: the palette's jump.
+    pub fn jump(&self, id: &str) {
+        self.run(&["send-keys", "-t", "ts", ":"]);
+        self.run(&["send-keys", "-t", "ts", "-l", id]);
+        self.run(&["send-keys", "-t", "ts", "Enter"]);
+    }
+
     /// Waits until the screen satisfies `ready`.
     pub fn wait_for(&self, what: &str, ready: impl Fn(&str) -> bool) -> String {
         let start = Instant::now();
