@@ -379,18 +379,22 @@ impl Snapshot {
         ))
     }
 
+    /// Document `id`'s BSON as the file holds it, whoever's it is.
+    async fn stored_bson(&self, collection: &str, id: ObjectId) -> anyhow::Result<Option<Vec<u8>>> {
+        sqlx::query_scalar("select bson from documents where collection = ?1 and id = ?2")
+            .bind(collection)
+            .bind(id.to_hex())
+            .fetch_optional(&self.pool)
+            .await
+            .context("reading the snapshot")
+    }
+
     pub async fn document(
         &self,
         collection: &str,
         id: ObjectId,
     ) -> anyhow::Result<Option<Document>> {
-        let bytes: Option<Vec<u8>> =
-            sqlx::query_scalar("select bson from documents where collection = ?1 and id = ?2")
-                .bind(collection)
-                .bind(id.to_hex())
-                .fetch_optional(&self.pool)
-                .await
-                .context("reading the snapshot")?;
+        let bytes = self.stored_bson(collection, id).await?;
         let document = bytes
             .map(|b| {
                 Document::from_reader(&mut b.as_slice())
@@ -418,13 +422,7 @@ impl Snapshot {
         if self.scope.is_none() {
             return Ok(false);
         }
-        let bytes: Option<Vec<u8>> =
-            sqlx::query_scalar("select bson from documents where collection = ?1 and id = ?2")
-                .bind(collection)
-                .bind(id.to_hex())
-                .fetch_optional(&self.pool)
-                .await
-                .context("reading the snapshot")?;
+        let bytes = self.stored_bson(collection, id).await?;
         Ok(bytes
             .and_then(|b| Document::from_reader(&mut b.as_slice()).ok())
             .is_some_and(|d| !self.holds_document(&d)))
