@@ -788,3 +788,100 @@ fn progress_goes_to_stderr_only_when_asked() {
     assert!(tables.contains("activity_outputs"), "{tables:?}");
     assert!(summary["rows"].as_u64().unwrap() > 0);
 }
+
+/// The two ways a join finds documents (one pass over the collection's `_id`s, or a
+/// lookup by `_id` per value when the values are few among the documents) and the walk
+/// over the bucket's listing find exactly what the generator broke, also among many
+/// documents and objects nothing refers to.
+#[tokio::test]
+async fn documents_and_objects_are_found_among_many_nothing_refers_to() {
+    use futures::StreamExt;
+    use mongodb::bson::{Document, doc, oid::ObjectId};
+
+    let stores = Stores::create("check_plans").await;
+    let report = stores.seed(Options::default()).await;
+    let s = Seeded { stores, report };
+    // The plan follows the planner's estimates: make them the data's.
+    let pg = s.stores.pg(Access::ReadWrite).await;
+    sqlx::query("analyze").execute(&pg).await.unwrap();
+    let tenant: Uuid = sqlx::query_scalar("select id from tenants order by slug limit 1")
+        .fetch_one(&pg)
+        .await
+        .unwrap();
+    let log = std::env::temp_dir().join(format!(
+        "tenantscope-check-plans-{}.log",
+        std::process::id()
+    ));
+    let check = |tenant: Option<Uuid>| {
+        let _ = std::fs::remove_file(&log);
+        let id = tenant.map(|t| t.to_string());
+        let mut args = vec!["check", "--json", "--log", log.to_str().unwrap()];
+        if let Some(id) = &id {
+            args.extend(["--tenant", id.as_str()]);
+        }
+        let run = tenantscope_by_env(&s.stores, &args, &[]);
+        assert_eq!(run.code, 1, "{}", run.stderr);
+        let (found, _) = parse_json(&run.stdout);
+        assert_eq!(found, expected(&s, tenant), "{args:?}");
+        let log = std::fs::read_to_string(&log).unwrap();
+        log.lines()
+            .find(|l| l.contains("join plan") && l.contains("tool_call_logs"))
+            .unwrap_or_else(|| panic!("no join plan in {log}"))
+            .to_string()
+    };
+    let plan = check(Some(tenant));
+    assert!(plan.contains(r#"plan="merge""#), "{plan}");
+
+    // 20,000 documents of a tenant nobody has, their `_id`s spread among the seed's.
+    let db = s.stores.mongo().await;
+    let stranger = Uuid::new_v4().to_string();
+    for collection in ["tool_call_logs", "activity_outputs"] {
+        let documents: Vec<Document> = (0..20_000)
+            .map(|n| {
+                let bytes: [u8; 12] = Uuid::new_v4().as_bytes()[..12].try_into().unwrap();
+                doc! { "_id": ObjectId::from_bytes(bytes), "tenantId": &stranger, "n": n }
+            })
+            .collect();
+        db.collection::<Document>(collection)
+            .insert_many(documents)
+            .await
+            .unwrap();
+    }
+    // Next to every object a document names (and every one it names that is missing),
+    // twelve that only extend its key: they sort right after it, so the listing's pages
+    // hold many keys nobody asks about between the keys asked.
+    let keys: Vec<String> = db
+        .collection::<Document>("activity_outputs")
+        .distinct("s3Key", doc! { "s3Key": { "$type": "string" } })
+        .await
+        .unwrap()
+        .into_iter()
+        .filter_map(|k| k.as_str().map(str::to_string))
+        .collect();
+    assert!(keys.len() > 20, "{}", keys.len());
+    let s3 = s.stores.s3().await;
+    futures::stream::iter(
+        keys.iter()
+            .flat_map(|k| (0..12).map(move |i| format!("{k}.v{i}"))),
+    )
+    .map(|key| {
+        let s3 = s3.clone();
+        let bucket = s.stores.bucket.clone();
+        async move {
+            s3.put_object()
+                .bucket(bucket)
+                .key(key)
+                .body(b"x".to_vec().into())
+                .send()
+                .await
+                .unwrap();
+        }
+    })
+    .buffer_unordered(16)
+    .collect::<Vec<()>>()
+    .await;
+
+    let plan = check(Some(tenant));
+    assert!(plan.contains(r#"plan="lookups""#), "{plan}");
+    check(None);
+}

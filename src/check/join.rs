@@ -1,5 +1,6 @@
-//! The collection side of `check`'s merge joins: the `_id`s of a collection in ascending
-//! order, read once, against ObjectIds asked about in ascending order.
+//! The collection side of `check`'s joins: the `_id`s of a collection in ascending
+//! order, read once, against ObjectIds asked about in ascending order (a merge join);
+//! or, for a few ObjectIds among many documents, a lookup by `_id` each.
 
 use anyhow::Context;
 use futures::TryStreamExt;
@@ -23,8 +24,6 @@ pub(super) struct Join {
     head_tenant: Option<Uuid>,
     /// The cursor has no more documents.
     done: bool,
-    /// The last ObjectId asked about, to catch rows that do not come in order.
-    pub(super) last_row: Option<ObjectId>,
 }
 
 impl Join {
@@ -80,4 +79,24 @@ impl Join {
         }
         Ok((self.head == Some(wanted)).then_some(self.head_tenant))
     }
+}
+
+/// Whether the collection holds `wanted`, and then its tenant, as [`Join::find`] says it:
+/// one lookup by `_id`, which MongoDB (and the test bed's FerretDB) answer from the index.
+pub(super) async fn lookup(
+    db: &Database,
+    collection: &str,
+    wanted: ObjectId,
+) -> anyhow::Result<Option<Option<Uuid>>> {
+    let found = db
+        .collection::<Document>(collection)
+        .find_one(doc! { "_id": wanted })
+        .projection(doc! { "_id": 1, "tenantId": 1 })
+        .await
+        .with_context(|| format!("reading {collection}"))?;
+    Ok(found.map(|d| {
+        d.get_str("tenantId")
+            .ok()
+            .and_then(|t| Uuid::parse_str(t).ok())
+    }))
 }

@@ -12,15 +12,18 @@
 //!   counted, not queried; every other key is, validated or not, since a constraint
 //!   says nothing about the target's tenant;
 //! - per table with S3 key columns, keyset pages of the rows holding a key: its prefix
-//!   names the tenant (`cross_tenant`), a HEAD finds it (`missing_object`);
+//!   names the tenant (`cross_tenant`), the bucket's listing finds it (`missing_object`;
+//!   `objects`: sorted keys against LIST pages, not a HEAD each);
 //! - per PostgreSQL → MongoDB reference, a merge join: the rows ordered by the column
 //!   (one statement, streamed) against the collection's `_id`s ascending, each read once;
-//! - per collection with an S3 key field, its documents by cursor, each key HEADed.
+//! - per collection with an S3 key field, its documents by cursor, their keys checked
+//!   against the listing a chunk at a time.
 //!
 //! Problems of different parts interleave in the order they are found; within a part,
 //! a merge join's come in the order of the reference value.
 
 mod join;
+mod objects;
 pub mod progress;
 pub mod sql;
 
@@ -48,8 +51,17 @@ pub use sql::{ROW_PAGE, count_sql, foreign_key_sql, join_sql, key_page_sql};
 /// Parts run at once: each holds one PostgreSQL connection (the pool has 4) or a MongoDB
 /// cursor; more would only queue on a small server.
 pub const CONCURRENCY: usize = 3;
-/// HEAD requests in flight at once, per part.
-pub const HEAD_CONCURRENCY: usize = 16;
+/// A lookup by `_id` costs about as much as passing this many documents in a merge
+/// join's pass: on FerretDB 1.24 (SQLite) 1.6 ms a lookup against 0.14–0.22 ms a
+/// document passed, measured with pymongo on 200,000 small documents under load.
+const LOOKUP_COST: f64 = 10.0;
+/// Lookups by `_id` in flight at once, per join.
+const LOOKUPS: usize = 8;
+/// Values looked up together (in order between batches, for the switch to a pass).
+const LOOKUP_BATCH: usize = 64;
+/// A collection's S3 keys checked together: one sorted walk over the bucket's listing
+/// per chunk (about 4 MB of keys and locations).
+const KEY_CHUNK: usize = 20_000;
 /// Documents per cursor batch.
 const DOC_BATCH: u32 = 1000;
 /// A set statement reads a whole table (or a tenant's share of it): it may run for
@@ -157,7 +169,7 @@ pub struct Summary {
     pub documents_looked_up: u64,
     /// Documents read for their S3 keys.
     pub documents_scanned: u64,
-    /// S3 keys checked with HEAD.
+    /// S3 keys checked against the bucket.
     pub objects: u64,
     pub problems: u64,
     pub problems_by_kind: BTreeMap<ProblemKind, u64>,
@@ -178,9 +190,8 @@ impl Summary {
 }
 
 /// Checks every reference of `tenant` (of every tenant when None), calling `on_problem`
-/// for each broken one as soon as it is found. Errors (a store that fails, a HEAD that
-/// answers something other than 404) stop the check: an unanswered question is not a
-/// missing object.
+/// for each broken one as soon as it is found. Errors (a store that fails, a LIST that
+/// fails) stop the check: an unanswered question is not a missing object.
 pub async fn check(
     live: &Live,
     tenant: Option<Uuid>,
@@ -232,6 +243,16 @@ pub async fn check_with_progress(
     Ok(summary)
 }
 
+/// How a PostgreSQL → MongoDB reference finds its documents: the first `lookups` values
+/// by a lookup by `_id` each, the rest by a merge join (the collection's `_id`s
+/// ascending, read once, against the values in order). A pass costs about as much as
+/// `documents / LOOKUP_COST` lookups, so where the estimate of the values was low the
+/// check costs at most about twice the cheaper plan.
+#[derive(Debug, Clone, Copy)]
+struct JoinPlan {
+    lookups: u64,
+}
+
 /// One unit of a check's work.
 #[derive(Debug, Clone, Copy)]
 enum Part {
@@ -239,7 +260,7 @@ enum Part {
     Count(&'static Table),
     /// The rows whose foreign key does not lead to a row of their tenant.
     ForeignKey(&'static Table, &'static ForeignKey),
-    /// The table's S3 keys: prefix and HEAD.
+    /// The table's S3 keys: prefix and existence.
     Keys(&'static Table),
     /// A PostgreSQL → MongoDB reference: the merge join.
     Join(&'static Table, &'static str, &'static str),
@@ -267,7 +288,7 @@ impl Part {
         }
     }
 
-    /// A rough cost, in rows read by PostgreSQL (a merge join's row costs more, a HEAD
+    /// A rough cost, in rows read by PostgreSQL (a merge join's row costs more, an S3 key
     /// much more), so the biggest parts start first and the small ones fill in.
     fn cost(&self, schema: &Schema) -> f64 {
         let rows = |name: &str| {
@@ -535,7 +556,7 @@ impl<F: FnMut(&Problem)> Checker<'_, F> {
         Ok(())
     }
 
-    /// The table's S3 keys, a keyset page at a time: each key's prefix, then its HEAD.
+    /// The table's S3 keys, a keyset page at a time: each key's prefix, then whether it exists.
     async fn keys(&self, table: &'static Table) -> anyhow::Result<()> {
         let scoped = self.tenant.is_some();
         let (first_sql, next_sql) = (
@@ -591,15 +612,19 @@ impl<F: FnMut(&Problem)> Checker<'_, F> {
         }
     }
 
-    /// The merge join of `table.column` with `collection`: the rows holding a value in
-    /// the column's order (one statement, streamed), against
-    /// the collection's `_id`s ascending, each stream read once. A lowercase 24-hex
-    /// value sorts as its ObjectId's bytes, so the two orders agree; any other value is
-    /// an `invalid_reference` and stays out of the join. Rows holding the same ObjectId
-    /// are each checked. The collection is read whole, whatever the documents' tenant:
-    /// a row's document exists if it is there at all, as with a lookup by `_id`; the
-    /// join reads each document's `tenantId` too, and a document of another tenant than
-    /// the row's is a `cross_tenant` problem.
+    /// `table.column` against `collection`: the rows holding a value, in the column's
+    /// order (one statement, streamed), each value's document found by one of two plans.
+    /// A lowercase 24-hex value sorts as its ObjectId's bytes; any other value is an
+    /// `invalid_reference` and is not looked for. Rows holding the same ObjectId are each
+    /// checked. A row's document exists if it is there at all, whatever its tenant, as
+    /// with a lookup by `_id`; a document of another tenant than the row's is a
+    /// `cross_tenant` problem.
+    ///
+    /// The plan ([`JoinPlan`]): a merge join (the collection's `_id`s ascending, read
+    /// once from the first value on) where the values are many among the documents; a
+    /// lookup by `_id` per value where they are few (a small tenant in a large
+    /// collection), since a pass would read the whole collection for them, switching to
+    /// the pass if the values turn out many. The log says which plan ran.
     async fn mongo_column(
         &self,
         table: &'static Table,
@@ -607,87 +632,186 @@ impl<F: FnMut(&Problem)> Checker<'_, F> {
         collection: &'static str,
     ) -> anyhow::Result<()> {
         let sql = join_sql(table, column, self.tenant.is_some());
+        let plan = self.join_plan(&sql, table, column, collection).await?;
         let mut tx = long_transaction(self.pg).await?;
         let mut query = sqlx::query_as::<_, (Uuid, Uuid, String)>(AssertSqlSafe(sql));
         if let Some(tenant) = self.tenant {
             query = query.bind(tenant);
         }
         let context = || format!("reading {}.{column}", table.name);
-        let mut rows = query.fetch(&mut *tx);
-        let mut join = Join::default();
         let mut read = 0u64;
-        while let Some((id, tenant_id, value)) = rows.try_next().await.with_context(context)? {
-            read += 1;
-            if read.is_multiple_of(ROW_PAGE as u64) {
-                self.progress.read(table.name, ROW_PAGE as u64);
-            }
-            let pending = Pending {
-                tenant_id: Some(tenant_id),
-                location: format!("{}/{id}", table.name),
-                field: column,
-                value,
-            };
-            // Only lowercase hex is what the platform writes; other text is not ours.
-            let oid = match ObjectId::parse_str(&pending.value) {
-                Ok(oid) if oid.to_hex() == pending.value => oid,
-                _ => {
-                    self.report(ProblemKind::InvalidReference, &pending, collection);
-                    continue;
+        let values = query
+            .fetch(&mut *tx)
+            .map_err(|e| anyhow::Error::from(e).context(context()))
+            .try_filter_map(|(id, tenant_id, value)| {
+                read += 1;
+                if read.is_multiple_of(ROW_PAGE as u64) {
+                    self.progress.read(table.name, ROW_PAGE as u64);
                 }
-            };
-            if join.last_row.is_some_and(|last| oid < last) {
+                let pending = Pending {
+                    tenant_id: Some(tenant_id),
+                    location: format!("{}/{id}", table.name),
+                    field: column,
+                    value,
+                };
+                // Only lowercase hex is what the platform writes; other text is not ours.
+                let found = match ObjectId::parse_str(&pending.value) {
+                    Ok(oid) if oid.to_hex() == pending.value => {
+                        self.summary().documents_looked_up += 1;
+                        Some((pending, oid))
+                    }
+                    _ => {
+                        self.report(ProblemKind::InvalidReference, &pending, collection);
+                        None
+                    }
+                };
+                std::future::ready(Ok(found))
+            });
+        let mut values = std::pin::pin!(values);
+        let mut join = Join::default();
+        let mut last: Option<ObjectId> = None;
+        let mut lookups_left = plan.lookups;
+        let mut batch = Vec::new();
+        while let Some((pending, oid)) = values.try_next().await? {
+            if let Some(last) = last.filter(|last| oid < *last) {
                 anyhow::bail!(
                     "{}.{column} does not come in ObjectId order ({} after {}): \
                      the database's collation does not sort lowercase hex bytewise",
                     table.name,
                     pending.value,
-                    join.last_row.expect("some").to_hex()
+                    last.to_hex()
                 );
             }
-            join.last_row = Some(oid);
-            self.summary().documents_looked_up += 1;
-            match join.find(self.db, collection, oid).await? {
-                None => self.report(ProblemKind::MissingDocument, &pending, collection),
-                Some(Some(owner)) if owner != tenant_id => {
-                    self.report_other(&pending, collection, owner)
+            last = Some(oid);
+            if lookups_left > 0 {
+                lookups_left -= 1;
+                batch.push((pending, oid));
+                if batch.len() == LOOKUP_BATCH || lookups_left == 0 {
+                    self.look_up(collection, std::mem::take(&mut batch)).await?;
                 }
-                // Its tenant, or a `tenantId` that is no tenant's id: nothing to compare.
-                Some(_) => {}
+                if lookups_left == 0 {
+                    // The estimate was low: a pass over the rest now costs less.
+                    tracing::info!(
+                        part = format!("{}.{column} ⋈ {collection}", table.name),
+                        lookups = plan.lookups,
+                        "more values than estimated: the rest by a pass over the collection"
+                    );
+                }
+                continue;
             }
+            let owner = join.find(self.db, collection, oid).await?;
+            self.judge_document(&pending, collection, owner);
         }
+        self.look_up(collection, batch).await?;
         self.progress.read(table.name, read % ROW_PAGE as u64);
         Ok(())
     }
 
-    /// HEADs the keys of one page, `HEAD_CONCURRENCY` at a time.
+    /// Looks the documents of `batch` up by `_id`, `LOOKUPS` at a time.
+    async fn look_up(
+        &self,
+        collection: &str,
+        batch: Vec<(Pending, ObjectId)>,
+    ) -> anyhow::Result<()> {
+        futures::stream::iter(batch)
+            .map(|(pending, oid)| async move {
+                let owner = join::lookup(self.db, collection, oid).await?;
+                anyhow::Ok((pending, owner))
+            })
+            .buffer_unordered(LOOKUPS)
+            .try_for_each(|(pending, owner)| {
+                self.judge_document(&pending, collection, owner);
+                std::future::ready(Ok(()))
+            })
+            .await
+    }
+
+    /// What a row's document says: missing, another tenant's, or fine (its tenant, or a
+    /// `tenantId` that is no tenant's id: nothing to compare).
+    fn judge_document(&self, pending: &Pending, collection: &str, owner: Option<Option<Uuid>>) {
+        match owner {
+            None => self.report(ProblemKind::MissingDocument, pending, collection),
+            Some(Some(owner)) if Some(owner) != pending.tenant_id => {
+                self.report_other(pending, collection, owner)
+            }
+            Some(_) => {}
+        }
+    }
+
+    /// Lookups where the rows' values (the planner's estimate of `sql`) are fewer than a
+    /// tenth of the collection's documents (its metadata's count; [`LOOKUP_COST`]), else
+    /// the merge join.
+    async fn join_plan(
+        &self,
+        sql: &str,
+        table: &Table,
+        column: &str,
+        collection: &str,
+    ) -> anyhow::Result<JoinPlan> {
+        let mut explain = sqlx::query_scalar::<_, serde_json::Value>(AssertSqlSafe(format!(
+            "explain (format json) {sql}"
+        )));
+        if let Some(tenant) = self.tenant {
+            explain = explain.bind(tenant);
+        }
+        let plan = explain
+            .fetch_one(self.pg)
+            .await
+            .with_context(|| format!("planning {}.{column}", table.name))?;
+        let values = plan[0]["Plan"]["Plan Rows"].as_f64().unwrap_or(f64::MAX);
+        let documents = self
+            .db
+            .collection::<Document>(collection)
+            .estimated_document_count()
+            .await
+            .with_context(|| format!("counting {collection}"))? as f64;
+        let plan = JoinPlan {
+            lookups: if values * LOOKUP_COST < documents {
+                (documents / LOOKUP_COST) as u64
+            } else {
+                0
+            },
+        };
+        tracing::info!(
+            part = format!("{}.{column} ⋈ {collection}", table.name),
+            values,
+            documents,
+            plan = if plan.lookups > 0 { "lookups" } else { "merge" },
+            lookups = plan.lookups,
+            "join plan"
+        );
+        Ok(plan)
+    }
+
+    /// Whether the objects `list` names exist: a missing one is a `missing_object`, an
+    /// empty key an `invalid_reference`. One sorted walk over the bucket's LIST pages.
     async fn objects(&self, list: Vec<Pending>) -> anyhow::Result<()> {
         let target = format!("s3://{}", self.bucket);
-        let live = self.live;
-        let mut heads = futures::stream::iter(list)
-            .map(|pending| async move {
-                if pending.value.is_empty() {
-                    return Ok((pending, None));
-                }
-                let found = live.object_meta(&pending.value).await?.is_some();
-                anyhow::Ok((pending, Some(found)))
-            })
-            .buffer_unordered(HEAD_CONCURRENCY);
-        while let Some(result) = heads.next().await {
-            match result? {
-                (pending, None) => self.report(ProblemKind::InvalidReference, &pending, &target),
-                (pending, Some(found)) => {
-                    self.summary().objects += 1;
-                    if !found {
-                        self.report(ProblemKind::MissingObject, &pending, &target);
-                    }
-                }
+        // Keys outside a scoped session's prefix are not read, as a HEAD would not be.
+        let mut keys: Vec<String> = list
+            .iter()
+            .filter(|p| !p.value.is_empty() && self.live.holds_key(&p.value))
+            .map(|p| p.value.clone())
+            .collect();
+        keys.sort_unstable();
+        keys.dedup();
+        let found = objects::existing(self.live, &keys).await?;
+        for pending in list {
+            if pending.value.is_empty() {
+                self.report(ProblemKind::InvalidReference, &pending, &target);
+                continue;
+            }
+            self.summary().objects += 1;
+            let exists = keys.binary_search(&pending.value).is_ok_and(|at| found[at]);
+            if !exists {
+                self.report(ProblemKind::MissingObject, &pending, &target);
             }
         }
         Ok(())
     }
 
     /// Streams the collection's documents (the tenant's, by the indexed `tenantId`) and
-    /// HEADs the key each names.
+    /// checks the key each names, `KEY_CHUNK` keys at a time.
     async fn collection(&self, collection: &'static Collection) -> anyhow::Result<()> {
         let Some(field) = collection.s3_key_field else {
             return Ok(());
@@ -697,64 +821,50 @@ impl<F: FnMut(&Problem)> Checker<'_, F> {
             Some(tenant) => doc! { "tenantId": tenant.to_string() },
             None => doc! {},
         };
-        let cursor = self
+        let context = || format!("reading {}", collection.name);
+        let mut cursor = self
             .db
             .collection::<Document>(collection.name)
             .find(filter)
             .projection(doc! { "_id": 1, "tenantId": 1, field: 1 })
             .batch_size(DOC_BATCH)
             .await
-            .with_context(|| format!("reading {}", collection.name))?;
+            .with_context(context)?;
         let target = format!("s3://{}", self.bucket);
-        let live = self.live;
-        let mut heads = cursor
-            .map_err(|e| anyhow::Error::from(e).context(format!("reading {}", collection.name)))
-            .map_ok(|d| async move {
-                let id = match d.get("_id") {
-                    Some(Bson::ObjectId(id)) => id.to_hex(),
-                    Some(other) => other.to_string(),
-                    None => String::new(),
-                };
-                let tenant_id = d.get_str("tenantId").ok().and_then(|t| t.parse().ok());
-                let (value, key) = match d.get(field) {
-                    // No key: nothing to check.
-                    None | Some(Bson::Null) => return Ok(None),
-                    Some(Bson::String(key)) if !key.is_empty() => (key.clone(), Some(key)),
-                    Some(other) => (other.to_string(), None),
-                };
-                let pending = Pending {
-                    tenant_id,
-                    location: format!("{}/{id}", collection.name),
-                    field,
-                    value,
-                };
-                let found = match key {
-                    Some(key) => Some(live.object_meta(key).await?.is_some()),
-                    None => None,
-                };
-                anyhow::Ok(Some((pending, found)))
-            })
-            .try_buffer_unordered(HEAD_CONCURRENCY);
-        while let Some(checked) = heads.try_next().await? {
+        let mut chunk = Vec::new();
+        while let Some(d) = cursor.try_next().await.with_context(context)? {
             self.summary().documents_scanned += 1;
             self.progress.read(collection.name, 1);
-            match checked {
-                None => {}
-                Some((pending, None)) => {
-                    self.report(ProblemKind::InvalidReference, &pending, &target)
-                }
-                Some((pending, Some(found))) => {
-                    if let Some(other) = other_tenant_of_key(&pending.value, pending.tenant_id) {
-                        self.report_other(&pending, &target, other);
-                    }
-                    self.summary().objects += 1;
-                    if !found {
-                        self.report(ProblemKind::MissingObject, &pending, &target);
-                    }
+            let id = match d.get("_id") {
+                Some(Bson::ObjectId(id)) => id.to_hex(),
+                Some(other) => other.to_string(),
+                None => String::new(),
+            };
+            let mut pending = Pending {
+                tenant_id: d.get_str("tenantId").ok().and_then(|t| t.parse().ok()),
+                location: format!("{}/{id}", collection.name),
+                field,
+                value: String::new(),
+            };
+            match d.get(field) {
+                // No key: nothing to check.
+                None | Some(Bson::Null) => continue,
+                Some(Bson::String(key)) if !key.is_empty() => pending.value = key.clone(),
+                Some(other) => {
+                    pending.value = other.to_string();
+                    self.report(ProblemKind::InvalidReference, &pending, &target);
+                    continue;
                 }
             }
+            if let Some(other) = other_tenant_of_key(&pending.value, pending.tenant_id) {
+                self.report_other(&pending, &target, other);
+            }
+            chunk.push(pending);
+            if chunk.len() == KEY_CHUNK {
+                self.objects(std::mem::take(&mut chunk)).await?;
+            }
         }
-        Ok(())
+        self.objects(chunk).await
     }
 }
 

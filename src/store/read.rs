@@ -372,6 +372,20 @@ pub struct ObjectMeta {
     pub last_modified: Option<String>,
 }
 
+/// Where a LIST page starts: after a key, or where the previous page's token left off.
+#[derive(Debug, Clone, Copy)]
+pub enum ListStart<'a> {
+    After(&'a str),
+    Token(&'a str),
+}
+
+/// One LIST page: the keys in byte order, and the token of the next page if there is one.
+#[derive(Debug, Clone, Default)]
+pub struct KeyPage {
+    pub keys: Vec<String>,
+    pub next: Option<String>,
+}
+
 /// The first bytes of an object.
 #[derive(Debug, Clone)]
 pub struct ObjectHead {
@@ -822,7 +836,7 @@ impl Live {
     }
 
     /// Whether a key may be read: any key unscoped, the tenant's prefix scoped.
-    fn holds_key(&self, key: &str) -> bool {
+    pub fn holds_key(&self, key: &str) -> bool {
         self.scope.as_ref().is_none_or(|s| s.holds_key(key))
     }
 
@@ -1187,6 +1201,46 @@ impl Live {
                 Err(aws_sdk_s3::Error::from(e)).with_context(|| format!("HEAD s3://{bucket}/{key}"))
             }
         }
+    }
+
+    /// One LIST page (at most `max_keys`) of the bucket's keys under `prefix`, in byte
+    /// order, from `start`. A scoped session lists only its tenant's prefix.
+    pub async fn key_page(
+        &self,
+        prefix: &str,
+        start: ListStart<'_>,
+        max_keys: i32,
+    ) -> anyhow::Result<KeyPage> {
+        let (client, bucket) = self.s3()?;
+        if !self.holds_key(prefix) {
+            anyhow::bail!("s3://{bucket}/{prefix}: {}", self.refusal());
+        }
+        let mut request = client
+            .list_objects_v2()
+            .bucket(bucket)
+            .prefix(prefix)
+            .max_keys(max_keys);
+        request = match start {
+            ListStart::After(key) if !key.is_empty() => request.start_after(key),
+            ListStart::After(_) => request,
+            ListStart::Token(token) => request.continuation_token(token),
+        };
+        let output = request
+            .send()
+            .await
+            .map_err(aws_sdk_s3::Error::from)
+            .with_context(|| format!("LIST s3://{bucket}/{prefix}"))?;
+        let keys = output
+            .contents()
+            .iter()
+            .filter_map(|o| o.key().map(str::to_string))
+            .collect();
+        let next = output
+            .is_truncated()
+            .unwrap_or(false)
+            .then(|| output.next_continuation_token().map(str::to_string))
+            .flatten();
+        Ok(KeyPage { keys, next })
     }
 
     /// Bytes `start..start+len` of an object, for reading further or saving.
