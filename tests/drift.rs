@@ -370,3 +370,63 @@ async fn get_and_snapshot_work_on_the_drifted_database() {
     );
     let _ = std::fs::remove_file(&file);
 }
+
+/// A foreign key column of another type than the ids it holds (text, not uuid) would make
+/// every query through it fail (`text = uuid`), and with it the counts of its siblings:
+/// that edge alone is dropped, doctor says so once, and the campaign's other groups,
+/// `tree` and `path` work.
+#[tokio::test]
+async fn a_foreign_key_column_that_is_not_uuid_drops_that_edge_only() {
+    let stores = common::Stores::create("drift_fk_type").await;
+    stores.seed(tenantscope::seed::Options::default()).await;
+    let pg = stores.pg(Access::ReadWrite).await;
+    sqlx::raw_sql(
+        "alter table leads drop constraint leads_source_campaign_id_fkey;
+         alter table leads alter column source_campaign_id type text",
+    )
+    .execute(&pg)
+    .await
+    .unwrap();
+    let (keyword, tenant): (Uuid, Uuid) = sqlx::query_as(
+        "select k.id, k.tenant_id from ad_keywords k
+         where exists (select 1 from leads l where l.source_campaign_id = k.ad_campaign_id::text)
+         order by k.created_at, k.id limit 1",
+    )
+    .fetch_one(&pg)
+    .await
+    .unwrap();
+    let lead: Uuid = one(
+        &pg,
+        "select id from leads where source_campaign_id is not null order by created_at, id limit 1",
+    )
+    .await;
+
+    let mut ui = Ui::open(&stores).await;
+    let path = tree_path(&pg, table("ad_keywords"), keyword).await;
+    assert!(
+        path.iter().any(|p| p.starts_with("ad_campaigns:")),
+        "{path:?}"
+    );
+    ui.walk(&path).await;
+    assert_eq!(ui.selected(), path);
+    let screen = ui.screen();
+    assert!(!screen.contains("schema mismatch"), "{screen}");
+    assert_postgres_up(&ui);
+
+    let out = tenantscope(&stores, &["tree", "--tenant", &tenant.to_string()]);
+    assert_eq!(out.code, 0, "{}", out.stderr);
+    assert!(out.stdout.contains("Keywords ("), "{}", out.stdout);
+    let out = tenantscope(&stores, &["path", &lead.to_string()]);
+    assert_eq!(out.code, 0, "{}", out.stderr);
+
+    let out = tenantscope(&stores, &["doctor"]);
+    let said =
+        "DIFF leads.source_campaign_id → ad_campaigns is text, not uuid: no link or group for it";
+    assert_eq!(
+        out.stdout.lines().filter(|l| l.contains(said)).count(),
+        1,
+        "{}",
+        out.stdout
+    );
+    assert!(!out.stdout.contains("FAIL"), "{}", out.stdout);
+}

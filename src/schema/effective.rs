@@ -85,6 +85,14 @@ pub enum Difference {
         column: &'static str,
         data_type: String,
     },
+    /// A foreign key column whose type is not the `uuid` of the ids it holds: comparing
+    /// it with an id fails in the database, so it gets no link or group.
+    ForeignKeyType {
+        table: &'static str,
+        column: &'static str,
+        target: &'static str,
+        data_type: String,
+    },
     /// A foreign key of the seed that the database has as a column but not as a
     /// constraint: nothing guarantees it, `check` probes it.
     NoConstraint {
@@ -161,6 +169,15 @@ impl fmt::Display for Difference {
             } => write!(
                 f,
                 "{table}.{column} is {data_type}, not text: compared as text"
+            ),
+            Difference::ForeignKeyType {
+                table,
+                column,
+                target,
+                data_type,
+            } => write!(
+                f,
+                "{table}.{column} → {target} is {data_type}, not uuid: no link or group for it"
             ),
             Difference::NoConstraint {
                 table,
@@ -412,6 +429,16 @@ fn fit(
         if !present.contains(fk.target) {
             continue;
         }
+        // Ids are bound as uuid: `text = uuid` is an error, so the edge cannot be used.
+        if let Some(c) = found.column(fk.column).filter(|c| c.data_type != "uuid") {
+            differences.push(Difference::ForeignKeyType {
+                table: declared.name,
+                column: fk.column,
+                target: fk.target,
+                data_type: c.data_type.clone(),
+            });
+            continue;
+        }
         if !found.foreign_keys.iter().any(|c| c.columns == [fk.column]) {
             differences.push(Difference::NoConstraint {
                 table: declared.name,
@@ -614,7 +641,8 @@ mod tests {
         }
     }
 
-    /// A catalog holding `tables` (name, columns), every column text except `id` (uuid).
+    /// A catalog holding `tables` (name, columns), every column text except `id` and
+    /// `*_id` (uuid).
     fn catalog(tables: &[(&str, &[&str])]) -> Catalog {
         let mut catalog = Catalog::default();
         for (name, columns) in tables {
@@ -624,7 +652,10 @@ mod tests {
                     name: name.to_string(),
                     columns: columns
                         .iter()
-                        .map(|c| column(c, if *c == "id" { "uuid" } else { "text" }))
+                        .map(|c| {
+                            let uuid = *c == "id" || c.ends_with("_id");
+                            column(c, if uuid { "uuid" } else { "text" })
+                        })
                         .collect(),
                     ..CatalogTable::default()
                 },
@@ -688,6 +719,28 @@ mod tests {
         assert_eq!(notes.foreign_keys[0].target, "tenants");
         // Nothing reaches it: not shown.
         assert!(schema.table("orphans").is_none());
+    }
+
+    #[test]
+    fn a_foreign_key_column_that_is_not_uuid_loses_its_edge_and_says_why() {
+        let mut c = catalog(&[
+            ("tenants", &["id", "name", "slug", "status", "created_at"]),
+            ("users", &["id", "tenant_id", "full_name", "created_at"]),
+        ]);
+        let users = c.tables.get_mut("users").unwrap();
+        users.columns[1].data_type = "text".into();
+        let schema = effective(&c, &Overlay::default());
+        assert!(schema.table("users").unwrap().foreign_keys.is_empty());
+        let said: Vec<String> = schema.differences.iter().map(|d| d.to_string()).collect();
+        let about = |column: &str| said.iter().filter(|d| d.contains(column)).count();
+        assert!(
+            said.contains(
+                &"users.tenant_id → tenants is text, not uuid: no link or group for it".into()
+            ),
+            "{said:#?}"
+        );
+        // Said once, and not also as a foreign key without a constraint.
+        assert_eq!(about("users.tenant_id"), 1, "{said:#?}");
     }
 
     #[test]
