@@ -206,6 +206,37 @@ async fn a_table_without_created_at_is_paged_by_id_and_says_so() {
     let screen = ui.screen();
     assert!(screen.contains("by id (no created_at)"), "{screen}");
     assert_postgres_up(&ui);
+    // `tree` says it the same way, and in JSON.
+    let tenant: Uuid = sqlx::query_scalar("select tenant_id from channels where id = $1")
+        .bind(channel)
+        .fetch_one(&pg)
+        .await
+        .unwrap();
+    let tenant = tenant.to_string();
+    let out = tenantscope(&s.stores, &["tree", "--tenant", &tenant]);
+    assert_eq!(out.code, 0, "{}", out.stderr);
+    assert!(
+        out.stdout.contains("Scores · by id (no created_at) ("),
+        "{}",
+        out.stdout
+    );
+    assert!(!out.stdout.contains("Channels · by id"), "{}", out.stdout);
+    let out = tenantscope(&s.stores, &["tree", "--tenant", &tenant, "--json"]);
+    let tree: serde_json::Value = serde_json::from_str(&out.stdout).unwrap();
+    let channels = tree["groups"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|g| g["table"] == "channels")
+        .expect("the channels group");
+    assert_eq!(channels["ordered_by_id"], false);
+    let scores = channels["rows"][0]["groups"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|g| g["table"] == "channel_scores")
+        .expect("the first channel's scores");
+    assert_eq!(scores["ordered_by_id"], true);
 }
 
 #[tokio::test]

@@ -42,6 +42,8 @@ pub struct GroupNode {
     pub rows: Vec<RowNode>,
     /// The group has rows past this first page.
     pub more: bool,
+    /// Its table has no `created_at`: rows are in id order, not newest first.
+    pub ordered_by_id: bool,
 }
 
 /// The tree under one tenant, `depth` levels of groups deep.
@@ -131,6 +133,7 @@ async fn group(
         capped: count.capped,
         rows,
         more: page.next.is_some(),
+        ordered_by_id: !table.created_at,
     })
 }
 
@@ -147,10 +150,16 @@ fn row_line(row: &RowNode) -> String {
     parts.join(" ")
 }
 
-/// `Goals (12)`, or `Activities (1,000+)` past the cap.
+/// `Goals (12)`, or `Activities (1,000+)` past the cap; `Scores · by id (no created_at)
+/// (90)` as the explorer says it when the order is not by time.
 fn group_line(group: &GroupNode) -> String {
     let plus = if group.capped { "+" } else { "" };
-    format!("{} ({}{plus})", group.title, thousands(group.count))
+    let order = if group.ordered_by_id {
+        " · by id (no created_at)"
+    } else {
+        ""
+    };
+    format!("{}{order} ({}{plus})", group.title, thousands(group.count))
 }
 
 /// The text form: two spaces per level.
