@@ -461,3 +461,100 @@ async fn a_foreign_key_column_that_is_not_uuid_drops_that_edge_only() {
     );
     assert!(!out.stdout.contains("FAIL"), "{}", out.stdout);
 }
+
+/// References the declaration does not know, declared in a profile of the config file
+/// (`[[profile.NAME.references]]`, as `assets/config.example.toml` shows): a column
+/// holding an ObjectId and one holding an S3 key become hops that resolve; one naming a
+/// column the database lacks is ignored, and doctor says why.
+#[tokio::test]
+async fn config_references_become_hops_and_a_wrong_one_is_named_by_doctor() {
+    let stores = common::Stores::create("drift_overlay").await;
+    // Nothing broken on purpose: every key the notes copy has its object.
+    stores
+        .seed(tenantscope::seed::Options {
+            broken_rate: 0.0,
+            ..Default::default()
+        })
+        .await;
+    let pg = stores.pg(Access::ReadWrite).await;
+    sqlx::raw_sql(
+        "create table case_notes (
+           id uuid primary key default gen_random_uuid(),
+           tenant_id uuid not null references tenants,
+           activity_id uuid references activities,
+           title text not null,
+           transcript_ref text,
+           attachment_key text,
+           created_at timestamptz not null default now());
+         create index on case_notes (tenant_id, created_at desc, id desc);
+         insert into case_notes (tenant_id, activity_id, title, transcript_ref, attachment_key)
+           select a.tenant_id, a.id, 'Case note on ' || a.title, a.output_ref, c.pdf_s3_key
+           from activities a join contracts c on c.tenant_id = a.tenant_id
+           where a.output_ref is not null and c.pdf_s3_key is not null
+           order by a.created_at, a.id, c.id limit 1",
+    )
+    .execute(&pg)
+    .await
+    .unwrap();
+    let (note, transcript, attachment): (Uuid, String, String) =
+        sqlx::query_as("select id, transcript_ref, attachment_key from case_notes")
+            .fetch_one(&pg)
+            .await
+            .unwrap();
+    let config = std::env::temp_dir().join(format!("overlay-{}.toml", std::process::id()));
+    std::fs::write(
+        &config,
+        r#"
+[profile.support]
+
+[[profile.support.references]]
+table = "case_notes"
+column = "transcript_ref"
+collection = "activity_outputs"
+
+[[profile.support.references]]
+table = "case_notes"
+column = "attachment_key"
+s3 = true
+
+[[profile.support.references]]
+table = "case_notes"
+column = "recording_key"
+s3 = true
+"#,
+    )
+    .unwrap();
+    let config = config.to_str().unwrap();
+    let with_profile = |args: &[&str]| {
+        tenantscope(
+            &stores,
+            &[&["--config", config, "--profile", "support"][..], args].concat(),
+        )
+    };
+
+    let out = with_profile(&["get", &note.to_string()]);
+    assert_eq!(out.code, 0, "{}{}", out.stdout, out.stderr);
+    let hops = [
+        format!("case_notes.transcript_ref → activity_outputs/{transcript}: resolved"),
+        format!(
+            "case_notes.attachment_key → s3://{}/{attachment}: resolved",
+            stores.bucket
+        ),
+    ];
+    for hop in hops {
+        assert!(out.stdout.contains(&hop), "{hop}:\n{}", out.stdout);
+    }
+    // Without the profile, no hop.
+    let out = tenantscope(&stores, &["get", &note.to_string()]);
+    assert!(!out.stdout.contains("→ activity_outputs"), "{}", out.stdout);
+
+    let out = with_profile(&["doctor"]);
+    let said = "DIFF config reference case_notes.recording_key ignored: no such column";
+    assert_eq!(
+        out.stdout.lines().filter(|l| l.contains(said)).count(),
+        1,
+        "{}",
+        out.stdout
+    );
+    let _ = std::fs::remove_file(config);
+}
