@@ -3,7 +3,8 @@
 //! not (exit 1), each difference named once and the dropped index named with its
 //! CREATE INDEX; a role that can write gets the warning and the statements of a
 //! read-only role, and a role made with those statements does not; a store that does not
-//! answer is exit 2 with its password masked; `--json` has the documented shape.
+//! answer is exit 2 with its password masked; `--json` has the documented shape; a
+//! table a foreign key reaches but the explorer cannot show is named.
 
 mod common;
 
@@ -373,4 +374,31 @@ fn s3_addressing_is_what_the_requests_really_used() {
         url.starts_with(&format!("http://{}.localhost:", stores.bucket)),
         "{url}"
     );
+}
+
+/// A table a foreign key reaches from a shown one, but keyed by a bigint: the explorer
+/// cannot list it (rows are keyed by uuid), so doctor names it rather than leave it
+/// silently invisible.
+#[tokio::test]
+async fn a_reachable_table_the_explorer_cannot_show_is_named() {
+    let stores = Stores::create("doctor_hidden").await;
+    stores.seed(Options::default()).await;
+    let pg = stores.pg(Access::ReadWrite).await;
+    sqlx::raw_sql(
+        "create table case_tags (id bigserial primary key,
+           tenant_id uuid not null references tenants, tag text,
+           created_at timestamptz not null default now());
+         create index on case_tags (tenant_id, created_at desc, id desc);
+         insert into case_tags (tenant_id, tag) select id, 'vip' from tenants",
+    )
+    .execute(&pg)
+    .await
+    .unwrap();
+    pg.close().await;
+    let run = tenantscope_by_env(&stores, &["doctor"], &[]);
+    assert_eq!(run.code, 1, "{}\n{}", run.stdout, run.stderr);
+    let said = "DIFF table case_tags has a foreign key to a shown table but is not shown: \
+                its id is bigint, not uuid (rows are keyed by a uuid id)";
+    assert_eq!(lines_with(&run.stdout, said), 1, "{}", run.stdout);
+    assert_eq!(lines_with(&run.stdout, "DIFF "), 1, "{}", run.stdout);
 }

@@ -102,6 +102,9 @@ pub enum Difference {
     },
     /// A table the declaration does not know, shown under its parents.
     DiscoveredTable { table: String, parents: Vec<String> },
+    /// A table with a foreign key to a shown table that cannot be shown (rows are
+    /// keyed by a uuid `id`), and why.
+    HiddenTable { table: String, why: String },
     /// A reference from the config file that names what the database lacks.
     BadOverlay { what: String, why: String },
     /// A column built-in views read (not one of a table's declared parts) that the
@@ -191,6 +194,10 @@ impl fmt::Display for Difference {
                 f,
                 "table {table} is not declared: shown under {}",
                 parents.join(", ")
+            ),
+            Difference::HiddenTable { table, why } => write!(
+                f,
+                "table {table} has a foreign key to a shown table but is not shown: {why} (rows are keyed by a uuid id)"
             ),
             Difference::BadOverlay { what, why } => {
                 write!(f, "config reference {what} ignored: {why}")
@@ -537,8 +544,26 @@ fn discover(catalog: &Catalog, tables: &mut Vec<Table>, differences: &mut Vec<Di
             added = true;
         }
         if !added {
-            return;
+            break;
         }
+    }
+    // What a foreign key reaches but cannot be listed is named, not silently left out.
+    for (name, found) in &catalog.tables {
+        let reached = found
+            .foreign_keys
+            .iter()
+            .any(|fk| fk.columns.len() == 1 && shown.contains(&fk.target));
+        if shown.contains(name) || BOOKKEEPING.contains(&name.as_str()) || !reached {
+            continue;
+        }
+        let why = match found.column("id") {
+            Some(id) => format!("its id is {}, not uuid", id.data_type),
+            None => "it has no id column".to_string(),
+        };
+        differences.push(Difference::HiddenTable {
+            table: name.clone(),
+            why,
+        });
     }
 }
 
@@ -719,6 +744,8 @@ mod tests {
         assert_eq!(notes.foreign_keys[0].target, "tenants");
         // Nothing reaches it: not shown.
         assert!(schema.table("orphans").is_none());
+        let said: Vec<String> = schema.differences.iter().map(|d| d.to_string()).collect();
+        assert!(!said.iter().any(|d| d.contains("orphans")), "{said:#?}");
     }
 
     #[test]
@@ -741,6 +768,33 @@ mod tests {
         );
         // Said once, and not also as a foreign key without a constraint.
         assert_eq!(about("users.tenant_id"), 1, "{said:#?}");
+    }
+
+    #[test]
+    fn a_table_reached_by_a_foreign_key_but_not_keyed_by_uuid_is_named() {
+        let mut c = catalog(&[
+            ("tenants", &["id", "name", "slug", "status", "created_at"]),
+            ("case_tags", &["id", "tenant_id", "tag"]),
+        ]);
+        let tags = c.tables.get_mut("case_tags").unwrap();
+        tags.columns[0].data_type = "bigint".into();
+        tags.foreign_keys.push(CatalogFk {
+            name: "case_tags_tenant_id_fkey".into(),
+            columns: vec!["tenant_id".into()],
+            target: "tenants".into(),
+            target_columns: vec!["id".into()],
+            validated: true,
+        });
+        let schema = effective(&c, &Overlay::default());
+        assert!(schema.table("case_tags").is_none());
+        assert!(
+            schema.differences.contains(&Difference::HiddenTable {
+                table: "case_tags".into(),
+                why: "its id is bigint, not uuid".into()
+            }),
+            "{:#?}",
+            schema.differences
+        );
     }
 
     #[test]
