@@ -402,3 +402,51 @@ async fn a_reachable_table_the_explorer_cannot_show_is_named() {
     assert_eq!(lines_with(&run.stdout, said), 1, "{}", run.stdout);
     assert_eq!(lines_with(&run.stdout, "DIFF "), 1, "{}", run.stdout);
 }
+
+/// MongoDB that differs: a collection gone and an index gone are each named, the index
+/// with the `createIndex` that would serve it, and the exit status says it does not fit.
+#[tokio::test]
+async fn a_missing_collection_and_a_missing_index_are_named() {
+    use futures::TryStreamExt;
+    let stores = Stores::create("doctor_mongo").await;
+    stores.seed(Options::default()).await;
+    let db = stores.mongo().await;
+    db.collection::<mongodb::bson::Document>("skills")
+        .drop()
+        .await
+        .unwrap();
+    let logs = db.collection::<mongodb::bson::Document>("tool_call_logs");
+    let indexes: Vec<_> = logs
+        .list_indexes()
+        .await
+        .unwrap()
+        .try_collect()
+        .await
+        .unwrap();
+    let mut dropped = 0;
+    for index in indexes {
+        if index.keys.keys().next().map(String::as_str) == Some("toolCallId") {
+            let name = index.options.and_then(|o| o.name).expect("a named index");
+            logs.drop_index(name).await.unwrap();
+            dropped += 1;
+        }
+    }
+    assert!(dropped > 0, "the seed indexes toolCallId");
+    let run = tenantscope_by_env(&stores, &["doctor"], &[]);
+    assert_eq!(run.code, 1, "{}\n{}", run.stdout, run.stderr);
+    let out = &run.stdout;
+    assert_eq!(lines_with(out, "  MISSING collection skills"), 1, "{out}");
+    assert_eq!(
+        lines_with(
+            out,
+            "  MISSING index tool_call_logs.toolCallId: db.tool_call_logs.createIndex({ toolCallId: 1 })"
+        ),
+        1,
+        "{out}"
+    );
+    assert_eq!(lines_with(out, "MISSING"), 2, "{out}");
+    assert!(
+        out.contains("collection tool_call_logs: indexed on tenantId, activityRunId"),
+        "{out}"
+    );
+}
