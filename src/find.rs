@@ -12,6 +12,7 @@ use uuid::Uuid;
 
 use crate::schema::{self, ForeignKey, Reference, Table};
 use crate::store::ancestry;
+use crate::store::deadline::one_line;
 use crate::store::read::{Field, Item, ObjectMeta, label};
 use crate::store::source::Source;
 
@@ -174,7 +175,9 @@ pub async fn find(source: &Source, clue: &Clue) -> Found {
                 match result {
                     Ok(Some(item)) => found.places.push(Place::Row { table, item }),
                     Ok(None) => {}
-                    Err(e) => found.errors.push(format!("{}: {e:#}", table.name)),
+                    Err(e) => found
+                        .errors
+                        .push(format!("{}: {}", table.name, one_line(&e))),
                 }
             }
         }
@@ -198,7 +201,9 @@ pub async fn find(source: &Source, clue: &Clue) -> Found {
                         id: *id,
                     }),
                     Ok(None) => {}
-                    Err(e) => found.errors.push(format!("{}: {e:#}", collection.name)),
+                    Err(e) => found
+                        .errors
+                        .push(format!("{}: {}", collection.name, one_line(&e))),
                 }
             }
             referrers(source, &id.to_hex(), true, &mut found).await;
@@ -215,7 +220,7 @@ pub async fn find(source: &Source, clue: &Clue) -> Found {
             match source.object_meta(key).await {
                 Ok(Some(meta)) => found.places.push(Place::Object(meta)),
                 Ok(None) => {}
-                Err(e) => found.errors.push(format!("S3: {e:#}")),
+                Err(e) => found.errors.push(format!("S3: {}", one_line(&e))),
             }
             // Documents naming the key, and the rows pointing at those documents.
             for collection in source.schema().collections {
@@ -238,7 +243,9 @@ pub async fn find(source: &Source, clue: &Clue) -> Found {
                             }
                         }
                     }
-                    Err(e) => found.errors.push(format!("{}: {e:#}", collection.name)),
+                    Err(e) => found
+                        .errors
+                        .push(format!("{}: {}", collection.name, one_line(&e))),
                 }
             }
             referrers(source, key, false, &mut found).await;
@@ -278,7 +285,9 @@ async fn referrers(source: &Source, value: &str, mongo: bool, found: &mut Found)
             Ok(items) => found
                 .referrers
                 .extend(items.into_iter().map(|item| (table, column, item))),
-            Err(e) => found.errors.push(format!("{}.{column}: {e:#}", table.name)),
+            Err(e) => found
+                .errors
+                .push(format!("{}.{column}: {}", table.name, one_line(&e))),
         }
     }
 }

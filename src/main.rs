@@ -28,7 +28,10 @@ fn main() -> ExitCode {
     let code = match runtime.block_on(run) {
         Ok(code) => code,
         Err(e) => {
-            eprintln!("tenantscope: {e:#}");
+            eprintln!(
+                "tenantscope: {}",
+                tenantscope::store::deadline::one_line(&e)
+            );
             ExitCode::from(2)
         }
     };

@@ -360,6 +360,28 @@ async fn a_query_refused_for_a_schema_reason_is_not_an_outage() {
     assert!(screen.contains(&strategy.to_string()[..8]), "{screen}");
 }
 
+/// A query refused for a schema reason reads as one line, as a group, a hop or the
+/// command line shows it: the server's message and SQLSTATE once, not sqlx's text twice
+/// with the server's own C source line (`… at line 647: … at line 647`).
+#[tokio::test]
+async fn a_schema_error_reads_as_one_line_with_its_sqlstate() {
+    use anyhow::Context;
+    let s = drifted();
+    let pg = s.stores.pg(Access::ReadOnly).await;
+    let failure = tenantscope::store::deadline::bounded(async {
+        sqlx::query("select title from goals")
+            .execute(&pg)
+            .await
+            .context("listing goals")
+    })
+    .await
+    .unwrap_err();
+    assert_eq!(
+        failure,
+        "schema mismatch: listing goals: column \"title\" does not exist (SQLSTATE 42703)"
+    );
+}
+
 /// The command line on the same database: `get` shows the renamed column, `snapshot`
 /// copies what fits and says what it left out.
 #[tokio::test]

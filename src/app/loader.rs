@@ -265,7 +265,10 @@ impl Loader {
                 tokio::spawn(async move {
                     let notice = match save(&live, &key, size, &dir).await {
                         Ok(path) => format!("saved {key} to {path} ({size} bytes)"),
-                        Err(e) => format!("saving {key} failed: {e:#}"),
+                        Err(e) => format!(
+                            "saving {key} failed: {}",
+                            crate::store::deadline::one_line(&e)
+                        ),
                     };
                     let _ = tx.send(Msg::Notice(notice));
                 });

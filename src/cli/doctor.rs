@@ -21,6 +21,7 @@ use uuid::Uuid;
 
 use crate::config::{StoreArgs, redact_url};
 use crate::schema::Schema;
+use crate::store::deadline::one_line;
 use crate::store::read::Live;
 use crate::store::shapes::{Shape, seq_scans, shapes};
 use crate::store::{Access, mongo, postgres, s3};
@@ -219,7 +220,7 @@ async fn examine_pg(
     let pool = match postgres::connect(url, Access::ReadOnly, 2).await {
         Ok(pool) => pool,
         Err(e) => {
-            report.error = Some(format!("{e:#}"));
+            report.error = Some(one_line(&e));
             return (report, None);
         }
     };
@@ -240,7 +241,7 @@ async fn examine_pg(
     match result {
         Ok(found) => (report, Some(found)),
         Err(e) => {
-            report.error = Some(format!("{e:#}"));
+            report.error = Some(one_line(&e));
             (report, None)
         }
     }
@@ -403,11 +404,7 @@ async fn coverage(pool: &PgPool, schema: &'static Schema) -> anyhow::Result<Cove
                 sqlx::query("rollback to savepoint shape")
                     .execute(&mut *conn)
                     .await?;
-                let reason = e
-                    .chain()
-                    .last()
-                    .map(ToString::to_string)
-                    .unwrap_or_default();
+                let reason = one_line(&e);
                 coverage.errors.push(format!("{}: {reason}", shape.name));
             }
         }
@@ -514,7 +511,7 @@ async fn examine_mongo(uri: &str, overlay: &crate::schema::Overlay) -> MongoRepo
     }
     .await;
     if let Err(e) = result {
-        report.error = Some(format!("{e:#}"));
+        report.error = Some(one_line(&e));
     }
     report
 }

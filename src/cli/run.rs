@@ -345,7 +345,7 @@ async fn document_diffs(
             (Ok(Some(da)), Ok(Some(db))) => {
                 DocumentDiff::Changes(bson_diff(&tool_exchange(&da), &tool_exchange(&db)))
             }
-            (Err(e), _) | (_, Err(e)) => DocumentDiff::Failed(format!("{e:#}")),
+            (Err(e), _) | (_, Err(e)) => DocumentDiff::Failed(crate::store::deadline::one_line(&e)),
             (Ok(da), Ok(_)) => {
                 let missing = if da.is_none() { sa } else { sb };
                 DocumentDiff::Missing(match &missing.log_ref {

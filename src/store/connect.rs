@@ -1,6 +1,7 @@
 //! Opening the configured stores (flags, environment, config profile), for every face.
 
 use crate::config::{StoreArgs, redact_url};
+use crate::store::deadline::one_line;
 use crate::store::read::{Live, TenantRef};
 use crate::store::scope::Scope;
 use crate::store::source::Source;
@@ -19,7 +20,7 @@ pub async fn connect(stores: StoreArgs) -> (Source, Vec<(StoreKind, String)>) {
     match stores.pg.as_deref() {
         Some(url) => match postgres::connect_lazy(url) {
             Ok(pool) => live.pg = Some(pool),
-            Err(e) => problem(StoreKind::Postgres, format!("{e:#}")),
+            Err(e) => problem(StoreKind::Postgres, one_line(&e)),
         },
         None => problem(
             StoreKind::Postgres,
@@ -29,7 +30,7 @@ pub async fn connect(stores: StoreArgs) -> (Source, Vec<(StoreKind, String)>) {
     match stores.mongo.as_deref() {
         Some(uri) => match mongo::connect(uri).await {
             Ok(db) => live.mongo = Some(db),
-            Err(e) => problem(StoreKind::Mongo, format!("{e:#}")),
+            Err(e) => problem(StoreKind::Mongo, one_line(&e)),
         },
         None => problem(
             StoreKind::Mongo,

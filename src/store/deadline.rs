@@ -22,6 +22,31 @@ pub fn is_schema_error(error: &anyhow::Error) -> bool {
     })
 }
 
+/// An error as one line: its context chain joined by `: `, a link that only repeats
+/// the one before left out, and a database error as the server's message and SQLSTATE
+/// (sqlx prints it twice, each time with the server's own C source line).
+pub fn one_line(error: &anyhow::Error) -> String {
+    let mut parts: Vec<String> = Vec::new();
+    for cause in error.chain() {
+        let database = cause
+            .downcast_ref::<sqlx::Error>()
+            .and_then(sqlx::Error::as_database_error);
+        if let Some(db) = database {
+            let code = db
+                .code()
+                .map(|c| format!(" (SQLSTATE {c})"))
+                .unwrap_or_default();
+            parts.push(format!("{}{code}", db.message()));
+            break;
+        }
+        let text = cause.to_string();
+        if !parts.last().is_some_and(|last| last.ends_with(&text)) {
+            parts.push(text);
+        }
+    }
+    parts.join(": ")
+}
+
 /// Whether a failure's text (from [`bounded`]) says the store is down: not when it
 /// was a schema mismatch, which the group or hop shows instead.
 pub fn is_outage(failure: &str) -> bool {
@@ -40,8 +65,8 @@ pub async fn bounded_for<T>(
     let started = std::time::Instant::now();
     let result = match tokio::time::timeout(limit, future).await {
         Ok(Ok(value)) => Ok(value),
-        Ok(Err(e)) if is_schema_error(&e) => Err(format!("{SCHEMA_MISMATCH}: {e:#}")),
-        Ok(Err(e)) => Err(format!("{e:#}")),
+        Ok(Err(e)) if is_schema_error(&e) => Err(format!("{SCHEMA_MISMATCH}: {}", one_line(&e))),
+        Ok(Err(e)) => Err(one_line(&e)),
         Err(_) => Err(format!("timed out after {} s", limit.as_secs())),
     };
     let ms = started.elapsed().as_secs_f64() * 1e3;
