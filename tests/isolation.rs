@@ -1181,3 +1181,44 @@ async fn stores_document_key(c: &Crossed) -> String {
         .unwrap()
         .to_string()
 }
+
+/// `--tenant` before the command is the same flag as after it, so it scopes the command:
+/// it was ignored, and `tenantscope --tenant A get <B's id>` printed B's row.
+#[tokio::test]
+async fn a_tenant_flag_before_the_command_scopes_it_too() {
+    let c = crossed();
+    let ids = ids_of_b(c).await;
+    for command in ["get", "path"] {
+        let run = tenantscope(&c.stores, &["--tenant", &c.a_slug, command, &ids[0]]);
+        assert_eq!(run.code, 1, "{command}: {}{}", run.stdout, run.stderr);
+        assert_eq!(run.stdout, "", "{command}");
+        assert!(
+            run.stderr.contains(&format!("not in tenant {}", c.a_slug)),
+            "{command}: {}",
+            run.stderr
+        );
+    }
+    let tree = tenantscope(&c.stores, &["--tenant", &c.a_slug, "tree", "--json"]);
+    assert_eq!(tree.code, 0, "{}", tree.stderr);
+    let json: Value = serde_json::from_str(&tree.stdout).unwrap();
+    assert_eq!(json["id"], c.a.to_string());
+    // Two that differ, or one where no tenant applies: refused, not ignored.
+    let twice = tenantscope(
+        &c.stores,
+        &["--tenant", &c.a_slug, "get", &ids[0], "--tenant", &c.b_slug],
+    );
+    assert_eq!(twice.code, 2, "{}{}", twice.stdout, twice.stderr);
+    assert!(
+        twice.stderr.contains("--tenant given twice"),
+        "{}",
+        twice.stderr
+    );
+    assert_eq!(twice.stdout, "");
+    let doctor = tenantscope(&c.stores, &["--tenant", &c.a_slug, "doctor"]);
+    assert_eq!(doctor.code, 2, "{}{}", doctor.stdout, doctor.stderr);
+    assert!(
+        doctor.stderr.contains("takes no tenant"),
+        "{}",
+        doctor.stderr
+    );
+}

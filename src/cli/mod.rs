@@ -198,8 +198,10 @@ pub enum Asked {
 /// Reads the config file into the arguments and tells the explorer from a command.
 pub fn asked(mut cli: Cli) -> anyhow::Result<Asked> {
     // The scope a flag asks for; the profile's `tenant` is merged (and compared) next.
-    cli.stores.scope = match &cli.command {
-        None => cli.tenant.clone(),
+    // `--tenant` before the command is the same flag as after it: never ignored (that
+    // would run the command unscoped), refused where no tenant applies or twice.
+    let own = match &cli.command {
+        None => None,
         Some(
             Command::Get { tenant, .. }
             | Command::Path { tenant, .. }
@@ -209,7 +211,18 @@ pub fn asked(mut cli: Cli) -> anyhow::Result<Asked> {
             | Command::Check { tenant, .. },
         ) => tenant.clone(),
         Some(Command::Snapshot { tenant, .. }) => Some(tenant.clone()),
-        Some(_) => None,
+        Some(_) => {
+            if let Some(top) = &cli.tenant {
+                anyhow::bail!("--tenant {top}: this command takes no tenant");
+            }
+            None
+        }
+    };
+    cli.stores.scope = match (cli.tenant.clone(), own) {
+        (Some(top), Some(own)) if top != own => {
+            anyhow::bail!("--tenant given twice ({top} and {own}): give it once")
+        }
+        (top, own) => own.or(top),
     };
     cli.stores = cli.stores.with_config_file()?;
     // Masks are set once, before any store is read, for the whole process.
