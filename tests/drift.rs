@@ -593,3 +593,29 @@ s3 = true
     );
     let _ = std::fs::remove_file(config);
 }
+
+/// `check` runs on the drift database, and its summary names the tables it left out
+/// (a table without `created_at`, one the declaration does not know) instead of
+/// passing over them in silence.
+#[test]
+fn check_names_the_tables_it_leaves_out() {
+    let s = drifted();
+    let run = common::cli::tenantscope_by_env(&s.stores, &["check", "--json"], &[]);
+    assert!(matches!(run.code, 0 | 1), "{}{}", run.stdout, run.stderr);
+    let summary: serde_json::Value =
+        serde_json::from_str(run.stdout.lines().last().expect("a summary")).unwrap();
+    assert_eq!(
+        summary["not_checked"],
+        serde_json::json!([
+            "channel_scores (no created_at)",
+            "case_notes (not declared)"
+        ]),
+        "{summary}"
+    );
+    let text = common::cli::tenantscope_by_env(&s.stores, &["check"], &[]);
+    let last = text.stdout.lines().last().unwrap_or_default();
+    assert!(
+        last.ends_with("; not checked: channel_scores (no created_at), case_notes (not declared)"),
+        "{last}"
+    );
+}

@@ -173,6 +173,9 @@ pub struct Summary {
     pub objects: u64,
     pub problems: u64,
     pub problems_by_kind: BTreeMap<ProblemKind, u64>,
+    /// Tables with references that this check leaves out, and why (`scores (no
+    /// created_at)`): not knowing is not clean.
+    pub not_checked: Vec<String>,
     #[serde(rename = "elapsed_s", serialize_with = "seconds")]
     pub elapsed: Duration,
 }
@@ -226,7 +229,8 @@ pub async fn check_with_progress(
         on_problem: Mutex::new(on_problem),
         progress,
     };
-    let parts = parts(schema);
+    let (parts, not_checked) = parts(schema);
+    checker.summary().not_checked = not_checked;
     for part in &parts {
         progress.plan(part.owner());
     }
@@ -321,20 +325,24 @@ impl Part {
     }
 }
 
-/// The parts of a check of `schema`, biggest table first. Its pages need `created_at`, so a
-/// table without it (or one the declaration does not know) is left out, and the log
-/// says so.
-fn parts(schema: &'static Schema) -> Vec<Part> {
+/// The parts of a check of `schema`, biggest table first, and the tables left out with
+/// why: its pages need `created_at`, and a table the declaration does not know is not
+/// checked; the summary names both.
+fn parts(schema: &'static Schema) -> (Vec<Part>, Vec<String>) {
     let mut parts = Vec::new();
+    let mut not_checked = Vec::new();
     for table in schema.tables {
-        if !table.created_at || table.discovered {
-            tracing::warn!(
-                table = table.name,
-                "not checked: no created_at, or not declared"
-            );
+        if table.foreign_keys.is_empty() && table.references.is_empty() {
             continue;
         }
-        if table.foreign_keys.is_empty() && table.references.is_empty() {
+        if !table.created_at || table.discovered {
+            let why = if table.discovered {
+                "not declared"
+            } else {
+                "no created_at"
+            };
+            tracing::warn!(table = table.name, why, "not checked");
+            not_checked.push(format!("{} ({why})", table.name));
             continue;
         }
         parts.push(Part::Count(table));
@@ -374,13 +382,14 @@ fn parts(schema: &'static Schema) -> Vec<Part> {
         }
     }
     tables.sort_by(|a, b| b.1.total_cmp(&a.1));
-    tables
+    let parts = tables
         .into_iter()
         .flat_map(|(_, _, mut list)| {
             list.sort_by(|a, b| b.cost(schema).total_cmp(&a.cost(schema)));
             list
         })
-        .collect()
+        .collect();
+    (parts, not_checked)
 }
 
 /// Whether the database itself guarantees every value of `fk`: a validated constraint
@@ -898,8 +907,13 @@ pub fn summary_line(s: &Summary) -> String {
             thousands(s.foreign_keys_guaranteed)
         )
     };
+    let not_checked = if s.not_checked.is_empty() {
+        String::new()
+    } else {
+        format!("; not checked: {}", s.not_checked.join(", "))
+    };
     format!(
-        "checked {} rows, {} foreign keys{guaranteed}, {} document references, {} documents, {} objects in {:.1} s ({} records/s): {problems}",
+        "checked {} rows, {} foreign keys{guaranteed}, {} document references, {} documents, {} objects in {:.1} s ({} records/s): {problems}{not_checked}",
         thousands(s.rows),
         thousands(s.foreign_keys),
         thousands(s.documents_looked_up),
