@@ -17,6 +17,8 @@ const ID_BATCH: u32 = 5000;
 /// passed.
 #[derive(Default)]
 pub(super) struct Join {
+    /// Start the pass at the first wanted id ([`bounds_passes`]), else at the first `_id`.
+    bounded: bool,
     cursor: Option<Cursor<Document>>,
     /// The `_id` the cursor stands on (None before the first and after the last).
     head: Option<ObjectId>,
@@ -27,6 +29,13 @@ pub(super) struct Join {
 }
 
 impl Join {
+    pub(super) fn new(bounded: bool) -> Join {
+        Join {
+            bounded,
+            ..Join::default()
+        }
+    }
+
     /// Whether the collection holds `wanted` (None when it does not), and then the
     /// document's tenant (None when its `tenantId` is not a UUID). `wanted` is not smaller
     /// than any ObjectId asked about before: the cursor moves on to the first `_id` not
@@ -38,12 +47,16 @@ impl Join {
         wanted: ObjectId,
     ) -> anyhow::Result<Option<Option<Uuid>>> {
         if self.cursor.is_none() && !self.done {
-            // A deliberate full pass: no `maxTimeMS` (FerretDB 1.24 sorts in memory
-            // before the first batch). Starting at the first wanted id lets MongoDB skip
-            // the rest on its `_id` index.
+            // A deliberate full pass: no `maxTimeMS`. Starting at the first wanted id
+            // lets MongoDB skip the rest on its `_id` index.
+            let filter = if self.bounded {
+                doc! { "_id": { "$gte": wanted } }
+            } else {
+                doc! {}
+            };
             let cursor = db
                 .collection::<Document>(collection)
-                .find(doc! { "_id": { "$gte": wanted } })
+                .find(filter)
                 .projection(doc! { "_id": 1, "tenantId": 1 })
                 .sort(doc! { "_id": 1 })
                 .batch_size(ID_BATCH)
@@ -99,4 +112,49 @@ pub(super) async fn lookup(
             .ok()
             .and_then(|t| Uuid::parse_str(t).ok())
     }))
+}
+
+/// Whether a pass should start at the first wanted id. On MongoDB `_id: {$gte}` is a
+/// bound on the `_id` index. FerretDB 1.24 (SQLite) evaluates it document by document
+/// and then sorts in memory, while a pass with no filter comes sorted from the `_id`
+/// index: 196 s against 92 s for the large tenant's 836,483 tool call logs (pymongo,
+/// `find(..).sort(_id)` with and without the bound, load average 7).
+pub(super) async fn bounds_passes(db: &Database) -> bool {
+    db.run_command(doc! { "buildInfo": 1 })
+        .await
+        .map_or(true, |build| build.get_str("ferretdbVersion").is_err())
+}
+
+/// The collection's documents, as its stats count them (`$collStats`), else its
+/// estimated count. FerretDB 1.24 answers an estimated count by reading every document
+/// (102 s for the large tenant's 836,483 tool call logs) and `$collStats` from its
+/// table in 2.3 s; MongoDB answers both from metadata.
+pub(super) async fn documents(db: &Database, collection: &str) -> anyhow::Result<u64> {
+    let collection = db.collection::<Document>(collection);
+    let stats = async {
+        let mut cursor = collection
+            .aggregate([doc! { "$collStats": { "count": {} } }])
+            .await?;
+        let mut total = 0u64;
+        while let Some(stats) = cursor.try_next().await? {
+            // One document per shard on a sharded cluster.
+            total += match stats.get("count") {
+                Some(mongodb::bson::Bson::Int32(n)) => *n as u64,
+                Some(mongodb::bson::Bson::Int64(n)) => *n as u64,
+                Some(mongodb::bson::Bson::Double(n)) => *n as u64,
+                _ => anyhow::bail!("no count in $collStats"),
+            };
+        }
+        anyhow::Ok(total)
+    };
+    match stats.await {
+        Ok(n) => Ok(n),
+        Err(e) => {
+            tracing::debug!(collection = collection.name(), error = %e, "$collStats");
+            collection
+                .estimated_document_count()
+                .await
+                .with_context(|| format!("counting {}", collection.name()))
+        }
+    }
 }

@@ -212,13 +212,15 @@ pub async fn check_with_progress(
 ) -> anyhow::Result<Summary> {
     let started = Instant::now();
     let schema = live.schema.get();
+    let db = live
+        .mongo
+        .as_ref()
+        .context("check needs MongoDB (--mongo)")?;
     let checker = Checker {
         live,
         pg: live.pg.as_ref().context("check needs PostgreSQL (--pg)")?,
-        db: live
-            .mongo
-            .as_ref()
-            .context("check needs MongoDB (--mongo)")?,
+        db,
+        bounded_passes: join::bounds_passes(db).await,
         bucket: live.bucket().context("check needs S3 (--bucket)")?,
         tenant,
         schema,
@@ -417,6 +419,8 @@ struct Checker<'a, F> {
     live: &'a Live,
     pg: &'a PgPool,
     db: &'a Database,
+    /// A merge join's pass over a collection starts at the first wanted `_id`.
+    bounded_passes: bool,
     bucket: &'a str,
     tenant: Option<Uuid>,
     schema: &'static Schema,
@@ -677,7 +681,7 @@ impl<F: FnMut(&Problem)> Checker<'_, F> {
                 std::future::ready(Ok(found))
             });
         let mut values = std::pin::pin!(values);
-        let mut join = Join::default();
+        let mut join = Join::new(self.bounded_passes);
         let mut last: Option<ObjectId> = None;
         let mut lookups_left = plan.lookups;
         let mut batch = Vec::new();
@@ -748,7 +752,7 @@ impl<F: FnMut(&Problem)> Checker<'_, F> {
     }
 
     /// Lookups where the rows' values (the planner's estimate of `sql`) are fewer than a
-    /// tenth of the collection's documents (its metadata's count; [`LOOKUP_COST`]), else
+    /// tenth of the collection's documents ([`join::documents`]; [`LOOKUP_COST`]), else
     /// the merge join.
     async fn join_plan(
         &self,
@@ -768,12 +772,7 @@ impl<F: FnMut(&Problem)> Checker<'_, F> {
             .await
             .with_context(|| format!("planning {}.{column}", table.name))?;
         let values = plan[0]["Plan"]["Plan Rows"].as_f64().unwrap_or(f64::MAX);
-        let documents = self
-            .db
-            .collection::<Document>(collection)
-            .estimated_document_count()
-            .await
-            .with_context(|| format!("counting {collection}"))? as f64;
+        let documents = join::documents(self.db, collection).await? as f64;
         let plan = JoinPlan {
             lookups: if values * LOOKUP_COST < documents {
                 (documents / LOOKUP_COST) as u64
