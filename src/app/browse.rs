@@ -71,7 +71,7 @@ impl App {
     /// Selects the node at `path` (reveal, tests) and resolves it if it is a row.
     pub fn select(&mut self, path: tree::Path) -> Vec<Effect> {
         self.dirty = true;
-        self.tree.state.select(path);
+        self.tree.select(path);
         self.reselect(false)
     }
 

@@ -26,9 +26,10 @@ const PLACEHOLDER: &str = "…";
 const NEWER: &str = "^newer";
 const OLDER: &str = "volder";
 /// Rows of one group handed to the widget at a time. The widget rebuilds and flattens
-/// every item it is given on each change and each frame, so a group of 100,000 loaded
-/// rows shows a window of them, moved as the selection reaches its edges.
-pub const WINDOW: usize = 500;
+/// every item it is given on each change and each frame, cloning each node's whole path
+/// twice per frame, so a group of 100,000 loaded rows shows a window of them, moved as
+/// the selection reaches its edges: four screens of rows, not the whole group.
+pub const WINDOW: usize = 200;
 
 /// A group node: one listing, paged.
 #[derive(Debug)]
@@ -83,6 +84,21 @@ impl Group {
     fn shown(&self) -> (usize, usize) {
         let start = self.window.min(self.items.len().saturating_sub(WINDOW));
         (start, (start + WINDOW).min(self.items.len()))
+    }
+
+    /// Where row `id` is in `items`. The window first: the selection is nearly always
+    /// there, and the status line asks on every frame.
+    fn position(&self, id: Uuid) -> Option<usize> {
+        let (start, end) = self.shown();
+        let in_window = |at: &usize| self.items[*at].id == id;
+        (start..end)
+            .find(in_window)
+            .or_else(|| self.items.iter().position(|i| i.id == id))
+    }
+
+    /// The loaded row `id`.
+    fn item(&self, id: Uuid) -> Option<&Item> {
+        self.position(id).map(|at| &self.items[at])
     }
 }
 
@@ -146,6 +162,9 @@ pub struct Tree {
     scoped: Option<Uuid>,
     groups: HashMap<Path, Group>,
     rows: HashMap<Path, RowNode>,
+    /// The rows each count request in flight was started for: `is_loading` looks at
+    /// these, not at every row (a group can hold 100,000, and the loop asks each turn).
+    counting: HashMap<Ticket, Vec<Path>>,
     pub items: Vec<TreeItem<'static, NodeId>>,
     next_ticket: Ticket,
     /// Frame counter for the spinner.
@@ -186,6 +205,7 @@ impl Tree {
             scoped: None,
             groups,
             rows: HashMap::new(),
+            counting: HashMap::new(),
             items: Vec::new(),
             next_ticket: 1,
             spinner: 0,
@@ -210,6 +230,7 @@ impl Tree {
             scoped: Some(tenant.id),
             groups: HashMap::from([(Vec::new(), group)]),
             rows: HashMap::from([(root.clone(), RowNode::new(tenants, tenant.id))]),
+            counting: HashMap::new(),
             items: Vec::new(),
             next_ticket: 1,
             spinner: 0,
@@ -297,19 +318,39 @@ impl Tree {
         self.groups
             .values()
             .any(|g| matches!(g.load, Load::Loading(_)) || g.more.is_some())
-            || self
-                .rows
-                .values()
-                .any(|r| matches!(r.counts, Load::Loading(_)))
+            || self.counting.iter().any(|(ticket, paths)| {
+                paths.iter().any(|p| {
+                    self.rows
+                        .get(p)
+                        .is_some_and(|r| r.counts == Load::Loading(*ticket))
+                })
+            })
+    }
+
+    /// The row at `path`: a row with a node (opened, revealed, the scope's root), or a
+    /// row loaded in the group above it, whose node is made when it first opens (a
+    /// group of 100,000 rows holds their items, not 100,000 nodes keyed by whole paths).
+    fn row_at(&self, path: &[NodeId]) -> Option<(&'static Table, Uuid)> {
+        if let Some(row) = self.rows.get(path) {
+            return Some((row.table, row.id));
+        }
+        let (table, id) = self.row_named(path)?;
+        self.groups.get(&path[..path.len() - 1])?.position(id)?;
+        Some((table, id))
+    }
+
+    /// The table and id a row's node id under its group names (`table:uuid`), unchecked.
+    fn row_named(&self, path: &[NodeId]) -> Option<(&'static Table, Uuid)> {
+        let (last, parent) = path.split_last()?;
+        let table = self.groups.get(parent)?.listing.table();
+        let id = last.strip_prefix(table.name)?.strip_prefix(':')?;
+        Some((table, id.parse().ok()?))
     }
 
     pub fn selected(&self) -> Selected {
         let path = self.state.selected();
-        if let Some(row) = self.rows.get(path) {
-            return Selected::Row {
-                table: row.table,
-                id: row.id,
-            };
+        if let Some((table, id)) = self.row_at(path) {
+            return Selected::Row { table, id };
         }
         match path.last().map(String::as_str) {
             Some(LOAD_MORE) => Selected::LoadMore,
@@ -320,7 +361,7 @@ impl Tree {
 
     /// Whether the model has a row or group at `path`.
     pub fn contains(&self, path: &[NodeId]) -> bool {
-        self.rows.contains_key(path) || self.groups.contains_key(path)
+        self.groups.contains_key(path) || self.row_at(path).is_some()
     }
 
     /// The rows loaded so far in the group at `path`.
@@ -354,16 +395,14 @@ impl Tree {
         let path = self.state.selected();
         (1..=path.len())
             .filter_map(|n| {
-                let row = self.rows.get(&path[..n])?;
+                let (table, id) = self.row_at(&path[..n])?;
                 let label = self
                     .groups
                     .get(&path[..n - 1])?
-                    .items
-                    .iter()
-                    .find(|i| i.id == row.id)
+                    .item(id)
                     .map(|i| clean_line(&i.label, usize::MAX))
                     .unwrap_or_default();
-                Some(format!("{}/{} {label}", row.table.name, row.id))
+                Some(format!("{}/{id} {label}", table.name))
             })
             .collect()
     }
@@ -376,11 +415,9 @@ impl Tree {
                 let prefix = &path[..n];
                 let parent = &path[..n - 1];
                 let group = self.groups.get(parent)?;
-                let row = self.rows.get(prefix)?;
+                let (_, id) = self.row_at(prefix)?;
                 group
-                    .items
-                    .iter()
-                    .find(|i| i.id == row.id)
+                    .item(id)
                     .map(|i| crate::text::for_terminal(&clean_line(&i.label, 40)).into_owned())
             })
             .collect()
@@ -404,8 +441,12 @@ impl Tree {
                 Load::Unloaded | Load::Failed(_) => self.load_group(&path, false),
                 _ => None,
             }
-        } else if self.rows.contains_key(&path) {
-            match self.rows[&path].counts {
+        } else if let Some((table, id)) = self.row_at(&path) {
+            let row = self
+                .rows
+                .entry(path.clone())
+                .or_insert_with(|| RowNode::new(table, id));
+            match row.counts {
                 Load::Unloaded | Load::Failed(_) => self.load_counts(&path),
                 _ => None,
             }
@@ -428,7 +469,10 @@ impl Tree {
         let target = (1..=path.len())
             .rev()
             .map(|n| path[..n].to_vec())
-            .find(|p| self.groups.contains_key(p) || self.rows.contains_key(p))?;
+            .find(|p| self.contains(p))?;
+        let row = (!self.groups.contains_key(&target))
+            .then(|| self.row_at(&target))
+            .flatten();
         self.groups
             .retain(|p, _| p == &target || !p.starts_with(&target));
         self.rows
@@ -438,6 +482,11 @@ impl Tree {
             group.forget_rows();
             self.load_group(&target, false)
         } else {
+            if let Some((table, id)) = row {
+                self.rows
+                    .entry(target.clone())
+                    .or_insert_with(|| RowNode::new(table, id));
+            }
             self.load_counts(&target)
         };
         self.rebuild();
@@ -487,7 +536,12 @@ impl Tree {
                 .collect();
             rows.push((path.clone(), listings));
         }
-        (!rows.is_empty()).then_some(Request::Counts { ticket, rows })
+        if rows.is_empty() {
+            return None;
+        }
+        self.counting
+            .insert(ticket, rows.iter().map(|(p, _)| p.clone()).collect());
+        Some(Request::Counts { ticket, rows })
     }
 
     /// A page arrived. Results for a load that is no longer wanted are dropped.
@@ -507,13 +561,6 @@ impl Tree {
         match result {
             Ok(page) => {
                 let table = group.listing.table();
-                for item in &page.items {
-                    let mut row_path = path.to_vec();
-                    row_path.push(row_id(table, item.id));
-                    self.rows
-                        .entry(row_path)
-                        .or_insert(RowNode::new(table, item.id));
-                }
                 // Selection on the placeholder, on "load more" or (at start) on the root
                 // moves to the first row that just arrived.
                 let selected = self.state.selected();
@@ -561,6 +608,7 @@ impl Tree {
     /// Counts arrived for the rows of one request (all of them fail together).
     pub fn apply_counts(&mut self, ticket: Ticket, result: Result<RowCounts, String>) -> bool {
         let mut applied = false;
+        let asked = self.counting.remove(&ticket).unwrap_or_default();
         match result {
             Ok(rows) => {
                 for (path, counts) in rows {
@@ -585,7 +633,10 @@ impl Tree {
                 }
             }
             Err(e) => {
-                for row in self.rows.values_mut() {
+                for path in &asked {
+                    let Some(row) = self.rows.get_mut(path) else {
+                        continue;
+                    };
                     if row.counts == Load::Loading(ticket) {
                         row.counts = Load::Failed(e.clone());
                         applied = true;
@@ -614,24 +665,35 @@ impl Tree {
         self.items = items;
     }
 
+    /// Selects the node at `path`, moving its group's window onto it if it is outside.
+    pub fn select(&mut self, path: Path) {
+        self.state.select(path);
+        if self.follow_selection() {
+            self.rebuild();
+        }
+    }
+
     /// Moves the windows of the groups on the selected path so the selection is shown.
-    fn follow_selection(&mut self) {
+    /// True when one moved.
+    fn follow_selection(&mut self) -> bool {
+        let mut moved = false;
         let selected = self.state.selected().to_vec();
         for n in 1..selected.len() {
-            let Some(row) = self.rows.get(&selected[..=n]) else {
+            let Some((_, id)) = self.row_named(&selected[..=n]) else {
                 continue;
             };
-            let id = row.id;
             let Some(group) = self.groups.get_mut(&selected[..n]) else {
                 continue;
             };
             let (start, end) = group.shown();
-            if let Some(at) = group.items.iter().position(|i| i.id == id)
+            if let Some(at) = group.position(id)
                 && !(start..end).contains(&at)
             {
                 group.window = at.saturating_sub(WINDOW / 2);
+                moved = true;
             }
         }
+        moved
     }
 
     /// After a move onto a window's edge stand-in: shift that window by half its size and
@@ -922,7 +984,10 @@ impl Tree {
         let id = path.last().expect("non-empty path").clone();
         let line = Line::from(spans);
         let Some(row) = self.rows.get(path) else {
-            return TreeItem::new_leaf(id, line);
+            // Never opened: closed, with the stand-in that lets it open.
+            let closed = vec![TreeItem::new_leaf(PLACEHOLDER.to_string(), "…")];
+            return TreeItem::new(id.clone(), line.clone(), closed)
+                .unwrap_or_else(|_| TreeItem::new_leaf(id, line));
         };
         let opened = self.state.opened().contains(path);
         let group_of = |spec: &GroupSpec| {
@@ -1045,7 +1110,7 @@ mod tests {
         let ids: Vec<Uuid> = items.iter().map(|i| i.id).collect();
         tree.apply_page(ticket, &path, Ok(Page { items, next: None }));
         let shown = |tree: &Tree| tree.state.flatten(&tree.items).len();
-        // The group, 500 rows and the stand-in for the 700 below.
+        // The group, the window's rows and the stand-in for the rows below.
         assert_eq!(shown(&tree), 1 + WINDOW + 1);
         // Selecting row 1000 moves the window onto it.
         let row = |n: usize| vec!["#tenants".to_string(), format!("tenants:{}", ids[n])];
@@ -1066,6 +1131,119 @@ mod tests {
         assert_eq!(tree.state.selected(), row(start - 1).as_slice());
         assert!(tree.groups[&path].shown().0 < start);
         assert!(end <= 1200);
+    }
+
+    /// A tree whose tenants group holds `n` loaded rows, newest first; their ids.
+    fn tenants(n: u128) -> (Tree, Path, Vec<Uuid>) {
+        let mut tree = Tree::new();
+        let Some(Request::Page { ticket, path, .. }) = tree.load_root().pop() else {
+            panic!("the root loads")
+        };
+        let base = chrono::DateTime::<chrono::Utc>::from_timestamp(1_700_000_000, 0).unwrap();
+        let items: Vec<Item> = (0..n)
+            .map(|n| Item {
+                id: Uuid::from_u128(n),
+                created_at: base - chrono::Duration::seconds(n as i64),
+                label: format!("tenant {n}"),
+                status: None,
+            })
+            .collect();
+        let ids = items.iter().map(|i| i.id).collect();
+        tree.apply_page(ticket, &path, Ok(Page { items, next: None }));
+        (tree, path, ids)
+    }
+
+    #[test]
+    fn selecting_a_row_outside_the_window_moves_the_window_onto_it() {
+        let (mut tree, path, ids) = tenants(1200);
+        let row = |n: usize| vec!["#tenants".to_string(), format!("tenants:{}", ids[n])];
+        let visible = |tree: &Tree| -> Vec<Path> {
+            tree.state
+                .flatten(&tree.items)
+                .into_iter()
+                .map(|f| f.identifier)
+                .collect()
+        };
+        assert!(!visible(&tree).contains(&row(900)));
+        tree.select(row(900));
+        assert!(visible(&tree).contains(&row(900)));
+        assert_eq!(tree.state.selected(), row(900).as_slice());
+        // A row inside the window leaves it where it is.
+        let shown = tree.groups[&path].shown();
+        tree.select(row(shown.0 + 1));
+        assert_eq!(tree.groups[&path].shown(), shown);
+    }
+
+    #[test]
+    fn a_page_keeps_its_rows_as_items_and_a_row_gets_its_node_when_it_opens() {
+        let (mut tree, _, ids) = tenants(1200);
+        // 1,200 rows loaded, no node made for any of them.
+        assert!(tree.rows.is_empty());
+        let row = |n: usize| vec!["#tenants".to_string(), format!("tenants:{}", ids[n])];
+        tree.select(row(700));
+        let tenants = crate::schema::table("tenants").unwrap();
+        assert_eq!(
+            tree.selected(),
+            Selected::Row {
+                table: tenants,
+                id: ids[700]
+            }
+        );
+        assert!(tree.contains(&row(700)));
+        assert_eq!(tree.breadcrumb(), vec!["tenant 700".to_string()]);
+        // A row id the group does not hold is not a row of it.
+        assert!(!tree.contains(&["#tenants".into(), format!("tenants:{}", Uuid::max())]));
+        assert!(matches!(tree.open_selected(), Some(Request::Counts { .. })));
+        assert_eq!(tree.rows.len(), 1);
+        assert!(tree.rows.contains_key(&row(700)));
+    }
+
+    #[test]
+    fn counts_in_flight_keep_the_tree_loading_until_they_arrive_or_their_row_goes() {
+        let (mut tree, _, ids) = tenants(3);
+        let row = |n: usize| vec!["#tenants".to_string(), format!("tenants:{}", ids[n])];
+        assert!(!tree.is_loading());
+        tree.select(row(1));
+        let Some(Request::Counts { ticket, rows }) = tree.open_selected() else {
+            panic!("opening a row counts its groups")
+        };
+        assert!(tree.is_loading());
+        // Counts for another ticket change nothing.
+        assert!(!tree.apply_counts(ticket + 100, Ok(Vec::new())));
+        assert!(tree.is_loading());
+        let counted = rows
+            .into_iter()
+            .map(|(path, groups)| {
+                let counts = groups
+                    .into_iter()
+                    .map(|(spec, _)| {
+                        (
+                            spec,
+                            Count {
+                                n: 0,
+                                capped: false,
+                            },
+                        )
+                    })
+                    .collect();
+                (path, counts)
+            })
+            .collect();
+        assert!(tree.apply_counts(ticket, Ok(counted)));
+        assert!(!tree.is_loading());
+        // A row reloaded while its counts are on the way: the new request is what loads.
+        tree.select(row(2));
+        let Some(Request::Counts { ticket: first, .. }) = tree.open_selected() else {
+            panic!("opening a row counts its groups")
+        };
+        let Some(Request::Counts { ticket: again, .. }) = tree.reload_selected() else {
+            panic!("reloading a row counts its groups again")
+        };
+        assert!(tree.is_loading());
+        assert!(!tree.apply_counts(first, Err("late".into())));
+        assert!(tree.is_loading());
+        assert!(tree.apply_counts(again, Err("down".into())));
+        assert!(!tree.is_loading());
     }
 
     #[test]
