@@ -293,6 +293,67 @@ fn key(driver: &mut Driver, code: KeyCode) {
     driver.key(KeyEvent::new(code, KeyModifiers::NONE));
 }
 
+/// This thread's involuntary context switches so far (the kernel took the core away).
+fn preempted() -> u64 {
+    std::fs::read_to_string("/proc/thread-self/status")
+        .unwrap_or_default()
+        .lines()
+        .find_map(|l| l.strip_prefix("nonvoluntary_ctxt_switches:"))
+        .and_then(|v| v.trim().parse().ok())
+        .unwrap_or(0)
+}
+
+/// Frame times of one key sequence.
+struct Frames {
+    /// Key → model → finished frame.
+    whole: Stats,
+    /// The key alone (the model's share).
+    model: Stats,
+    /// Frames over 4 ms, and how many of those the kernel preempted.
+    slow: (usize, usize),
+    /// Key → finished frame over the frames that were not preempted.
+    unpreempted: Stats,
+}
+
+/// Times each key of `keys` to its finished frame, in milliseconds.
+fn frames(
+    driver: &mut Driver,
+    terminal: &mut Terminal<TestBackend>,
+    keys: impl Iterator<Item = KeyCode>,
+) -> Frames {
+    let (mut whole, mut model, mut calm) = (Vec::new(), Vec::new(), Vec::new());
+    let mut slow = (0, 0);
+    for code in keys {
+        let before = preempted();
+        let started = Instant::now();
+        key(driver, code);
+        model.push(started.elapsed().as_secs_f64() * 1e3);
+        driver.app.dirty = true;
+        driver.draw(terminal).unwrap();
+        let ms = started.elapsed().as_secs_f64() * 1e3;
+        let was_preempted = preempted() > before;
+        whole.push(ms);
+        if !was_preempted {
+            calm.push(ms);
+        }
+        if ms > 4.0 {
+            slow.0 += 1;
+            slow.1 += usize::from(was_preempted);
+        }
+    }
+    Frames {
+        whole: Stats::of(whole),
+        model: Stats::of(model),
+        slow,
+        unpreempted: Stats::of(calm),
+    }
+}
+
+/// 1,000 keys going `first` 25 times then `second` 25 times, over and over.
+fn back_and_forth(first: KeyCode, second: KeyCode) -> impl Iterator<Item = KeyCode> {
+    (0..1000).map(move |i| if i % 50 < 25 { first } else { second })
+}
+
 async fn ui(source: Source, live: &Live, large: Uuid, activity: Uuid) {
     let pg = live.pg.as_ref().unwrap();
     let period = one(
@@ -301,6 +362,13 @@ async fn ui(source: Source, live: &Live, large: Uuid, activity: Uuid) {
         large,
     )
     .await;
+    let top_level: i64 = sqlx::query_scalar(
+        "select count(*) from activities where deliverable_period_id = $1 and parent_activity_id is null",
+    )
+    .bind(period)
+    .fetch_one(pg)
+    .await
+    .unwrap();
     let mut driver = Driver::new("bench".into());
     driver.attach(source, Vec::new());
     driver.settle(Duration::from_secs(60)).await;
@@ -311,12 +379,21 @@ async fn ui(source: Source, live: &Live, large: Uuid, activity: Uuid) {
         key(&mut driver, KeyCode::Char(c));
     }
     key(&mut driver, KeyCode::Enter);
-    let started = Instant::now();
-    open_every_page(&mut driver, period).await;
+    println!("## 4. UI\n");
+    println!("Memory before the pages: {}\n", memory());
+    let (group, seconds) = open_every_page(&mut driver, period, top_level as usize).await;
+    let (loaded, more) = driver.app.tree.group_progress(&group).unwrap();
+    assert!(!more, "pages left to load");
+    assert_eq!(
+        loaded as i64, top_level,
+        "rows in the model vs the period's activities"
+    );
     let nodes = driver.app.tree.state.flatten(&driver.app.tree.items).len();
     println!(
-        "## 4. UI: key to finished frame ({nodes} nodes in the tree, loaded in {:.1} s; 200×50)\n",
-        started.elapsed().as_secs_f64()
+        "All {} of the period's {} top-level activities in the model, loaded in {seconds:.1} s; \
+         the widget is handed {nodes} nodes.\n",
+        tenantscope::text::thousands(loaded as u64),
+        tenantscope::text::thousands(top_level as u64),
     );
     // The harness is the explorer's model and loader in one process (plus this
     // benchmark's own connections): its peak is an upper bound of the explorer's.
@@ -325,8 +402,7 @@ async fn ui(source: Source, live: &Live, large: Uuid, activity: Uuid) {
         memory()
     );
     // The 5,000-word article in the content pane.
-    let mut path = driver.app.tree.state.selected().to_vec();
-    path.pop();
+    let mut path = group.clone();
     path.push(format!("activities:{activity}"));
     driver.select(path);
     driver.settle(Duration::from_secs(60)).await;
@@ -343,77 +419,155 @@ async fn ui(source: Source, live: &Live, large: Uuid, activity: Uuid) {
                 .count()
         })
         .unwrap_or(0);
-    let mut frame = |driver: &mut Driver, code: KeyCode| {
-        let started = Instant::now();
-        key(driver, code);
-        driver.app.dirty = true;
-        driver.draw(&mut terminal).unwrap();
-        started.elapsed().as_secs_f64() * 1e3
-    };
-    let scroll: Vec<f64> = (0..1000)
-        .map(|i| {
-            frame(
-                &mut driver,
-                if i % 50 < 25 {
-                    KeyCode::Char('j')
-                } else {
-                    KeyCode::Char('k')
-                },
-            )
-        })
-        .collect();
-    let scroll = Stats::of(scroll);
+    let scroll = frames(
+        &mut driver,
+        &mut terminal,
+        back_and_forth(KeyCode::Char('j'), KeyCode::Char('k')),
+    );
     key(&mut driver, KeyCode::Esc);
-    let moves: Vec<f64> = (0..1000)
-        .map(|i| {
-            frame(
-                &mut driver,
-                if i % 50 < 25 {
-                    KeyCode::Char('j')
-                } else {
-                    KeyCode::Char('k')
-                },
-            )
-        })
-        .collect();
-    let moves = Stats::of(moves);
-    println!("| keys (1,000 each) | p50 | p99 | max |\n|---|---|---|---|");
-    println!(
-        "| j/k scrolling the Markdown pane ({words}-word article) | {:.2} ms | {:.2} ms | {:.2} ms |",
-        scroll.median, scroll.p99, scroll.max
+    let moves = frames(
+        &mut driver,
+        &mut terminal,
+        back_and_forth(KeyCode::Char('j'), KeyCode::Char('k')),
     );
-    println!(
-        "| j/k moving in the tree | {:.2} ms | {:.2} ms | {:.2} ms |\n",
-        moves.median, moves.p99, moves.max
+    // From the group's first row, 1,000 rows down and back: past the 500-row window's
+    // edges, which move it (and rebuild the widget's items) every 250 rows.
+    let mut first = group.clone();
+    first.push(format!(
+        "activities:{}",
+        driver.app.tree.group_items(&group).unwrap()[0].id
+    ));
+    driver.select(first);
+    let far = frames(
+        &mut driver,
+        &mut terminal,
+        (0..2000).map(|i| {
+            if i < 1000 {
+                KeyCode::Char('j')
+            } else {
+                KeyCode::Char('k')
+            }
+        }),
     );
+    let row = |what: &str, s: &Stats| {
+        println!(
+            "| {what} | {:.2} ms | {:.2} ms | {:.2} ms |",
+            s.median, s.p99, s.max
+        )
+    };
+    println!("Key → model → finished frame, 200×50:\n");
+    println!("| keys | p50 | p99 | max |\n|---|---|---|---|");
+    let sequences = [
+        (
+            format!("j/k scrolling the Markdown pane ({words}-word article), 1,000"),
+            &scroll,
+        ),
+        (
+            "j/k moving in the tree, 1,000 (25 down, 25 up)".to_string(),
+            &moves,
+        ),
+        (
+            "1,000 j then 1,000 k in the tree (crossing the window's edges)".to_string(),
+            &far,
+        ),
+    ];
+    for (what, frames) in &sequences {
+        row(what, &frames.whole);
+        row("  of which the key (model only)", &frames.model);
+        row("  frames the kernel did not preempt", &frames.unpreempted);
+    }
+    println!();
+    for (what, frames) in &sequences {
+        println!(
+            "{what}: {} frames over 4 ms, {} of them preempted (nonvoluntary context switch).",
+            frames.slow.0, frames.slow.1
+        );
+    }
+    println!();
 }
 
-/// Opens the period's activities group and loads every page of it.
-async fn open_every_page(driver: &mut Driver, period: Uuid) {
-    driver.settle(Duration::from_secs(60)).await;
+/// Pages loaded at the start and at the end as the harness did before (Enter on "load
+/// more": the selection moves onto the page's first row, which resolves), to show where
+/// that time goes.
+const OLD_WAY_PAGES: usize = 20;
+
+/// Loads up to `pages` pages the old way: the milliseconds from Enter to each page in the
+/// model, and from then to its first row resolved.
+async fn old_way(driver: &mut Driver, group: &[String], pages: usize) -> (Vec<f64>, Vec<f64>) {
+    let limit = Duration::from_secs(60);
+    let mut more = group.to_vec();
+    more.push("+more".into());
+    let (mut page_ms, mut resolve_ms) = (Vec::new(), Vec::new());
+    while has_more(driver, group) && page_ms.len() < pages {
+        driver.select(more.clone());
+        let asked = Instant::now();
+        key(driver, KeyCode::Enter);
+        assert!(driver.settle_until(limit, |a| !a.tree.is_loading()).await);
+        page_ms.push(asked.elapsed().as_secs_f64() * 1e3);
+        let arrived = Instant::now();
+        assert!(driver.settle_until(limit, |a| !a.is_loading()).await);
+        resolve_ms.push(arrived.elapsed().as_secs_f64() * 1e3);
+    }
+    (page_ms, resolve_ms)
+}
+
+fn has_more(driver: &Driver, group: &[String]) -> bool {
+    driver
+        .app
+        .tree
+        .group_progress(group)
+        .is_some_and(|(_, more)| more)
+}
+
+/// Opens the period's activities group and loads every page of its `rows` rows. Returns
+/// the group's path and the seconds the pages took.
+async fn open_every_page(driver: &mut Driver, period: Uuid, rows: usize) -> (Vec<String>, f64) {
+    let limit = Duration::from_secs(60);
+    driver.settle(limit).await;
     let mut group = driver.app.tree.state.selected().to_vec();
     assert!(
         group.last().unwrap().ends_with(&period.to_string()),
         "{group:?}"
     );
     key(driver, KeyCode::Char('l'));
-    driver.settle(Duration::from_secs(60)).await;
+    driver.settle(limit).await;
     group.push("#activities.deliverable_period_id".into());
     driver.select(group.clone());
     key(driver, KeyCode::Char('l'));
-    driver.settle(Duration::from_secs(60)).await;
+    driver.settle(limit).await;
     let mut more = group.clone();
     more.push("+more".into());
-    while driver
-        .app
-        .tree
-        .group_progress(&group)
-        .is_some_and(|(_, more)| more)
-    {
+    let started = Instant::now();
+    let first = old_way(driver, &group, OLD_WAY_PAGES).await;
+    // Most pages as a user can: Enter on "load more", then up onto the group's header
+    // while the page comes, so no row is selected and nothing resolves.
+    let pages_left = |driver: &Driver| {
+        let (loaded, _) = driver.app.tree.group_progress(&group).unwrap();
+        rows.saturating_sub(loaded).div_ceil(50)
+    };
+    while has_more(driver, &group) && pages_left(driver) > OLD_WAY_PAGES {
         driver.select(more.clone());
         key(driver, KeyCode::Enter);
-        driver.settle(Duration::from_secs(60)).await;
+        driver.select(group.clone());
+        assert!(
+            driver.settle_until(limit, |a| !a.is_loading()).await,
+            "a page took over {limit:?}"
+        );
     }
+    let last = old_way(driver, &group, usize::MAX).await;
+    let seconds = started.elapsed().as_secs_f64();
+    for (which, (page_ms, resolve_ms)) in [("first", first), ("last", last)] {
+        if !page_ms.is_empty() {
+            println!(
+                "The {which} {} pages the old way (Enter on \"load more\", the selection moves \
+                 onto the page's first row): the page {}, then that row's resolve {}.\n",
+                page_ms.len(),
+                Stats::of(page_ms),
+                Stats::of(resolve_ms)
+            );
+        }
+    }
+    (group, seconds)
 }
 
 fn main() {

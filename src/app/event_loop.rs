@@ -96,18 +96,31 @@ impl Driver {
     pub async fn settle(&mut self, limit: Duration) -> bool {
         let deadline = tokio::time::Instant::now() + limit;
         loop {
+            let left = deadline.saturating_duration_since(tokio::time::Instant::now());
+            if !self.settle_until(left, |app| !app.is_loading()).await {
+                return false;
+            }
+            // Let in-flight health reports land too.
+            tokio::time::sleep(Duration::from_millis(20)).await;
             while let Ok(msg) = self.rx.try_recv() {
                 self.message(msg);
             }
             if !self.app.is_loading() {
-                // Let in-flight health reports land too.
-                tokio::time::sleep(Duration::from_millis(20)).await;
-                while let Ok(msg) = self.rx.try_recv() {
-                    self.message(msg);
-                }
-                if !self.app.is_loading() {
-                    return true;
-                }
+                return true;
+            }
+        }
+    }
+
+    /// Applies messages until `settled` holds (or `limit` passes); false on timeout. A
+    /// benchmark waits with it for the tree's pages alone, apart from what they start.
+    pub async fn settle_until(&mut self, limit: Duration, settled: impl Fn(&App) -> bool) -> bool {
+        let deadline = tokio::time::Instant::now() + limit;
+        loop {
+            while let Ok(msg) = self.rx.try_recv() {
+                self.message(msg);
+            }
+            if settled(&self.app) {
+                return true;
             }
             match tokio::time::timeout_at(deadline, self.rx.recv()).await {
                 Ok(Some(msg)) => self.message(msg),
