@@ -619,3 +619,91 @@ fn check_names_the_tables_it_leaves_out() {
         "{last}"
     );
 }
+
+/// The renamed cost column: `run`, `diff` and the run view say the cost is absent (JSON
+/// `null`), not `$0.00`; the run row's own cost column, still there, is shown.
+#[tokio::test]
+async fn a_missing_cost_column_reads_as_absent_not_zero() {
+    let s = drifted();
+    let pg = s.stores.pg(Access::ReadOnly).await;
+    let (before, run): (Uuid, Uuid) = sqlx::query_as(
+        "select g.id, f.id from activity_runs f join activity_runs g
+           on g.activity_id = f.activity_id and g.run_number = f.run_number - 1
+         where exists (select 1 from llm_calls c where c.activity_run_id = f.id)
+           and exists (select 1 from llm_calls c where c.activity_run_id = g.id)
+         order by f.id limit 1",
+    )
+    .fetch_one(&pg)
+    .await
+    .unwrap();
+    let (id, b) = (run.to_string(), before.to_string());
+
+    let out = tenantscope(&s.stores, &["run", &id]);
+    assert_eq!(out.code, 0, "{}", out.stderr);
+    let tokens = out
+        .stdout
+        .lines()
+        .find(|l| l.starts_with("tokens: "))
+        .unwrap_or_else(|| panic!("{}", out.stdout));
+    assert!(tokens.contains(" · cost absent (run row: "), "{tokens}");
+    let models: Vec<&str> = out
+        .stdout
+        .lines()
+        .filter(|l| l.starts_with("  model "))
+        .collect();
+    assert!(!models.is_empty(), "{}", out.stdout);
+    for line in models {
+        assert!(line.contains(" out · absent · "), "{line}");
+    }
+    let out = tenantscope(&s.stores, &["run", &id, "--json"]);
+    let json: serde_json::Value = serde_json::from_str(&out.stdout).unwrap();
+    assert_eq!(
+        json["totals"]["cost_usd"],
+        serde_json::Value::Null,
+        "{json}"
+    );
+    for model in json["by_model"].as_array().unwrap() {
+        assert_eq!(model["cost_usd"], serde_json::Value::Null, "{model}");
+    }
+    assert!(json["run"]["cost_usd"].is_number(), "{}", json["run"]);
+
+    let out = tenantscope(&s.stores, &["diff", &b, &id]);
+    assert_eq!(out.code, 0, "{}", out.stderr);
+    for side in ["a: ", "b: "] {
+        let line = out.stdout.lines().find(|l| l.starts_with(side)).unwrap();
+        assert!(line.ends_with(" tokens · absent"), "{line}");
+    }
+    let delta = out
+        .stdout
+        .lines()
+        .find(|l| l.starts_with("b − a: "))
+        .unwrap();
+    assert!(delta.ends_with(" · cost absent"), "{delta}");
+    let out = tenantscope(&s.stores, &["diff", &b, &id, "--json"]);
+    let json: serde_json::Value = serde_json::from_str(&out.stdout).unwrap();
+    let totals = &json["totals"];
+    assert_eq!(
+        totals["delta"]["cost_usd"],
+        serde_json::Value::Null,
+        "{totals}"
+    );
+    assert_eq!(totals["a"]["cost_usd"], serde_json::Value::Null, "{totals}");
+
+    // The run view, on the whole screen.
+    let mut ui = Ui::open(&s.stores).await;
+    ui.palette(&format!("run {run}")).await;
+    ui.key(KeyCode::Char('z')).await;
+    let screen = ui.screen();
+    let totals = screen
+        .lines()
+        .find(|l| l.contains("totals "))
+        .unwrap_or_else(|| panic!("{screen}"));
+    assert!(totals.contains(" out · cost absent"), "{totals}");
+    let models = screen
+        .lines()
+        .find(|l| l.contains("models "))
+        .unwrap_or_else(|| panic!("{screen}"));
+    assert!(models.contains(" tok absent"), "{models}");
+    assert!(!models.contains('$'), "{models}");
+    assert_postgres_up(&ui);
+}

@@ -95,7 +95,7 @@ async fn the_header_shows_the_sql_sums_and_n_reaches_every_failed_step() {
             .fetch_one(&pg)
             .await
             .unwrap();
-    let micros = cost_text.as_deref().and_then(parse_micros).unwrap_or(0);
+    let micros = cost_text.as_deref().and_then(parse_micros);
     let totals = &view(&ui).model().unwrap().totals;
     assert_eq!(
         (totals.tokens_in, totals.tokens_out, totals.cost_micros),
@@ -132,7 +132,7 @@ async fn the_header_shows_the_sql_sums_and_n_reaches_every_failed_step() {
         failed.len(),
         thousands(tokens_in),
         thousands(tokens_out),
-        cost(micros),
+        cost(micros.expect("the seeded calls have costs")),
     );
     // z: the whole screen, where the header line fits.
     ui.key(KeyCode::Char('z')).await;

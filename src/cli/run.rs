@@ -13,7 +13,8 @@ use uuid::Uuid;
 use crate::run::compare::{Aligned, Comparison, Delta, compare};
 use crate::run::diff::{DocChange, bson_diff, tool_exchange};
 use crate::run::fmt::{
-    cost, cost_delta, count_delta, duration, duration_delta, offset, percent, thousands,
+    cost, cost_delta, cost_delta_or_absent, cost_or_absent, count_delta, duration, duration_delta,
+    offset, percent, thousands,
 };
 use crate::run::load::{load, tool_log};
 use crate::run::timeline::{Entry, Rollup, RunModel, Sibling, Step, Totals};
@@ -148,7 +149,7 @@ fn totals_json(m: &RunModel) -> Value {
         "flagged": t.flagged,
         "tokens_in": t.tokens_in,
         "tokens_out": t.tokens_out,
-        "cost_usd": dollars(t.cost_micros),
+        "cost_usd": opt_dollars(t.cost_micros),
         "wall_ms": t.wall_ms,
         "llm_ms": t.time.llm_ms,
         "tool_ms": t.time.tool_ms,
@@ -175,7 +176,7 @@ fn rollup_json(r: &Rollup, kind: StepKind) -> Value {
     if kind == StepKind::Llm {
         v["tokens_in"] = json!(r.tokens_in);
         v["tokens_out"] = json!(r.tokens_out);
-        v["cost_usd"] = json!(dollars(r.cost_micros));
+        v["cost_usd"] = opt_dollars(r.cost_micros);
     }
     v
 }
@@ -297,7 +298,7 @@ pub fn diff_json(
                 "idle_ms": d.idle_ms,
                 "tokens_in": d.tokens_in,
                 "tokens_out": d.tokens_out,
-                "cost_usd": dollars(d.cost_micros),
+                "cost_usd": opt_dollars(d.cost_micros),
             },
         },
         "counts": {
@@ -445,9 +446,9 @@ fn print_run(m: &RunModel) {
         "tokens: {} in · {} out · cost {} (run row: {} tokens, {})",
         thousands(t.tokens_in),
         thousands(t.tokens_out),
-        cost(t.cost_micros),
+        cost_or_absent(t.cost_micros),
         opt_or(r.total_tokens, thousands),
-        opt_or(r.cost_micros, cost)
+        cost_or_absent(r.cost_micros)
     );
     for r in &m.by_model {
         out!(
@@ -456,7 +457,7 @@ fn print_run(m: &RunModel) {
             plural(r.calls, "call", "calls"),
             thousands(r.tokens_in),
             thousands(r.tokens_out),
-            cost(r.cost_micros),
+            cost_or_absent(r.cost_micros),
             duration(r.duration_ms)
         );
     }
@@ -522,7 +523,7 @@ fn print_run(m: &RunModel) {
                 clean_line(&s.status, 40),
                 clean_line(&s.trigger, 40),
                 opt_or(s.duration_ms, duration),
-                opt_or(s.cost_micros, cost),
+                cost_or_absent(s.cost_micros),
                 s.id
             );
         }
@@ -571,7 +572,7 @@ fn print_diff(a: &RunModel, b: &RunModel, c: &Comparison, documents: &[Option<Do
             m.totals.failed,
             thousands(m.totals.tokens_in),
             thousands(m.totals.tokens_out),
-            cost(m.totals.cost_micros)
+            cost_or_absent(m.totals.cost_micros)
         );
     }
     let d = &c.totals;
@@ -585,7 +586,7 @@ fn print_diff(a: &RunModel, b: &RunModel, c: &Comparison, documents: &[Option<Do
         count_delta(d.failed),
         count_delta(d.tokens_in),
         count_delta(d.tokens_out),
-        cost_delta(d.cost_micros)
+        cost_delta_or_absent(d.cost_micros)
     );
     out!(
         "aligned {} · only in b (added) {} · only in a (removed) {} · status changed {}",

@@ -129,7 +129,8 @@ pub struct TotalsDelta {
     pub idle_ms: i64,
     pub tokens_in: i64,
     pub tokens_out: i64,
-    pub cost_micros: i64,
+    /// None when either run's cost is absent.
+    pub cost_micros: Option<i64>,
 }
 
 impl TotalsDelta {
@@ -143,7 +144,7 @@ impl TotalsDelta {
             idle_ms: b.time.idle_ms - a.time.idle_ms,
             tokens_in: b.tokens_in - a.tokens_in,
             tokens_out: b.tokens_out - a.tokens_out,
-            cost_micros: b.cost_micros - a.cost_micros,
+            cost_micros: delta(a.cost_micros, b.cost_micros),
         }
     }
 }
@@ -425,6 +426,9 @@ mod tests {
         assert_eq!(c.totals.steps, 0);
         assert_eq!(c.totals.failed, 1);
         assert_eq!(c.totals.tokens_in, (1_200 + 400) - (1_000 + 1_000));
-        assert_eq!(c.totals.cost_micros, 3 * ((1_200 + 400) - (1_000 + 1_000)));
+        assert_eq!(
+            c.totals.cost_micros,
+            Some(3 * ((1_200 + 400) - (1_000 + 1_000)))
+        );
     }
 }

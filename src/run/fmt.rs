@@ -65,6 +65,20 @@ pub fn cost(micros: i64) -> String {
     format!("{sign}${}.{fraction}", thousands((m / 1_000_000) as i64))
 }
 
+/// How a cost reads when the database has none for it (no cost column, no call with a
+/// cost): said, not shown as `$0.00`.
+pub const ABSENT: &str = "absent";
+
+/// [`cost`], or [`ABSENT`].
+pub fn cost_or_absent(micros: Option<i64>) -> String {
+    micros.map_or_else(|| ABSENT.to_string(), cost)
+}
+
+/// [`cost_delta`], or [`ABSENT`] when either side's cost is.
+pub fn cost_delta_or_absent(micros: Option<i64>) -> String {
+    micros.map_or_else(|| ABSENT.to_string(), cost_delta)
+}
+
 /// A signed cost delta: `+$0.0006`, `-$1.20`, `±0`.
 pub fn cost_delta(micros: i64) -> String {
     match micros {

@@ -48,7 +48,8 @@ pub struct Sums {
     pub failed: u64,
     pub tokens_in: i64,
     pub tokens_out: i64,
-    pub cost_micros: i64,
+    /// None when no call has a cost (or the database has no cost column).
+    pub cost_micros: Option<i64>,
 }
 
 /// Where a partly loaded run stands.
@@ -227,16 +228,27 @@ pub async fn whole_run(source: &Source, run_id: Uuid) -> anyhow::Result<WholeRun
                 ""
             };
             let failed = "count(*) filter (where coalesce(status, '') <> 'succeeded')";
+            // A database without the cost column still gives the counts and tokens.
+            let cost = if source
+                .schema()
+                .lacking(&[("llm_calls", "cost_usd")])
+                .is_empty()
+            {
+                "sum(cost_usd)::text"
+            } else {
+                "null::text"
+            };
             let llm_sql = format!(
                 "select count(*), {failed}, coalesce(sum(prompt_tokens), 0)::int8, \
-                 coalesce(sum(completion_tokens), 0)::int8, coalesce(sum(cost_usd), 0)::text \
+                 coalesce(sum(completion_tokens), 0)::int8, {cost} \
                  from llm_calls where activity_run_id = $1{tenant}"
             );
             let tool_sql = format!(
                 "select count(*), {failed} from tool_calls where activity_run_id = $1{tenant}"
             );
-            let mut llm = sqlx::query_as::<_, (i64, i64, i64, i64, String)>(AssertSqlSafe(llm_sql))
-                .bind(run_id);
+            let mut llm =
+                sqlx::query_as::<_, (i64, i64, i64, i64, Option<String>)>(AssertSqlSafe(llm_sql))
+                    .bind(run_id);
             let mut tool = sqlx::query_as::<_, (i64, i64)>(AssertSqlSafe(tool_sql)).bind(run_id);
             if let Some(tenant) = scope {
                 llm = llm.bind(tenant);
@@ -251,7 +263,7 @@ pub async fn whole_run(source: &Source, run_id: Uuid) -> anyhow::Result<WholeRun
                     failed: (llm_failed + tool_failed) as u64,
                     tokens_in,
                     tokens_out,
-                    cost_micros: parse_micros(&cost).unwrap_or(0),
+                    cost_micros: cost.as_deref().and_then(parse_micros),
                 }),
             })
         }

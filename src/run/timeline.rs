@@ -103,7 +103,9 @@ pub struct Totals {
     pub flagged: usize,
     pub tokens_in: i64,
     pub tokens_out: i64,
-    pub cost_micros: i64,
+    /// None when no step has a cost (a database without the cost column, say): absent,
+    /// not zero.
+    pub cost_micros: Option<i64>,
     /// Sum of the steps' own durations (can exceed the wall time when they overlap).
     pub step_ms: i64,
     pub wall_ms: i64,
@@ -134,7 +136,8 @@ pub struct Rollup {
     pub duration_ms: i64,
     pub tokens_in: i64,
     pub tokens_out: i64,
-    pub cost_micros: i64,
+    /// None when none of the calls has a cost.
+    pub cost_micros: Option<i64>,
 }
 
 /// Another run of the same activity, one line each.
@@ -297,7 +300,7 @@ pub fn build_upto(
         flagged: steps.iter().filter(|s| s.flag.is_some()).count(),
         tokens_in: steps.iter().filter_map(|s| s.row.tokens_in).sum(),
         tokens_out: steps.iter().filter_map(|s| s.row.tokens_out).sum(),
-        cost_micros: steps.iter().filter_map(|s| s.row.cost_micros).sum(),
+        cost_micros: known_sum(steps.iter().map(|s| s.row.cost_micros)),
         step_ms: steps.iter().filter_map(|s| s.duration_ms).sum(),
         wall_ms,
         time,
@@ -481,6 +484,11 @@ pub fn cause(steps: &[Step], error_message: Option<&str>) -> Option<usize> {
         .map(|(i, _)| i)
 }
 
+/// The sum of the values that are known; None when none is.
+pub fn known_sum(values: impl Iterator<Item = Option<i64>>) -> Option<i64> {
+    values.flatten().reduce(|a, b| a + b)
+}
+
 /// Calls of `kind` grouped by name: the top [`TOP`] (models by cost, tools by time, then
 /// by calls, then by name), and how many names there are.
 pub fn rollups(steps: &[Step], kind: StepKind) -> (Vec<Rollup>, usize) {
@@ -497,14 +505,17 @@ pub fn rollups(steps: &[Step], kind: StepKind) -> (Vec<Rollup>, usize) {
         r.duration_ms += step.duration_ms.unwrap_or(0);
         r.tokens_in += step.row.tokens_in.unwrap_or(0);
         r.tokens_out += step.row.tokens_out.unwrap_or(0);
-        r.cost_micros += step.row.cost_micros.unwrap_or(0);
+        if let Some(c) = step.row.cost_micros {
+            r.cost_micros = Some(r.cost_micros.unwrap_or(0) + c);
+        }
     }
     let names = groups.len();
     let mut all: Vec<Rollup> = groups.into_values().collect();
     all.sort_by(|a, b| {
+        // A model without a cost weighs less than one that cost nothing.
         let weight = |r: &Rollup| match kind {
             StepKind::Llm => r.cost_micros,
-            StepKind::Tool => r.duration_ms,
+            StepKind::Tool => Some(r.duration_ms),
         };
         weight(b)
             .cmp(&weight(a))
@@ -616,7 +627,10 @@ mod tests {
         // Each step ends exactly when the next starts (the gap aside): all critical.
         assert_eq!(ids(&m, &m.critical), [1, 2, 3]);
         assert_eq!(t.critical_ms, 2_500);
-        assert_eq!((t.tokens_in, t.tokens_out, t.cost_micros), (400, 40, 4_000));
+        assert_eq!(
+            (t.tokens_in, t.tokens_out, t.cost_micros),
+            (400, 40, Some(4_000))
+        );
         assert_eq!(
             (t.llm_calls, t.tool_calls, t.failed, t.flagged),
             (2, 1, 0, 0)
@@ -654,7 +668,34 @@ mod tests {
             .collect();
         assert_eq!(tools, [("fetch_url", 2, 6_000), ("web_search", 1, 800)]);
         assert_eq!(m.by_model.len(), 1);
-        assert_eq!(m.by_model[0].cost_micros, 6_000);
+        assert_eq!(m.by_model[0].cost_micros, Some(6_000));
+    }
+
+    #[test]
+    fn a_cost_no_step_has_is_absent_not_zero() {
+        let mut a = llm(1, 0, 1_000);
+        let mut b = llm(2, 1_000, 2_000);
+        a.cost_micros = None;
+        b.cost_micros = None;
+        let mut c = step(3, StepKind::Llm, "claude", 2_000, 3_000);
+        let m = build(
+            run(Some(3_000), None),
+            vec![a.clone(), b.clone()],
+            vec![],
+            t0(),
+        );
+        assert_eq!(m.totals.cost_micros, None);
+        assert_eq!(m.by_model[0].cost_micros, None);
+        // One known cost: the total is it, and the model with a cost comes first.
+        c.cost_micros = Some(0);
+        let m = build(run(Some(3_000), None), vec![a, b, c], vec![], t0());
+        assert_eq!(m.totals.cost_micros, Some(0));
+        let models: Vec<_> = m
+            .by_model
+            .iter()
+            .map(|r| (r.name.as_str(), r.cost_micros))
+            .collect();
+        assert_eq!(models, [("claude", Some(0)), ("gpt-4o", None)]);
     }
 
     #[test]

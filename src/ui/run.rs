@@ -13,7 +13,8 @@ use crate::app::run_view::{Compared, DiffBody, RunView, Search};
 use crate::run::compare::Aligned;
 use crate::run::diff::{Change, DocChange};
 use crate::run::fmt::{
-    cost, cost_delta, count_delta, duration, duration_delta, offset, percent, thousands,
+    cost, cost_delta, cost_delta_or_absent, cost_or_absent, count_delta, duration, duration_delta,
+    offset, percent, thousands,
 };
 use crate::run::output::{OutputDiff, hunks};
 use crate::run::timeline::{Entry, Flag, Rollup, RunModel, Sibling, Step};
@@ -144,7 +145,7 @@ fn rollup_line(label: &str, rollups: &[Rollup], tools: bool) -> Line<'static> {
                 r.calls,
                 thousands(r.tokens_in),
                 thousands(r.tokens_out),
-                cost(r.cost_micros)
+                cost_or_absent(r.cost_micros)
             )
         };
         spans.push(Span::raw(what));
@@ -163,13 +164,13 @@ fn totals_text(
     (steps, llm, tool): (u64, u64, u64),
     failed: u64,
     (tokens_in, tokens_out): (i64, i64),
-    micros: i64,
+    micros: Option<i64>,
 ) -> String {
     format!(
         "{steps} steps ({llm} LLM, {tool} tool) · {failed} failed · tokens {} in / {} out · cost {}",
         thousands(tokens_in),
         thousands(tokens_out),
-        cost(micros),
+        cost_or_absent(micros),
     )
 }
 
@@ -514,7 +515,7 @@ fn side(model: &RunModel) -> String {
         clean_line(&model.run.trigger, 20),
         duration(model.totals.wall_ms),
         model.totals.steps,
-        cost(model.totals.cost_micros),
+        cost_or_absent(model.totals.cost_micros),
     )
 }
 
@@ -541,7 +542,7 @@ pub fn compare_header(c: &Compared) -> Vec<Line<'static>> {
                 duration_delta(d.idle_ms),
                 count_delta(d.tokens_in),
                 count_delta(d.tokens_out),
-                cost_delta(d.cost_micros),
+                cost_delta_or_absent(d.cost_micros),
                 count_delta(d.steps),
                 count_delta(d.failed),
             )),
