@@ -270,7 +270,8 @@ pub async fn resolve(
         for reference in table.missing_references {
             hop(Hop {
                 from: format!("{}.{}", table.name, reference.column()),
-                to: "column not in this database".into(),
+                // The state says why; said once (`→ nothing: invalid: column …`).
+                to: "nothing".into(),
                 state: HopState::Invalid("column not in this database".into()),
             });
         }

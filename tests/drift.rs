@@ -305,11 +305,22 @@ async fn a_dropped_reference_column_says_so_in_the_chain() {
     assert_eq!(
         chain,
         vec![(
-            "social_posts.content_ref → column not in this database".to_string(),
+            "social_posts.content_ref → nothing".to_string(),
             HopState::Invalid("column not in this database".into())
         )]
     );
     assert_postgres_up(&ui);
+    // `get` says it once.
+    let out = tenantscope(&s.stores, &["get", &post.to_string()]);
+    assert_eq!(out.code, 0, "{}", out.stderr);
+    let hop = "social_posts.content_ref → nothing: invalid: column not in this database";
+    assert!(out.stdout.lines().any(|l| l == hop), "{}", out.stdout);
+    assert_eq!(
+        out.stdout.matches("column not in this database").count(),
+        1,
+        "{}",
+        out.stdout
+    );
 }
 
 #[tokio::test]
