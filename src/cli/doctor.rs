@@ -79,8 +79,9 @@ pub struct Coverage {
 #[derive(Debug, Serialize)]
 pub struct Scan {
     pub table: String,
-    /// The planner's row estimate for the table (-1: never analysed).
-    pub estimated_rows: f64,
+    /// The planner's row estimate for the table; None (JSON `null`) when it was never
+    /// analysed.
+    pub estimated_rows: Option<f64>,
     /// What the scanning shapes serve (groups, lookups).
     pub serves: Vec<String>,
     /// The scanning shapes.
@@ -385,7 +386,8 @@ async fn coverage(pool: &PgPool, schema: &'static Schema) -> anyhow::Result<Cove
                     .catalog
                     .as_ref()
                     .and_then(|c| c.table(shape.table))
-                    .map_or(-1.0, |t| t.estimated_rows);
+                    .map(|t| t.estimated_rows)
+                    .filter(|rows| *rows >= 0.0);
                 let scan = by_index
                     .entry((shape.table.to_string(), shape.index.clone()))
                     .or_insert_with(|| Scan {
@@ -677,9 +679,6 @@ async fn examine_s3(bucket: &str, path_style: Option<bool>) -> S3Report {
 }
 
 fn thousands(n: f64) -> String {
-    if n < 0.0 {
-        return "row count unknown: never analysed".into();
-    }
     let digits = format!("{:.0}", n);
     let mut out = String::new();
     for (i, c) in digits.chars().enumerate() {
@@ -801,7 +800,8 @@ pub fn text(report: &Report) -> String {
             line(format!(
                 "  SCAN {} ({}): {} shape{} for {}",
                 scan.table,
-                thousands(scan.estimated_rows),
+                scan.estimated_rows
+                    .map_or_else(|| "not analysed".to_string(), thousands),
                 scan.shapes.len(),
                 if scan.shapes.len() == 1 { "" } else { "s" },
                 scan.serves.join("; ")
