@@ -4,7 +4,8 @@
 //! CREATE INDEX; a role that can write gets the warning and the statements of a
 //! read-only role, and a role made with those statements does not; a store that does not
 //! answer is exit 2 with its password masked; `--json` has the documented shape; a
-//! table a foreign key reaches but the explorer cannot show is named.
+//! table a foreign key reaches but the explorer cannot show is named; virtual-host S3
+//! addressing reads an object end to end.
 
 mod common;
 
@@ -472,4 +473,107 @@ async fn a_missing_collection_and_a_missing_index_are_named() {
         out.contains("collection tool_call_logs: indexed on tenantId, activityRunId"),
         "{out}"
     );
+}
+
+/// Virtual-host addressing end to end: Garage takes the bucket from the Host header
+/// under its `root_domain` (`scripts/services`), and `scripts/services start` makes the
+/// names below resolve to 127.0.0.1 in /etc/hosts. `get --content` with
+/// `--s3-path-style false` on an endpoint by host name reads the object's bytes, and
+/// doctor shows the request went to `bucket.s3.garage.localhost`.
+#[tokio::test]
+async fn virtual_host_addressing_reads_an_object_through_the_bucket_host_name() {
+    // The same names as scripts/services' S3_ROOT_DOMAIN and VHOST_BUCKET.
+    const ROOT_DOMAIN: &str = "s3.garage.localhost";
+    const BUCKET: &str = "tenantscope-vhost";
+    let stores = clean();
+    let endpoint = std::env::var("AWS_ENDPOINT_URL_S3").unwrap();
+    let port = endpoint.rsplit(':').next().unwrap();
+    let host = format!("{BUCKET}.{ROOT_DOMAIN}");
+    {
+        use std::net::ToSocketAddrs;
+        let resolved = (host.as_str(), 80).to_socket_addrs().ok();
+        assert!(
+            resolved.is_some_and(|mut a| a.any(|a| a.ip().is_loopback())),
+            "{host} does not resolve to 127.0.0.1: `scripts/services start` adds \
+             `127.0.0.1 {ROOT_DOMAIN} {host}` to /etc/hosts when it runs as root (CI \
+             does); add that line by hand otherwise"
+        );
+    }
+    let by_name = format!("http://{ROOT_DOMAIN}:{port}");
+
+    // An activity's object, copied under its key into the virtual-host bucket.
+    let pg = stores.pg(Access::ReadOnly).await;
+    let activities: Vec<uuid::Uuid> = sqlx::query_scalar(
+        "select id from activities where output_ref is not null order by id limit 20",
+    )
+    .fetch_all(&pg)
+    .await
+    .unwrap();
+    pg.close().await;
+    let (activity, key) = activities
+        .iter()
+        .find_map(|id| {
+            let run = tenantscope_by_env(stores, &["get", &id.to_string(), "--json"], &[]);
+            let got: Value = serde_json::from_str(&run.stdout).ok()?;
+            Some((*id, got["content"]["key"].as_str()?.to_string()))
+        })
+        .expect("an activity with an object");
+    let s3 = stores.s3().await;
+    let object = s3
+        .get_object()
+        .bucket(&stores.bucket)
+        .key(&key)
+        .send()
+        .await
+        .unwrap()
+        .body
+        .collect()
+        .await
+        .unwrap()
+        .into_bytes();
+    // Another test process may have made it already.
+    let _ = s3.create_bucket().bucket(BUCKET).send().await;
+    s3.put_object()
+        .bucket(BUCKET)
+        .key(&key)
+        .body(object.clone().into())
+        .send()
+        .await
+        .unwrap_or_else(|e| panic!("put {key} into {BUCKET}: {e:?}"));
+
+    let env = [
+        ("AWS_ENDPOINT_URL_S3", by_name.as_str()),
+        ("TENANTSCOPE_BUCKET", BUCKET),
+    ];
+    let run = tenantscope_by_env(
+        stores,
+        &[
+            "get",
+            &activity.to_string(),
+            "--json",
+            "--content",
+            "--s3-path-style",
+            "false",
+        ],
+        &env,
+    );
+    assert_eq!(run.code, 0, "{}\n{}", run.stdout, run.stderr);
+    let got: Value = serde_json::from_str(&run.stdout).unwrap();
+    assert_eq!(got["content"]["key"], key.as_str(), "{got}");
+    assert_eq!(
+        got["content"]["text"].as_str().unwrap().as_bytes(),
+        object.as_ref()
+    );
+
+    let run = tenantscope_by_env(
+        stores,
+        &["doctor", "--json", "--s3-path-style", "false"],
+        &env,
+    );
+    let report: Value = serde_json::from_str(&run.stdout).unwrap();
+    let s3 = &report["s3"];
+    assert_eq!(s3["path_style"], false, "{s3}");
+    assert_eq!(s3["head"], "ok", "{s3}");
+    let url = s3["request_url"].as_str().unwrap();
+    assert!(url.starts_with(&format!("http://{host}:{port}/")), "{url}");
 }
