@@ -690,6 +690,15 @@ async fn a_missing_cost_column_reads_as_absent_not_zero() {
         .find(|l| l.starts_with("b − a: "))
         .unwrap();
     assert!(delta.ends_with(" · cost absent"), "{delta}");
+    let pairs: Vec<&str> = out
+        .stdout
+        .lines()
+        .filter(|l| l.starts_with("= llm ") || l.starts_with("~ llm "))
+        .collect();
+    assert!(!pairs.is_empty(), "{}", out.stdout);
+    for line in pairs {
+        assert!(line.contains(" · cost absent"), "{line}");
+    }
     let out = tenantscope(&s.stores, &["diff", &b, &id, "--json"]);
     let json: serde_json::Value = serde_json::from_str(&out.stdout).unwrap();
     let totals = &json["totals"];
@@ -716,5 +725,26 @@ async fn a_missing_cost_column_reads_as_absent_not_zero() {
         .unwrap_or_else(|| panic!("{screen}"));
     assert!(models.contains(" tok absent"), "{models}");
     assert!(!models.contains('$'), "{models}");
+    ui.key(KeyCode::Esc).await;
+
+    // The comparison: its totals delta and each aligned LLM pair.
+    ui.palette(&format!("diff {before} {run}")).await;
+    ui.key(KeyCode::Char('z')).await;
+    let screen = ui.screen();
+    let delta = screen
+        .lines()
+        .find(|l| l.contains("b − a "))
+        .unwrap_or_else(|| panic!("{screen}"));
+    assert!(delta.contains(" · cost absent"), "{delta}");
+    let pairs: Vec<&str> = screen
+        .lines()
+        .filter(|l| l.contains("= ✓ llm ") || l.contains("~ "))
+        .filter(|l| l.contains(" llm "))
+        .collect();
+    assert!(!pairs.is_empty(), "{screen}");
+    for line in pairs {
+        assert!(line.contains(" absent"), "{line}");
+        assert!(!line.contains('$'), "{line}");
+    }
     assert_postgres_up(&ui);
 }

@@ -13,8 +13,8 @@ use uuid::Uuid;
 use crate::run::compare::{Aligned, Comparison, Delta, compare};
 use crate::run::diff::{DocChange, bson_diff, tool_exchange};
 use crate::run::fmt::{
-    cost, cost_delta, cost_delta_or_absent, cost_or_absent, count_delta, duration, duration_delta,
-    offset, percent, thousands,
+    cost, cost_delta_or_absent, cost_or_absent, count_delta, duration, duration_delta, offset,
+    percent, thousands,
 };
 use crate::run::load::{load, tool_log};
 use crate::run::timeline::{Entry, Rollup, RunModel, Sibling, Step, Totals};
@@ -625,8 +625,9 @@ fn print_diff(a: &RunModel, b: &RunModel, c: &Comparison, documents: &[Option<Do
                         count_delta(o)
                     ));
                 }
-                if let Some(micros) = delta.cost_micros {
-                    text.push_str(&format!(" · cost {}", cost_delta(micros)));
+                if sa.row.kind == StepKind::Llm {
+                    let cost = cost_delta_or_absent(delta.cost_micros);
+                    text.push_str(&format!(" · cost {cost}"));
                 }
                 if let Some((from, to)) = &delta.status {
                     text.push_str(&format!(

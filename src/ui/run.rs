@@ -13,8 +13,8 @@ use crate::app::run_view::{Compared, DiffBody, RunView, Search};
 use crate::run::compare::Aligned;
 use crate::run::diff::{Change, DocChange};
 use crate::run::fmt::{
-    cost, cost_delta, cost_delta_or_absent, cost_or_absent, count_delta, duration, duration_delta,
-    offset, percent, thousands,
+    cost, cost_delta_or_absent, cost_or_absent, count_delta, duration, duration_delta, offset,
+    percent, thousands,
 };
 use crate::run::output::{OutputDiff, hunks};
 use crate::run::timeline::{Entry, Flag, Rollup, RunModel, Sibling, Step};
@@ -611,7 +611,7 @@ pub fn compare_lines(c: &Compared, range: std::ops::Range<usize>) -> Vec<Line<'s
                         "  tok {}/{}  {}",
                         d.tokens_in.map_or("?".into(), count_delta),
                         d.tokens_out.map_or("?".into(), count_delta),
-                        d.cost_micros.map_or("?".into(), cost_delta)
+                        cost_delta_or_absent(d.cost_micros)
                     )));
                 }
                 if let Some((before, after)) = &d.status {
