@@ -695,6 +695,41 @@ async fn a_long_run_opens_on_its_first_pages_and_scrolling_loads_the_rest_in_ord
     assert!(screen.contains(&want), "{want}\n{screen}");
 }
 
+/// A long run in a database whose `llm_calls.cost_usd` is renamed: the whole run's
+/// totals still come from SQL (counts and tokens), the cost reading `absent`.
+#[tokio::test]
+async fn a_long_run_without_the_cost_column_shows_its_sql_totals_and_cost_absent() {
+    let stores = common::Stores::create("run_paging_no_cost").await;
+    stores.migrate().await;
+    let pg = stores.pg(Access::ReadWrite).await;
+    let run = long_run::insert(&pg).await;
+    sqlx::query("alter table llm_calls rename column cost_usd to cost")
+        .execute(&pg)
+        .await
+        .unwrap();
+    let (tokens_in, tokens_out, failed): (i64, i64, i64) = sqlx::query_as(
+        "select sum(prompt_tokens)::int8, sum(completion_tokens)::int8,
+                count(*) filter (where status <> 'succeeded')
+                + (select count(*) from tool_calls where activity_run_id = $1 and status <> 'succeeded')
+         from llm_calls where activity_run_id = $1",
+    )
+    .bind(run)
+    .fetch_one(&pg)
+    .await
+    .unwrap();
+    let mut ui = Ui::open(&stores).await;
+    ui.palette(&format!("run {run}")).await;
+    ui.key(KeyCode::Char('z')).await;
+    let screen = ui.screen();
+    let want = format!(
+        "12000 steps (7000 LLM, 5000 tool) · {failed} failed · tokens {} in / {} out · cost absent",
+        thousands(tokens_in),
+        thousands(tokens_out),
+    );
+    assert!(screen.contains(&want), "{want}\n{screen}");
+    assert!(screen.contains("loaded 5,000 of 12,000 steps"), "{screen}");
+}
+
 /// The comparison's last line: `Enter` there shows the line diff of the activity outputs
 /// the two runs wrote (each found by when it was created, its text read from S3), the
 /// same diff the test makes from the objects; two runs that wrote none say so.
