@@ -2,7 +2,7 @@
 //! Only the latest detail resolution runs: starting one aborts the previous.
 
 use std::sync::Arc;
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use tokio::sync::mpsc::UnboundedSender;
 use tokio::task::JoinHandle;
@@ -159,10 +159,19 @@ pub enum Effect {
 }
 
 /// Runs effects against the live stores.
+/// Resolves asked for less than this apart come from a key that repeats.
+const REPEAT: Duration = Duration::from_millis(100);
+/// How long a repeated resolve waits for the selection to rest (it is aborted when the
+/// next one comes first).
+const SETTLE: Duration = Duration::from_millis(30);
+
 pub struct Loader {
     live: Arc<Source>,
     tx: UnboundedSender<Msg>,
     detail: Option<JoinHandle<()>>,
+    /// When the last row was asked to resolve: keys that repeat faster than
+    /// [`REPEAT`] wait [`SETTLE`] before querying.
+    last_resolve: Option<Instant>,
     /// The run view's search: only the latest runs.
     run_search: Option<JoinHandle<()>>,
 }
@@ -180,6 +189,7 @@ impl Loader {
             live: Arc::new(live),
             tx,
             detail: None,
+            last_resolve: None,
             run_search: None,
         }
     }
@@ -233,7 +243,18 @@ impl Loader {
                 if let Some(previous) = self.detail.take() {
                     previous.abort();
                 }
+                // A held key moves the selection every few milliseconds: its rows are
+                // not queried until the selection rests, so the stores (and the cores
+                // they share with the UI) are not kept busy with rows passed over.
+                let now = Instant::now();
+                let repeating = self
+                    .last_resolve
+                    .is_some_and(|last| now.duration_since(last) < REPEAT);
+                self.last_resolve = Some(now);
                 self.detail = Some(tokio::spawn(async move {
+                    if repeating {
+                        tokio::time::sleep(SETTLE).await;
+                    }
                     resolve(&live, table, id, &|progress| {
                         let _ = tx.send(match progress {
                             Progress::Update(update) => Msg::Detail { ticket, update },
