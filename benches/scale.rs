@@ -21,9 +21,6 @@ use tenantscope::store::read::{Cursor, Listing, Live};
 use tenantscope::store::source::Source;
 use uuid::Uuid;
 
-/// The binary's allocator (src/main.rs), so the frames measured are the binary's.
-#[global_allocator]
-static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
 /// Median, min and max of a series, in milliseconds.
 struct Stats {

@@ -4,11 +4,6 @@ use clap::Parser;
 use tenantscope::app::explore;
 use tenantscope::cli::Asked;
 
-/// mimalloc: the UI thread frees what the loader's workers allocate, and glibc's malloc
-/// made it wait on their arena's lock (issue 13 §4, BENCHMARKS.md "4. UI").
-#[global_allocator]
-static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
-
 fn main() -> ExitCode {
     tenantscope::logging::PROCESS_START.get_or_init(std::time::Instant::now);
     let cli = tenantscope::cli::Cli::parse();
