@@ -21,7 +21,6 @@ use tenantscope::store::read::{Cursor, Listing, Live};
 use tenantscope::store::source::Source;
 use uuid::Uuid;
 
-
 /// Median, min and max of a series, in milliseconds.
 struct Stats {
     median: f64,

@@ -392,8 +392,8 @@ async fn the_explorer_withholds_until_v_is_confirmed() {
     ui.key(KeyCode::Char('e')).await;
     ui.key(KeyCode::Char('m')).await;
     let mut exported = 0;
-    for entry in std::fs::read_dir(&dir).unwrap() {
-        let text = std::fs::read_to_string(entry.unwrap().path()).unwrap();
+    for path in common::ui::exported_files(&dir, 2).await {
+        let text = std::fs::read_to_string(path).unwrap();
         exported += 1;
         assert!(text.contains(&c.b.to_string()), "{text}");
         for secret in &c.b_secrets {

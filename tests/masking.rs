@@ -350,8 +350,8 @@ async fn the_explorer_masks_panes_copy_and_exports() {
         }
     }
     let mut files = 0;
-    for entry in std::fs::read_dir(&dir).unwrap() {
-        let bytes = std::fs::read(entry.unwrap().path()).unwrap();
+    for path in common::ui::exported_files(&dir, 2).await {
+        let bytes = std::fs::read(path).unwrap();
         files += 1;
         for secret in [&x.email, &x.full_name, &x.document_secret, &x.object_text] {
             absent(&bytes, secret, "an export file");

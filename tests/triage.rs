@@ -385,12 +385,7 @@ async fn e_exports_the_row_document_and_content() {
     ui.key(KeyCode::Char('e')).await;
     ui.key(KeyCode::Char('m')).await;
     // Writes finish in the background.
-    for _ in 0..100 {
-        if std::fs::read_dir(&dir).unwrap().count() == 2 {
-            break;
-        }
-        tokio::time::sleep(std::time::Duration::from_millis(20)).await;
-    }
+    common::ui::exported_files(&dir, 2).await;
     let json: serde_json::Value = serde_json::from_str(
         &std::fs::read_to_string(dir.join(format!("activities-{activity}.json"))).unwrap(),
     )

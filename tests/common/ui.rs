@@ -227,3 +227,32 @@ pub async fn source_tree_path(live: &Source, table: &'static Table, id: Uuid) ->
 pub fn table(name: &str) -> &'static Table {
     schema::table(name).unwrap()
 }
+
+/// The files of `dir` once it holds `n`, each written whole (not empty, and the same size
+/// on two looks 50 ms apart): exports are written in the background, after the key that
+/// asked for them has settled. Panics after 10 s.
+pub async fn exported_files(dir: &std::path::Path, n: usize) -> Vec<std::path::PathBuf> {
+    let sizes = || -> Vec<(std::path::PathBuf, u64)> {
+        let mut files: Vec<_> = std::fs::read_dir(dir)
+            .map(|entries| {
+                entries
+                    .filter_map(|e| e.ok())
+                    .map(|e| (e.path(), e.metadata().map_or(0, |m| m.len())))
+                    .collect()
+            })
+            .unwrap_or_default();
+        files.sort();
+        files
+    };
+    for _ in 0..200 {
+        let first = sizes();
+        if first.len() == n && first.iter().all(|(_, size)| *size > 0) {
+            tokio::time::sleep(Duration::from_millis(50)).await;
+            if sizes() == first {
+                return first.into_iter().map(|(path, _)| path).collect();
+            }
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    panic!("{dir:?} does not hold {n} whole files: {:?}", sizes());
+}
