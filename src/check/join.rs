@@ -78,10 +78,7 @@ impl Join {
                             anyhow::bail!("{collection} does not come in _id order");
                         }
                         self.head = Some(id);
-                        self.head_tenant = document
-                            .get_str("tenantId")
-                            .ok()
-                            .and_then(|t| Uuid::parse_str(t).ok());
+                        self.head_tenant = tenant_of(&document);
                     }
                 }
                 None => {
@@ -107,11 +104,15 @@ pub(super) async fn lookup(
         .projection(doc! { "_id": 1, "tenantId": 1 })
         .await
         .with_context(|| format!("reading {collection}"))?;
-    Ok(found.map(|d| {
-        d.get_str("tenantId")
-            .ok()
-            .and_then(|t| Uuid::parse_str(t).ok())
-    }))
+    Ok(found.as_ref().map(tenant_of))
+}
+
+/// A document's tenant: its `tenantId`, when that is a UUID.
+pub(super) fn tenant_of(document: &Document) -> Option<Uuid> {
+    document
+        .get_str("tenantId")
+        .ok()
+        .and_then(|t| Uuid::parse_str(t).ok())
 }
 
 /// Whether a pass should start at the first wanted id. On MongoDB `_id: {$gte}` is a

@@ -849,7 +849,7 @@ impl<F: FnMut(&Problem)> Checker<'_, F> {
                 None => String::new(),
             };
             let mut pending = Pending {
-                tenant_id: d.get_str("tenantId").ok().and_then(|t| t.parse().ok()),
+                tenant_id: join::tenant_of(&d),
                 location: format!("{}/{id}", collection.name),
                 field,
                 value: String::new(),
