@@ -14,13 +14,14 @@
 //! - per table with S3 key columns, keyset pages of the rows holding a key: its prefix
 //!   names the tenant (`cross_tenant`), the bucket's listing finds it (`missing_object`;
 //!   `objects`: sorted keys against LIST pages, not a HEAD each);
-//! - per PostgreSQL → MongoDB reference, a merge join: the rows ordered by the column
-//!   (one statement, streamed) against the collection's `_id`s ascending, each read once;
+//! - per PostgreSQL → MongoDB reference, the rows ordered by the column (one statement,
+//!   streamed) against the collection: a merge join with its `_id`s ascending, each read
+//!   once, or, where the values are few among the documents, a lookup by `_id` each;
 //! - per collection with an S3 key field, its documents by cursor, their keys checked
 //!   against the listing a chunk at a time.
 //!
 //! Problems of different parts interleave in the order they are found; within a part,
-//! a merge join's come in the order of the reference value.
+//! a join's come in the order of the reference value (by batches where looked up).
 
 mod join;
 mod objects;
@@ -268,7 +269,7 @@ enum Part {
     ForeignKey(&'static Table, &'static ForeignKey),
     /// The table's S3 keys: prefix and existence.
     Keys(&'static Table),
-    /// A PostgreSQL → MongoDB reference: the merge join.
+    /// A PostgreSQL → MongoDB reference: a merge join or lookups ([`JoinPlan`]).
     Join(&'static Table, &'static str, &'static str),
     /// A collection's S3 keys.
     Collection(&'static Collection),
