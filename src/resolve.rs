@@ -479,7 +479,7 @@ pub async fn resolve(
 /// The tenant a document belongs to by its `tenantId`, when that is not `tenant`.
 pub fn document_owner(document: &Document, tenant: Option<Uuid>) -> Option<Uuid> {
     let tenant = tenant?;
-    let owner = Uuid::parse_str(document.get_str("tenantId").ok()?.trim()).ok()?;
+    let owner = crate::store::mongo::document_tenant(document)?;
     (owner != tenant).then_some(owner)
 }
 

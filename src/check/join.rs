@@ -8,6 +8,8 @@ use mongodb::bson::{Document, doc, oid::ObjectId};
 use mongodb::{Cursor, Database};
 use uuid::Uuid;
 
+use crate::store::mongo::{build_info, document_tenant};
+
 /// `_id`s per cursor batch of the merge join's collection side (12-byte ObjectIds: a
 /// batch is about 100 KB).
 const ID_BATCH: u32 = 5000;
@@ -78,7 +80,7 @@ impl Join {
                             anyhow::bail!("{collection} does not come in _id order");
                         }
                         self.head = Some(id);
-                        self.head_tenant = tenant_of(&document);
+                        self.head_tenant = document_tenant(&document);
                     }
                 }
                 None => {
@@ -104,15 +106,7 @@ pub(super) async fn lookup(
         .projection(doc! { "_id": 1, "tenantId": 1 })
         .await
         .with_context(|| format!("reading {collection}"))?;
-    Ok(found.as_ref().map(tenant_of))
-}
-
-/// A document's tenant: its `tenantId`, when that is a UUID.
-pub(super) fn tenant_of(document: &Document) -> Option<Uuid> {
-    document
-        .get_str("tenantId")
-        .ok()
-        .and_then(|t| Uuid::parse_str(t).ok())
+    Ok(found.as_ref().map(document_tenant))
 }
 
 /// Whether a pass should start at the first wanted id. On MongoDB `_id: {$gte}` is a
@@ -121,9 +115,9 @@ pub(super) fn tenant_of(document: &Document) -> Option<Uuid> {
 /// index: 196 s against 92 s for the large tenant's 836,483 tool call logs (pymongo,
 /// `find(..).sort(_id)` with and without the bound, load average 7).
 pub(super) async fn bounds_passes(db: &Database) -> bool {
-    db.run_command(doc! { "buildInfo": 1 })
+    build_info(db)
         .await
-        .map_or(true, |build| build.get_str("ferretdbVersion").is_err())
+        .map_or(true, |build| build.ferretdb.is_none())
 }
 
 /// The collection's documents, as its stats count them (`$collStats`), else its

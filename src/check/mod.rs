@@ -850,7 +850,7 @@ impl<F: FnMut(&Problem)> Checker<'_, F> {
                 None => String::new(),
             };
             let mut pending = Pending {
-                tenant_id: join::tenant_of(&d),
+                tenant_id: crate::store::mongo::document_tenant(&d),
                 location: format!("{}/{id}", collection.name),
                 field,
                 value: String::new(),

@@ -444,19 +444,15 @@ async fn examine_mongo(uri: &str, overlay: &crate::schema::Overlay) -> MongoRepo
         let options = mongo::options(uri).await?;
         report.read_preference = read_preference(options.selection_criteria.as_ref());
         let db = mongo::connect(uri).await?;
-        let build: Document = db
-            .run_command(doc! { "buildInfo": 1 })
-            .await
-            .context("buildInfo")?;
-        let version = build.get_str("version").unwrap_or("?").to_string();
-        match build.get_str("ferretdbVersion") {
-            Ok(ferret) => {
+        let build = mongo::build_info(&db).await?;
+        match build.ferretdb {
+            Some(ferret) => {
                 report.kind = Some("FerretDB".into());
-                report.version = Some(format!("{ferret} (reports MongoDB {version})"));
+                report.version = Some(format!("{ferret} (reports MongoDB {})", build.version));
             }
-            Err(_) => {
+            None => {
                 report.kind = Some("MongoDB".into());
-                report.version = Some(version);
+                report.version = Some(build.version);
             }
         }
         let hello: Document = db.run_command(doc! { "hello": 1 }).await.context("hello")?;

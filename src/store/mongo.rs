@@ -3,8 +3,10 @@
 use std::time::Duration;
 
 use anyhow::Context;
+use mongodb::bson::{Document, doc};
 use mongodb::options::ClientOptions;
 use mongodb::{Client, Database};
+use uuid::Uuid;
 
 use crate::config::redact_url;
 
@@ -35,6 +37,32 @@ pub async fn connect(uri: &str) -> anyhow::Result<Database> {
     let client =
         Client::with_options(options).with_context(|| format!("cannot use MongoDB URI {shown}"))?;
     Ok(client.database(&database))
+}
+
+/// What `buildInfo` says the server is.
+pub struct BuildInfo {
+    /// The MongoDB version the server speaks.
+    pub version: String,
+    /// FerretDB's own version, when the server is FerretDB (it reports both).
+    pub ferretdb: Option<String>,
+}
+
+pub async fn build_info(db: &Database) -> anyhow::Result<BuildInfo> {
+    let build: Document = db
+        .run_command(doc! { "buildInfo": 1 })
+        .await
+        .context("buildInfo")?;
+    Ok(BuildInfo {
+        version: build.get_str("version").unwrap_or("?").to_string(),
+        ferretdb: build.get_str("ferretdbVersion").ok().map(str::to_string),
+    })
+}
+
+/// A document's tenant: its `tenantId` when that is a UUID, spaces around it ignored.
+/// The explorer (which withholds another tenant's documents) and `check` (which reports
+/// them) read it through this one function, so they agree on whose a document is.
+pub fn document_tenant(document: &Document) -> Option<Uuid> {
+    Uuid::parse_str(document.get_str("tenantId").ok()?.trim()).ok()
 }
 
 #[cfg(test)]
@@ -78,6 +106,16 @@ mod tests {
                 ReadPreference::SecondaryPreferred { .. }
             ))
         ));
+    }
+
+    #[test]
+    fn a_document_tenant_is_its_tenant_id_as_a_uuid() {
+        let t = Uuid::from_u128(7);
+        assert_eq!(document_tenant(&doc! { "tenantId": t.to_string() }), Some(t));
+        assert_eq!(document_tenant(&doc! { "tenantId": format!(" {t}\n") }), Some(t));
+        assert_eq!(document_tenant(&doc! { "tenantId": "acme" }), None);
+        assert_eq!(document_tenant(&doc! { "tenantId": 7 }), None);
+        assert_eq!(document_tenant(&doc! {}), None);
     }
 
     #[tokio::test]
