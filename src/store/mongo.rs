@@ -111,8 +111,14 @@ mod tests {
     #[test]
     fn a_document_tenant_is_its_tenant_id_as_a_uuid() {
         let t = Uuid::from_u128(7);
-        assert_eq!(document_tenant(&doc! { "tenantId": t.to_string() }), Some(t));
-        assert_eq!(document_tenant(&doc! { "tenantId": format!(" {t}\n") }), Some(t));
+        assert_eq!(
+            document_tenant(&doc! { "tenantId": t.to_string() }),
+            Some(t)
+        );
+        assert_eq!(
+            document_tenant(&doc! { "tenantId": format!(" {t}\n") }),
+            Some(t)
+        );
         assert_eq!(document_tenant(&doc! { "tenantId": "acme" }), None);
         assert_eq!(document_tenant(&doc! { "tenantId": 7 }), None);
         assert_eq!(document_tenant(&doc! {}), None);
