@@ -1096,11 +1096,12 @@ impl Live {
         Ok(found.filter(|d| !self.outside_scope(d)))
     }
 
-    /// Whether `document` belongs to another tenant than the scope's.
+    /// Whether `document` belongs to another tenant than the scope's (or to none): read
+    /// as the resolve and `check` read a document's tenant.
     fn outside_scope(&self, document: &Document) -> bool {
-        self.scope.as_ref().is_some_and(|scope| {
-            document.get_str("tenantId").ok() != Some(scope.id().to_string().as_str())
-        })
+        self.scope
+            .as_ref()
+            .is_some_and(|scope| super::mongo::document_tenant(document) != Some(scope.id()))
     }
 
     /// Up to `limit` documents of `collection` whose `field` equals `value` (indexed fields only).
