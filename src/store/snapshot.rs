@@ -410,8 +410,8 @@ impl Snapshot {
     /// has one, is the scope's tenant.
     fn holds_document(&self, document: &Document) -> bool {
         match (&self.scope, document.get("tenantId")) {
-            (Some(scope), Some(Bson::String(tenant))) => {
-                Uuid::parse_str(tenant.trim()).ok() == Some(scope.id())
+            (Some(scope), Some(Bson::String(_))) => {
+                super::mongo::document_tenant(document) == Some(scope.id())
             }
             _ => true,
         }
