@@ -267,11 +267,43 @@ async fn resolve(source: Arc<Source>, live: &Live, large: Uuid) -> Uuid {
             .len()
     })
     .await;
+    // tenantscope's own hops, each alone: where the resolve's time goes.
+    let own_row = measure(10, || source.row(activities, activity)).await;
+    let own_document = measure(10, || source.document("activity_outputs", oid)).await;
+    let own_object = measure(10, || {
+        source.object_head(&key, tenantscope::resolve::CONTENT_CHUNK)
+    })
+    .await;
+    let row = source.row(activities, activity).await.unwrap().unwrap();
+    let targets: Vec<(&'static Table, Uuid)> = activities
+        .foreign_keys
+        .iter()
+        .filter(|fk| fk.column != "tenant_id")
+        .filter_map(|fk| {
+            let value = row
+                .iter()
+                .find(|f| f.column == fk.column)?
+                .value
+                .as_deref()?;
+            Some((table(fk.target), Uuid::parse_str(value).ok()?))
+        })
+        .collect();
+    let own_foreign = measure(10, || {
+        futures::future::join_all(targets.iter().map(|(t, id)| source.row(t, *id)))
+    })
+    .await;
     let raw = sql.median + mongo.median + object.median;
     println!("| what | time |\n|---|---|");
     println!("| tenantscope: resolve + parse the Markdown | {ours} |");
     println!("| tenantscope: resolve alone (every hop of the row) | {reads} |");
     println!("| tenantscope: parse the Markdown alone | {parse} |");
+    println!("| its row alone (`Source::row`) | {own_row} |");
+    println!("| its document alone (`Source::document`) | {own_document} |");
+    println!("| its ranged GET alone (`Source::object_head`) | {own_object} |");
+    println!(
+        "| its {} foreign-key target rows, together | {own_foreign} |",
+        targets.len()
+    );
     println!("| bare sqlx row by id | {sql} |");
     println!("| bare driver find_one by _id | {mongo} |");
     println!("| bare get_object (whole object) | {object} |");

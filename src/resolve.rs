@@ -7,7 +7,7 @@ use mongodb::bson::{Bson, Document, oid::ObjectId};
 use uuid::Uuid;
 
 use crate::load::{Load, Ticket};
-use crate::schema::{Reference, Table};
+use crate::schema::{ForeignKey, Reference, Table};
 use crate::store::StoreKind;
 use crate::store::deadline::{bounded, is_outage};
 use crate::store::read::{Field, ObjectHead};
@@ -239,12 +239,6 @@ pub async fn resolve(
         crate::audit::record("show", &format!("{}/{id}", table.name));
     }
     send(Resolved::Row(row));
-    let value = |column: &str| {
-        fields
-            .iter()
-            .find(|f| f.column == column)
-            .and_then(|f| f.value.clone())
-    };
 
     // The tenant the row belongs to: what every hop's target is held against.
     let scope = live.scope();
@@ -255,7 +249,7 @@ pub async fn resolve(
     } else if table.name == "tenants" {
         Some(id)
     } else {
-        value("tenant_id").and_then(|v| Uuid::parse_str(v.trim()).ok())
+        value_of(&fields, "tenant_id").and_then(|v| Uuid::parse_str(v.trim()).ok())
     };
 
     let mut hops = 0;
@@ -276,6 +270,75 @@ pub async fn resolve(
             });
         }
     }
+    // The foreign keys' target rows are read while the references are followed (neither
+    // waits on the other); their hops are said after the references'.
+    let (foreign, ()) = futures::join!(
+        foreign_rows(live, table, &fields, row_tenant),
+        follow_references(live, table, &fields, row_tenant, report, &mut hop),
+    );
+    // A hop each for a foreign key naming a row of another tenant (the row pane marks the
+    // link); a key naming no row is left to the link.
+    if let Some(tenant) = row_tenant {
+        for ForeignRow {
+            fk,
+            target,
+            target_id,
+            row,
+            outside,
+        } in foreign
+        {
+            if let (true, Some(scope)) = (outside, scope) {
+                hop(Hop {
+                    from: format!("{}.{}", table.name, fk.column),
+                    to: format!("{}/{target_id}", target.name),
+                    state: HopState::OutsideScope(scope.slug().to_string()),
+                });
+                continue;
+            }
+            let owner_id = match row {
+                Ok(Some(_)) if target.name == "tenants" => Some(target_id),
+                Ok(Some(fields)) => fields
+                    .iter()
+                    .find(|f| f.column == "tenant_id")
+                    .and_then(|f| f.value.as_deref())
+                    .and_then(|v| Uuid::parse_str(v.trim()).ok()),
+                _ => None,
+            };
+            if let Some(other) = owner_id.filter(|o| *o != tenant) {
+                hop(Hop {
+                    from: format!("{}.{}", table.name, fk.column),
+                    to: format!("{}/{target_id}", target.name),
+                    state: HopState::OtherTenant(owner(live, other).await),
+                });
+            }
+        }
+    }
+    tracing::info!(
+        table = table.name,
+        %id,
+        hops,
+        ms = started.elapsed().as_secs_f64() * 1e3,
+        "resolved the row and its references"
+    );
+}
+
+/// Follows each reference the schema declares for `table` (document, its S3 object,
+/// related documents; or an S3 key), one hop after another, from the row's `fields`.
+async fn follow_references(
+    live: &Source,
+    table: &'static Table,
+    fields: &[Field],
+    row_tenant: Option<Uuid>,
+    report: &(dyn Fn(Progress) + Sync),
+    hop: &mut impl FnMut(Hop) -> usize,
+) {
+    let send = |update: Resolved| report(Progress::Update(update));
+    let health = |store, result: Option<&String>| {
+        let down = result.filter(|e| is_outage(e)).cloned();
+        report(Progress::Health(store, down))
+    };
+    let value = |column: &str| value_of(fields, column);
+    let scope = live.scope();
     for reference in table.references {
         let from = format!("{}.{}", table.name, reference.column());
         let Some(raw) = value(reference.column()) else {
@@ -353,7 +416,7 @@ pub async fn resolve(
                 if let (Some(field), Some(document)) = (key_field, &document) {
                     let from = format!("{collection}.{field}");
                     match document.get_str(field) {
-                        Ok(key) => object_hop(live, report, &mut hop, from, key, row_tenant).await,
+                        Ok(key) => object_hop(live, report, &mut *hop, from, key, row_tenant).await,
                         Err(_) => {
                             hop(Hop {
                                 from,
@@ -414,66 +477,66 @@ pub async fn resolve(
                 }
             }
             Reference::S3 { .. } => {
-                object_hop(live, report, &mut hop, from, &raw, row_tenant).await
+                object_hop(live, report, &mut *hop, from, &raw, row_tenant).await
             }
         }
     }
-    // Foreign keys naming a row of another tenant: a hop each (the row pane marks the
-    // link). The lookups run together; a key naming no row is left to the link.
-    if let Some(tenant) = row_tenant {
-        let schema = live.schema();
-        let lookups = table.foreign_keys.iter().filter_map(|fk| {
-            if fk.column == "tenant_id" {
-                return None;
-            }
-            let target = schema.table(fk.target)?;
-            let target_id = Uuid::parse_str(value(fk.column)?.trim()).ok()?;
-            Some(async move {
-                let row = bounded(live.row(target, target_id)).await;
-                // Scoped, another tenant's row is not read: only whether it is there.
-                let outside = match (&row, scope) {
-                    (Ok(None), Some(_)) => bounded(live.row_outside(target, target_id))
-                        .await
-                        .unwrap_or(false),
-                    _ => false,
-                };
-                (fk, target, target_id, row, outside)
-            })
-        });
-        for (fk, target, target_id, row, outside) in futures::future::join_all(lookups).await {
-            if let (true, Some(scope)) = (outside, scope) {
-                hop(Hop {
-                    from: format!("{}.{}", table.name, fk.column),
-                    to: format!("{}/{target_id}", target.name),
-                    state: HopState::OutsideScope(scope.slug().to_string()),
-                });
-                continue;
-            }
-            let owner_id = match row {
-                Ok(Some(_)) if target.name == "tenants" => Some(target_id),
-                Ok(Some(fields)) => fields
-                    .iter()
-                    .find(|f| f.column == "tenant_id")
-                    .and_then(|f| f.value.as_deref())
-                    .and_then(|v| Uuid::parse_str(v.trim()).ok()),
-                _ => None,
+}
+
+/// A foreign key's target row, read to tell whether it belongs to another tenant.
+struct ForeignRow {
+    fk: &'static ForeignKey,
+    target: &'static Table,
+    target_id: Uuid,
+    row: Result<Option<Vec<Field>>, String>,
+    /// Scoped: the row is there but outside the scope (it is not read).
+    outside: bool,
+}
+
+/// The target rows of the row's foreign keys (but `tenant_id`), read together.
+async fn foreign_rows(
+    live: &Source,
+    table: &'static Table,
+    fields: &[Field],
+    row_tenant: Option<Uuid>,
+) -> Vec<ForeignRow> {
+    if row_tenant.is_none() {
+        return Vec::new();
+    }
+    let schema = live.schema();
+    let scope = live.scope();
+    let lookups = table.foreign_keys.iter().filter_map(|fk| {
+        if fk.column == "tenant_id" {
+            return None;
+        }
+        let target = schema.table(fk.target)?;
+        let target_id = Uuid::parse_str(value_of(fields, fk.column)?.trim()).ok()?;
+        Some(async move {
+            let row = bounded(live.row(target, target_id)).await;
+            // Scoped, another tenant's row is not read: only whether it is there.
+            let outside = match (&row, scope) {
+                (Ok(None), Some(_)) => bounded(live.row_outside(target, target_id))
+                    .await
+                    .unwrap_or(false),
+                _ => false,
             };
-            if let Some(other) = owner_id.filter(|o| *o != tenant) {
-                hop(Hop {
-                    from: format!("{}.{}", table.name, fk.column),
-                    to: format!("{}/{target_id}", target.name),
-                    state: HopState::OtherTenant(owner(live, other).await),
-                });
+            ForeignRow {
+                fk,
+                target,
+                target_id,
+                row,
+                outside,
             }
-        }
-    }
-    tracing::info!(
-        table = table.name,
-        %id,
-        hops,
-        ms = started.elapsed().as_secs_f64() * 1e3,
-        "resolved the row and its references"
-    );
+        })
+    });
+    futures::future::join_all(lookups).await
+}
+
+fn value_of(fields: &[Field], column: &str) -> Option<String> {
+    fields
+        .iter()
+        .find(|f| f.column == column)
+        .and_then(|f| f.value.clone())
 }
 
 /// The tenant a document belongs to by its `tenantId`, when that is not `tenant`.
