@@ -716,8 +716,38 @@ async fn a_snapshot_carries_its_tenant_and_masks_and_scopes_the_session() {
 /// says it is outside the tenant, as a `--tenant` session on the live stores would.
 #[tokio::test]
 async fn a_scoped_snapshot_does_not_read_another_tenants_document() {
+    let other = Uuid::new_v4().to_string();
+    let tenant_id = other.clone();
+    scoped_snapshot_withholds("cross-tenant.sqlite", &other, move |d| {
+        d.insert("tenantId", tenant_id.clone());
+    })
+    .await;
+}
+
+/// Nor one whose `tenantId` is missing or not a string: a scoped session shows only what
+/// it can tell is its tenant's (the live stores' rule too).
+#[tokio::test]
+async fn a_scoped_snapshot_does_not_read_a_document_of_no_known_tenant() {
+    scoped_snapshot_withholds("no-tenant.sqlite", "tenantId", |d| {
+        d.remove("tenantId");
+    })
+    .await;
+    scoped_snapshot_withholds("number-tenant.sqlite", "no secret", |d| {
+        d.insert("tenantId", 42_i64);
+    })
+    .await;
+}
+
+/// Changes one activity output document in a copy of the export with `mutate`, then
+/// checks that the scoped session on the copy reads neither it nor `other` (what
+/// `mutate` wrote) and says the hop is outside the tenant.
+async fn scoped_snapshot_withholds(
+    name: &str,
+    other: &str,
+    mutate: impl Fn(&mut mongodb::bson::Document),
+) {
     let e = exported();
-    let copy = temp_file("cross-tenant.sqlite");
+    let copy = temp_file(name);
     std::fs::copy(&e.file, &copy).unwrap();
     let pool = sqlx::SqlitePool::connect(&format!("sqlite://{}", copy.display()))
         .await
@@ -739,8 +769,7 @@ async fn a_scoped_snapshot_does_not_read_another_tenants_document() {
     .await
     .unwrap();
     let mut document = mongodb::bson::Document::from_reader(&mut bson.as_slice()).unwrap();
-    let other = Uuid::new_v4().to_string();
-    document.insert("tenantId", other.clone());
+    mutate(&mut document);
     let secret = document.get_str("sha256").unwrap().to_string();
     sqlx::query("update documents set bson = ?1 where collection = 'activity_outputs' and id = ?2")
         .bind(mongodb::bson::to_vec(&document).unwrap())
@@ -772,7 +801,7 @@ async fn a_scoped_snapshot_does_not_read_another_tenants_document() {
     assert_eq!(ran.code, 0, "{}{}", ran.stdout, ran.stderr);
     assert!(ran.stdout.contains("outside_tenant"), "{}", ran.stdout);
     assert!(
-        !ran.stdout.contains(&secret) && !ran.stdout.contains(&other),
+        !ran.stdout.contains(&secret) && !ran.stdout.contains(other),
         "{}",
         ran.stdout
     );

@@ -406,15 +406,13 @@ impl Snapshot {
         Ok(document.filter(|d| self.holds_document(d)))
     }
 
-    /// Whether the session's scope (if any) holds `document`: its `tenantId`, when it
-    /// has one, is the scope's tenant.
+    /// Whether the session's scope (if any) holds `document`: its `tenantId` is the
+    /// scope's tenant. A document with no readable `tenantId` is not shown to a scoped
+    /// session, as the live stores' `Live::outside_scope` does not show it.
     fn holds_document(&self, document: &Document) -> bool {
-        match (&self.scope, document.get("tenantId")) {
-            (Some(scope), Some(Bson::String(_))) => {
-                super::mongo::document_tenant(document) == Some(scope.id())
-            }
-            _ => true,
-        }
+        self.scope
+            .as_ref()
+            .is_none_or(|scope| super::mongo::document_tenant(document) == Some(scope.id()))
     }
 
     /// In a scoped session: whether document `id` is in the file but another tenant's.
