@@ -41,7 +41,7 @@ fn demo() -> &'static Demo {
             let source = Source::Snapshot(Snapshot::open(&file).await.unwrap());
             let mut rows = Vec::new();
             let tenants = source
-                .list(&Listing::Tenants, None, PAGE_SIZE)
+                .list(&Listing::tenants(Schema::declared()), None, PAGE_SIZE)
                 .await
                 .unwrap()
                 .items;

@@ -748,3 +748,82 @@ async fn a_missing_cost_column_reads_as_absent_not_zero() {
     }
     assert_postgres_up(&ui);
 }
+
+/// A tenants table of other names (`display_name` for `name`, no `slug`, `status` an
+/// enum): the tree's root and the picker list the tenants by the name column that
+/// exists, with their status as text and their id as slug; `--tenant` takes the id and
+/// says why it cannot take a slug; doctor names the missing slug once.
+#[tokio::test]
+async fn a_tenants_table_of_other_names_still_lists_and_scopes_its_tenants() {
+    let stores = common::Stores::create("drift_tenants").await;
+    stores.seed(tenantscope::seed::Options::default()).await;
+    let pg = stores.pg(Access::ReadWrite).await;
+    let (tenant, name, slug, status): (Uuid, String, String, String) = sqlx::query_as(
+        "select id, name, slug, status from tenants order by created_at, id limit 1",
+    )
+    .fetch_one(&pg)
+    .await
+    .unwrap();
+    sqlx::raw_sql(
+        "alter table tenants rename column name to display_name;
+         alter table tenants drop column slug;
+         alter table tenants drop constraint tenants_status_check;
+         create type tenant_status as enum ('trial', 'active', 'paused', 'churned');
+         alter table tenants alter column status type tenant_status
+           using status::tenant_status",
+    )
+    .execute(&pg)
+    .await
+    .unwrap();
+
+    let mut ui = Ui::open(&stores).await;
+    let screen = ui.screen();
+    assert!(
+        screen.contains(&name),
+        "no tenant {name:?} at the root:\n{screen}"
+    );
+    assert!(!screen.contains("schema mismatch"), "{screen}");
+    assert_postgres_up(&ui);
+    ui.key(KeyCode::Char('t')).await;
+    let picker = ui.driver.app.picker.as_ref().expect("the picker is open");
+    assert_eq!(picker.error, None);
+    let entry = picker
+        .tenants
+        .iter()
+        .find(|t| t.id == tenant)
+        .unwrap_or_else(|| panic!("{tenant} not in the picker: {:?}", picker.tenants));
+    assert_eq!(
+        (
+            entry.name.as_str(),
+            entry.slug.as_str(),
+            entry.status.as_str()
+        ),
+        (name.as_str(), tenant.to_string().as_str(), status.as_str())
+    );
+
+    let out = tenantscope(
+        &stores,
+        &["tree", "--tenant", &tenant.to_string(), "--depth", "1"],
+    );
+    assert_eq!(out.code, 0, "{}", out.stderr);
+    assert!(out.stdout.contains(&name), "{}", out.stdout);
+    let out = tenantscope(&stores, &["tree", "--tenant", &slug, "--depth", "1"]);
+    assert_ne!(out.code, 0, "{}", out.stdout);
+    assert!(
+        out.stderr
+            .contains("tenants has no slug column in this database: name the tenant by its id"),
+        "{}",
+        out.stderr
+    );
+
+    let out = tenantscope(&stores, &["doctor"]);
+    let said = "tenants.slug (read by the tenant picker and --tenant SLUG) is not in this \
+                database: a tenant's slug is its id, and --tenant takes the id";
+    assert_eq!(
+        out.stdout.lines().filter(|l| l.contains(said)).count(),
+        1,
+        "{}",
+        out.stdout
+    );
+    assert!(!out.stdout.contains("FAIL"), "{}", out.stdout);
+}

@@ -539,7 +539,7 @@ async fn the_demo_needs_no_server_and_drills_to_markdown_and_broken_hops() {
 
     // A done blog activity with its Markdown: found through the store interface only.
     let tenants = source
-        .list(&Listing::Tenants, None, PAGE_SIZE)
+        .list(&Listing::tenants(Schema::declared()), None, PAGE_SIZE)
         .await
         .unwrap()
         .items;

@@ -197,7 +197,7 @@ impl Tree {
         let mut groups = HashMap::new();
         groups.insert(
             vec!["#tenants".to_string()],
-            Group::new(Listing::Tenants, "Tenants".to_string()),
+            Group::new(Listing::tenants(Schema::declared()), "Tenants".to_string()),
         );
         let mut tree = Tree {
             state: TreeState::default(),
@@ -221,7 +221,7 @@ impl Tree {
     pub fn scoped(tenant: Item) -> Tree {
         let tenants = crate::schema::table("tenants").expect("tenants is declared");
         let root = vec![row_id(tenants, tenant.id)];
-        let mut group = Group::new(Listing::Tenants, tenants.title.to_string());
+        let mut group = Group::new(Listing::Tenants(tenants), tenants.title.to_string());
         group.items.push(tenant.clone());
         group.revealed = true;
         let mut tree = Tree {
@@ -308,6 +308,8 @@ impl Tree {
             && self.scoped.is_none()
         {
             group.forget_rows();
+            // Read through the tenants table this schema has (its label and status).
+            group.listing = Listing::tenants(self.schema);
         }
         let requests = self.load_root();
         self.rebuild();

@@ -74,7 +74,7 @@ pub async fn tenant(source: &Source, tenant: &TenantRef, depth: u32) -> anyhow::
 
 /// The first page of tenants, each opened `depth - 1` levels of groups deep.
 pub async fn tenants(source: &Source, depth: u32) -> anyhow::Result<GroupNode> {
-    let listing = Listing::Tenants;
+    let listing = Listing::tenants(source.schema());
     let count = source.count(&listing, COUNT_CAP).await?;
     group(source, listing, "Tenants", None, count, depth).await
 }

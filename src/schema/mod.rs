@@ -120,8 +120,15 @@ pub const RUN_VIEW: Feature = Feature {
     without: "the run view, `run` and `diff` show that value as absent",
 };
 
+/// A tenant's slug: the picker shows it, `--tenant SLUG` and profiles find a tenant by it.
+pub const TENANT_SLUG: Feature = Feature {
+    name: "the tenant picker and --tenant SLUG",
+    columns: &[("tenants", "slug")],
+    without: "a tenant's slug is its id, and --tenant takes the id",
+};
+
 /// Every feature whose columns the effective schema checks.
-pub const FEATURES: &[&Feature] = &[&COST, &RUN_VIEW];
+pub const FEATURES: &[&Feature] = &[&COST, &RUN_VIEW, &TENANT_SLUG];
 
 /// A PostgreSQL table of the platform.
 /// Personal data, named once: (table, column, kind). `snapshot --redact-pii` replaces

@@ -1,7 +1,7 @@
 //! Opening the configured stores (flags, environment, config profile), for every face.
 
 use crate::config::{StoreArgs, redact_url};
-use crate::store::deadline::one_line;
+use crate::store::deadline::{SCHEMA_MISMATCH, bounded, one_line};
 use crate::store::read::{Live, TenantRef};
 use crate::store::scope::Scope;
 use crate::store::source::Source;
@@ -48,7 +48,16 @@ pub async fn connect(stores: StoreArgs) -> (Source, Vec<(StoreKind, String)>) {
     // (by id or slug); when that fails the scope names no tenant (nil id), so nothing is
     // shown rather than everything.
     if let Some(wanted) = stores.scope.as_deref() {
-        let found = crate::store::deadline::bounded(live.tenant(wanted)).await;
+        let mut found = bounded(live.tenant(wanted)).await;
+        // Their tenants table may differ from ours (no `slug`, another name column): the
+        // lookup is asked again through the schema fitted to the catalog.
+        if found
+            .as_ref()
+            .is_err_and(|e| e.starts_with(SCHEMA_MISMATCH))
+            && bounded(live.load_schema()).await.is_ok()
+        {
+            found = bounded(live.tenant(wanted)).await;
+        }
         let tenant = match found {
             Ok(Some(tenant)) => tenant,
             other => {

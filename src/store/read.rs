@@ -25,8 +25,8 @@ pub const MONGO_MAX_TIME: Duration = Duration::from_secs(10);
 /// Where a list of rows comes from.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Listing {
-    /// All tenants.
-    Tenants,
+    /// All tenants, read through the tenants table as this database has it.
+    Tenants(&'static Table),
     /// Rows of `table` whose `column` equals `parent`, and (for top-level activities)
     /// whose `null_column` is NULL.
     Children {
@@ -199,9 +199,15 @@ pub fn like_pattern(text: &str) -> String {
 }
 
 impl Listing {
+    /// All tenants of `schema` (the declared table where it has none: its queries then
+    /// fail as a schema mismatch).
+    pub fn tenants(schema: &Schema) -> Listing {
+        Listing::Tenants(tenants_table(schema).0)
+    }
+
     pub fn table(&self) -> &'static Table {
         match self {
-            Listing::Tenants => crate::schema::table("tenants").expect("tenants is declared"),
+            Listing::Tenants(table) => table,
             Listing::Children { table, .. } => table,
             Listing::Filtered(inner, _) => inner.table(),
         }
@@ -445,21 +451,58 @@ fn one_tenant(mut hits: Vec<TenantRef>, id_or_slug: &str) -> anyhow::Result<Opti
     }
 }
 
+/// The tenants table as this database has it (the declared one where it has none: its
+/// queries then fail as a schema mismatch), and whether it has `slug`.
+fn tenants_table(schema: &Schema) -> (&'static Table, bool) {
+    let table = schema
+        .table("tenants")
+        .or_else(|| Schema::declared().table("tenants"))
+        .expect("tenants is declared");
+    (table, schema.lacking(&[("tenants", "slug")]).is_empty())
+}
+
+/// A tenant's slug: the `slug` column where there is one, else (and where it is NULL)
+/// the id, which `--tenant` takes too.
+fn slug_column(has_slug: bool) -> &'static str {
+    if has_slug {
+        "coalesce(slug::text, id::text)"
+    } else {
+        "id::text"
+    }
+}
+
+/// A tenant's name from its label columns as fitted (see [`label`]); its id without any.
+fn tenant_name(table: &Table, id: Uuid, labels: &[Option<String>]) -> String {
+    let name = label(table, labels);
+    if name.is_empty() {
+        id.to_string()
+    } else {
+        name
+    }
+}
+
 /// The lookup of `--tenant ID|SLUG`: by primary key for a UUID, else by `lower(slug)` on
 /// `tenants_slug_lower_idx`, the exact spelling first (two rows are enough to tell a
-/// unique match from an ambiguous one).
-pub fn tenant_statement(id_or_slug: &str) -> Statement {
+/// unique match from an ambiguous one). None: a slug, and the table has no `slug`.
+pub fn tenant_statement(schema: &Schema, id_or_slug: &str) -> Option<Statement> {
+    let (table, has_slug) = tenants_table(schema);
+    let select = format!(
+        "select id, {} as slug, {} as labels from tenants",
+        slug_column(has_slug),
+        label_array(table)
+    );
     match id_or_slug.parse::<Uuid>() {
-        Ok(id) => Statement {
-            sql: "select id, slug, name from tenants where id = $1".into(),
+        Ok(id) => Some(Statement {
+            sql: format!("{select} where id = $1"),
             binds: vec![Bind::Id(id)],
-        },
-        Err(_) => Statement {
-            sql: "select id, slug, name from tenants where lower(slug) = lower($1) \
-                  order by slug = $1 desc, slug limit 2"
-                .into(),
+        }),
+        Err(_) if has_slug => Some(Statement {
+            sql: format!(
+                "{select} where lower(slug) = lower($1) order by slug = $1 desc, slug limit 2"
+            ),
             binds: vec![Bind::Text(id_or_slug.to_string())],
-        },
+        }),
+        Err(_) => None,
     }
 }
 
@@ -637,28 +680,37 @@ fn keyset(table: &Table, cursor: Cursor, binds: &mut Vec<Bind>) -> String {
 }
 
 /// A page of tenants for the picker, along `tenants_created_idx`.
-pub fn tenants_statement(after: Option<Cursor>) -> Statement {
-    tenants_statement_in(after, None)
+pub fn tenants_statement(schema: &Schema, after: Option<Cursor>) -> Statement {
+    tenants_statement_in(schema, after, None)
 }
 
-/// [`tenants_statement`] within a session's scope: its one tenant.
-pub fn tenants_statement_in(after: Option<Cursor>, scope: Option<&Scope>) -> Statement {
+/// [`tenants_statement`] within a session's scope: its one tenant. Read through the
+/// fitted table: its label and status columns, `created_at` where it has one.
+pub fn tenants_statement_in(
+    schema: &Schema,
+    after: Option<Cursor>,
+    scope: Option<&Scope>,
+) -> Statement {
+    let (table, has_slug) = tenants_table(schema);
     let mut binds = Vec::new();
-    let mut keyset = match after {
-        Some(cursor) => {
-            binds.push(Bind::Time(cursor.created_at));
-            binds.push(Bind::Id(cursor.id));
-            "where (created_at, id) < ($1, $2)".to_string()
-        }
-        None => "where true".to_string(),
-    };
+    let mut predicate = "true".to_string();
+    if let Some(cursor) = after {
+        predicate.push_str(&keyset(table, cursor, &mut binds));
+    }
     if let Some(scope) = scope {
         binds.push(Bind::Id(scope.id()));
-        keyset.push_str(&format!(" and id = ${}", binds.len()));
+        predicate.push_str(&format!(" and id = ${}", binds.len()));
     }
+    let status = table
+        .status
+        .map_or("null".to_string(), |c| format!("{c}::text"));
     let sql = format!(
-        "select id, created_at, name, slug, status::text from tenants {keyset} \
-         order by created_at desc, id desc limit {TENANT_PAGE}"
+        "select id, {} as created_at, {} as labels, {} as slug, {status} as status \
+         from tenants where {predicate} order by {} limit {TENANT_PAGE}",
+        created_at(table, ""),
+        label_array(table),
+        slug_column(has_slug),
+        order_by(table),
     );
     Statement { sql, binds }
 }
@@ -897,16 +949,26 @@ impl Live {
     /// The tenant `id_or_slug` names (a UUID is looked up as an id, anything else as a
     /// slug, ignoring case).
     pub async fn tenant(&self, id_or_slug: &str) -> anyhow::Result<Option<TenantRef>> {
-        let Statement { sql, binds } = tenant_statement(id_or_slug);
-        let found: Vec<(Uuid, String, String)> =
+        let schema = self.schema.get();
+        let Some(Statement { sql, binds }) = tenant_statement(schema, id_or_slug) else {
+            return Err(anyhow!(
+                "tenants has no slug column in this database: name the tenant by its id"
+            ));
+        };
+        let found: Vec<(Uuid, String, Vec<Option<String>>)> =
             bind_all!(sqlx::query_as(AssertSqlSafe(sql)), binds)
                 .fetch_all(self.pg()?)
                 .await
                 .context("looking up the tenant")?;
+        let (table, _) = tenants_table(schema);
         // A scoped session knows only its own tenant.
         let hits = found
             .into_iter()
-            .map(|(id, slug, name)| TenantRef { id, slug, name })
+            .map(|(id, slug, labels)| TenantRef {
+                id,
+                slug,
+                name: tenant_name(table, id, &labels),
+            })
             .filter(|t| self.scope.as_ref().is_none_or(|s| s.id() == t.id))
             .collect();
         one_tenant(hits, id_or_slug)
@@ -946,8 +1008,16 @@ impl Live {
         &self,
         after: Option<Cursor>,
     ) -> anyhow::Result<(Vec<TenantEntry>, Option<Cursor>)> {
-        type Row = (Uuid, DateTime<Utc>, String, String, String);
-        let Statement { sql, binds } = tenants_statement_in(after, self.scope.as_ref());
+        type Row = (
+            Uuid,
+            DateTime<Utc>,
+            Vec<Option<String>>,
+            String,
+            Option<String>,
+        );
+        let schema = self.schema.get();
+        let (table, _) = tenants_table(schema);
+        let Statement { sql, binds } = tenants_statement_in(schema, after, self.scope.as_ref());
         let query = bind_all!(sqlx::query_as::<_, Row>(AssertSqlSafe(sql)), binds);
         let rows = query
             .fetch_all(self.pg()?)
@@ -963,11 +1033,11 @@ impl Live {
             .flatten();
         let entries = rows
             .into_iter()
-            .map(|(id, _, name, slug, status)| TenantEntry {
+            .map(|(id, _, labels, slug, status)| TenantEntry {
                 id,
-                name,
+                name: tenant_name(table, id, &labels),
                 slug,
-                status,
+                status: status.unwrap_or_default(),
             })
             .collect();
         Ok((entries, next))

@@ -115,12 +115,12 @@ fn shapes_in(schema: &Schema, parent: Uuid, tenant: Uuid, scope: Option<&Scope>)
         Listing::Children { column, .. } => Some(*column),
         _ => None,
     };
-    if schema.table("tenants").is_some() {
+    if let Some(tenants) = schema.table("tenants") {
         listings.push((
             "tenants".into(),
             "the tenants at the root".into(),
             "(created_at desc, id desc)".into(),
-            Listing::Tenants,
+            Listing::Tenants(tenants),
         ));
     }
     for table in schema.tables {
@@ -158,7 +158,7 @@ fn shapes_in(schema: &Schema, parent: Uuid, tenant: Uuid, scope: Option<&Scope>)
     }
     for (name, serves, index, listing) in listings {
         let table = listing.table();
-        // The listing's own table (a tenants listing reads the declared tenants).
+        // The listing's own table (a tenants listing reads the tenants table it holds).
         let table_name = table.name;
         let shape = |name: String, statement: Statement| Shape {
             name,
@@ -225,6 +225,10 @@ fn shapes_in(schema: &Schema, parent: Uuid, tenant: Uuid, scope: Option<&Scope>)
         }
     }
     if schema.table("tenants").is_some() {
+        let (by_slug, by_id) = (
+            tenant_statement(schema, "Northwind-Ledger"),
+            tenant_statement(schema, &Uuid::nil().to_string()),
+        );
         let picker = |name: &str, statement| Shape {
             name: name.into(),
             table: "tenants",
@@ -235,29 +239,29 @@ fn shapes_in(schema: &Schema, parent: Uuid, tenant: Uuid, scope: Option<&Scope>)
         };
         out.push(picker(
             "tenant picker: first page",
-            tenants_statement_in(None, scope),
+            tenants_statement_in(schema, None, scope),
         ));
         out.push(picker(
             "tenant picker: later page",
-            tenants_statement_in(cursor, scope),
+            tenants_statement_in(schema, cursor, scope),
         ));
         // `--tenant SLUG` ignores case (lower(slug), its expression index); `--tenant ID`.
-        out.push(Shape {
+        out.extend(by_slug.map(|statement| Shape {
             name: "tenant by slug".into(),
             table: "tenants",
             serves: "--tenant SLUG".into(),
             index: "(lower(slug))".into(),
             column: None,
-            statement: tenant_statement("Northwind-Ledger"),
-        });
-        out.push(Shape {
+            statement,
+        }));
+        out.extend(by_id.map(|statement| Shape {
             name: "tenant by id".into(),
             table: "tenants",
             serves: "--tenant ID".into(),
             index: "(id)".into(),
             column: None,
-            statement: tenant_statement(&Uuid::nil().to_string()),
-        });
+            statement,
+        }));
     }
     out
 }
