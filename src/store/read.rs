@@ -804,12 +804,30 @@ pub fn counts_statement_in(listings: &[Listing], cap: u64, scope: Option<&Scope>
 }
 
 /// Every column of row `id` of `table` (JSON text, with its type), within a scope.
-pub fn row_statement_in(table: &Table, id: Uuid, scope: Option<&Scope>) -> Statement {
+/// `read_types: false` leaves the type `unknown`, for a caller that has the catalog's
+/// types: the statement then skips its join on `pg_attribute` (0.28 against 0.09 ms
+/// executing, measured on an activity of the large tenant).
+pub fn row_statement_in(
+    table: &Table,
+    id: Uuid,
+    scope: Option<&Scope>,
+    read_types: bool,
+) -> Statement {
     let mut binds = vec![Bind::Id(id)];
+    let (pg_type, types) = if read_types {
+        (
+            "coalesce(format_type(a.atttypid, a.atttypmod), 'unknown')",
+            format!(
+                " left join pg_attribute a on a.attrelid = '{}'::regclass and a.attname = j.key",
+                table.name
+            ),
+        )
+    } else {
+        ("'unknown'", String::new())
+    };
     let sql = format!(
-        "select j.key, j.value, coalesce(format_type(a.atttypid, a.atttypmod), 'unknown') \
-         from {t} r cross join lateral json_each_text(row_to_json(r)) with ordinality j(key, value, n) \
-         left join pg_attribute a on a.attrelid = '{t}'::regclass and a.attname = j.key \
+        "select j.key, j.value, {pg_type} \
+         from {t} r cross join lateral json_each_text(row_to_json(r)) with ordinality j(key, value, n){types} \
          where r.id = $1{scoped} order by j.n",
         t = table.name,
         scoped = scope_predicate(table, scope, "r.", &mut binds),
@@ -1130,19 +1148,28 @@ impl Live {
 
     /// Every column of one row, in table order, as PostgreSQL renders it to JSON text.
     pub async fn row(&self, table: &Table, id: Uuid) -> anyhow::Result<Option<Vec<Field>>> {
-        let Statement { sql, binds } = row_statement_in(table, id, self.scope.as_ref());
+        // Each column's type from the catalog the schema was fitted to, when there is one.
+        let catalog = self.schema.get().catalog.as_ref();
+        let known = catalog.and_then(|c| c.table(table.name));
+        let Statement { sql, binds } =
+            row_statement_in(table, id, self.scope.as_ref(), known.is_none());
         let fields: Vec<(String, Option<String>, String)> =
             bind_all!(sqlx::query_as(AssertSqlSafe(sql)), binds)
                 .fetch_all(self.pg()?)
                 .await
                 .with_context(|| format!("reading {} {id}", table.name))?;
+        let type_of = |column: &str, read: String| {
+            known
+                .and_then(|t| t.columns.iter().find(|c| c.name == column))
+                .map_or(read, |c| c.data_type.clone())
+        };
         Ok((!fields.is_empty()).then(|| {
             fields
                 .into_iter()
-                .map(|(column, value, pg_type)| Field {
+                .map(|(column, value, read)| Field {
+                    pg_type: type_of(&column, read),
                     column,
                     value,
-                    pg_type,
                 })
                 .collect()
         }))

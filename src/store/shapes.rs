@@ -78,7 +78,7 @@ pub fn scoped_shapes(schema: &Schema, parent: Uuid, scope: &Scope) -> Vec<Shape>
             serves: format!("{} rows in the panes", table.name),
             index: "(id)".into(),
             column: None,
-            statement: row_statement_in(table, parent, Some(scope)),
+            statement: row_statement_in(table, parent, Some(scope), false),
         });
         out.push(Shape {
             name: format!("scoped: {} row outside", table.name),
