@@ -225,10 +225,7 @@ pub async fn resolve(
 ) {
     let started = std::time::Instant::now();
     let send = |update: Resolved| report(Progress::Update(update));
-    let health = |store, result: Option<&String>| {
-        let down = result.filter(|e| is_outage(e)).cloned();
-        report(Progress::Health(store, down))
-    };
+    let health = |store, result: Option<&String>| health(report, store, result);
     let row = bounded(live.row(table, id)).await;
     health(StoreKind::Postgres, row.as_ref().err());
     let fields = match &row {
@@ -249,7 +246,7 @@ pub async fn resolve(
     } else if table.name == "tenants" {
         Some(id)
     } else {
-        value_of(&fields, "tenant_id").and_then(|v| Uuid::parse_str(v.trim()).ok())
+        tenant_of(&fields)
     };
 
     let mut hops = 0;
@@ -297,11 +294,7 @@ pub async fn resolve(
             }
             let owner_id = match row {
                 Ok(Some(_)) if target.name == "tenants" => Some(target_id),
-                Ok(Some(fields)) => fields
-                    .iter()
-                    .find(|f| f.column == "tenant_id")
-                    .and_then(|f| f.value.as_deref())
-                    .and_then(|v| Uuid::parse_str(v.trim()).ok()),
+                Ok(Some(fields)) => tenant_of(&fields),
                 _ => None,
             };
             if let Some(other) = owner_id.filter(|o| *o != tenant) {
@@ -333,10 +326,7 @@ async fn follow_references(
     hop: &mut impl FnMut(Hop) -> usize,
 ) {
     let send = |update: Resolved| report(Progress::Update(update));
-    let health = |store, result: Option<&String>| {
-        let down = result.filter(|e| is_outage(e)).cloned();
-        report(Progress::Health(store, down))
-    };
+    let health = |store, result: Option<&String>| health(report, store, result);
     let value = |column: &str| value_of(fields, column);
     let scope = live.scope();
     for reference in table.references {
@@ -537,6 +527,18 @@ fn value_of(fields: &[Field], column: &str) -> Option<String> {
         .iter()
         .find(|f| f.column == column)
         .and_then(|f| f.value.clone())
+}
+
+/// The tenant a row names in its `tenant_id`.
+fn tenant_of(fields: &[Field]) -> Option<Uuid> {
+    value_of(fields, "tenant_id").and_then(|v| Uuid::parse_str(v.trim()).ok())
+}
+
+/// Reports a store's health after a read: down when `result` is an outage (a schema
+/// mismatch or a missing row is not).
+fn health(report: &(dyn Fn(Progress) + Sync), store: StoreKind, result: Option<&String>) {
+    let down = result.filter(|e| is_outage(e)).cloned();
+    report(Progress::Health(store, down))
 }
 
 /// The tenant a document belongs to by its `tenantId`, when that is not `tenant`.
