@@ -172,6 +172,45 @@ async fn pages(live: &Live, large: Uuid, small: Uuid) {
     println!();
 }
 
+/// Rounds of the resolve benchmark.
+const RESOLVE_ROUNDS: usize = 60;
+
+/// Samples in milliseconds by name, taken in rounds.
+#[derive(Default)]
+struct Samples(Vec<(&'static str, Vec<f64>)>);
+
+impl Samples {
+    /// The time since `at` as one of `name`'s samples, unless the round is dropped.
+    fn add(&mut self, keep: bool, name: &'static str, at: Instant) {
+        let ms = at.elapsed().as_secs_f64() * 1e3;
+        if !keep {
+            return;
+        }
+        match self.0.iter_mut().find(|(n, _)| *n == name) {
+            Some((_, list)) => list.push(ms),
+            None => self.0.push((name, vec![ms])),
+        }
+    }
+
+    fn of(&self, name: &str) -> &[f64] {
+        self.0
+            .iter()
+            .find(|(n, _)| *n == name)
+            .map_or(&[], |(_, list)| list)
+    }
+
+    /// The median over the rounds of `a`'s time over `b`'s in the same round.
+    fn paired_ratio(&self, a: &str, b: &str) -> f64 {
+        let ratios = self
+            .of(a)
+            .iter()
+            .zip(self.of(b))
+            .map(|(a, b)| a / b)
+            .collect();
+        Stats::of(ratios).median
+    }
+}
+
 async fn resolve(source: Arc<Source>, live: &Live, large: Uuid) -> Uuid {
     let pg = live.pg.as_ref().unwrap();
     let activity = one(
@@ -181,29 +220,8 @@ async fn resolve(source: Arc<Source>, live: &Live, large: Uuid) -> Uuid {
     )
     .await;
     let activities = table("activities");
-    println!("## 3. Full resolve of an activity (row → document → 50 KB Markdown; 10 runs each)\n");
-    let ours = measure(10, || {
-        let source = Arc::clone(&source);
-        async move {
-            let detail = resolve_all(&source, activities, activity).await;
-            let content = detail.content.expect("the article");
-            let text = String::from_utf8(content.head.bytes).unwrap();
-            tenantscope::ui::markdown::render(&text).len()
-        }
-    })
-    .await;
-    // Its two parts apart: the reads alone, and the parse alone (the bare clients parse
-    // nothing, so the ratio below is also given for the reads alone).
-    let reads = measure(10, || {
-        let source = Arc::clone(&source);
-        async move {
-            resolve_all(&source, activities, activity)
-                .await
-                .content
-                .is_some()
-        }
-    })
-    .await;
+    let db = live.mongo.as_ref().unwrap();
+    let (s3, bucket) = live.s3.clone().unwrap();
     let text = String::from_utf8(
         resolve_all(&source, activities, activity)
             .await
@@ -213,11 +231,6 @@ async fn resolve(source: Arc<Source>, live: &Live, large: Uuid) -> Uuid {
             .bytes,
     )
     .unwrap();
-    let parse = measure(10, || async {
-        tenantscope::ui::markdown::render(&text).len()
-    })
-    .await;
-    // The same three reads by bare clients.
     let (output_ref,): (String,) =
         sqlx::query_as("select output_ref from activities where id = $1")
             .bind(activity)
@@ -225,7 +238,6 @@ async fn resolve(source: Arc<Source>, live: &Live, large: Uuid) -> Uuid {
             .await
             .unwrap();
     let oid = ObjectId::parse_str(&output_ref).unwrap();
-    let db = live.mongo.as_ref().unwrap();
     let key = db
         .collection::<Document>("activity_outputs")
         .find_one(doc! { "_id": oid })
@@ -235,45 +247,6 @@ async fn resolve(source: Arc<Source>, live: &Live, large: Uuid) -> Uuid {
         .get_str("s3Key")
         .unwrap()
         .to_string();
-    let (s3, bucket) = live.s3.clone().unwrap();
-    let sql = measure(10, || async {
-        sqlx::query("select * from activities where id = $1")
-            .bind(activity)
-            .fetch_one(pg)
-            .await
-            .unwrap()
-            .len()
-    })
-    .await;
-    let mongo = measure(10, || async {
-        db.collection::<Document>("activity_outputs")
-            .find_one(doc! { "_id": oid })
-            .await
-            .unwrap()
-    })
-    .await;
-    let object = measure(10, || async {
-        s3.get_object()
-            .bucket(&bucket)
-            .key(&key)
-            .send()
-            .await
-            .unwrap()
-            .body
-            .collect()
-            .await
-            .unwrap()
-            .into_bytes()
-            .len()
-    })
-    .await;
-    // tenantscope's own hops, each alone: where the resolve's time goes.
-    let own_row = measure(10, || source.row(activities, activity)).await;
-    let own_document = measure(10, || source.document("activity_outputs", oid)).await;
-    let own_object = measure(10, || {
-        source.object_head(&key, tenantscope::resolve::CONTENT_CHUNK)
-    })
-    .await;
     let row = source.row(activities, activity).await.unwrap().unwrap();
     let targets: Vec<(&'static Table, Uuid)> = activities
         .foreign_keys
@@ -288,29 +261,158 @@ async fn resolve(source: Arc<Source>, live: &Live, large: Uuid) -> Uuid {
             Some((table(fk.target), Uuid::parse_str(value).ok()?))
         })
         .collect();
-    let own_foreign = measure(10, || {
-        futures::future::join_all(targets.iter().map(|(t, id)| source.row(t, *id)))
-    })
-    .await;
-    let raw = sql.median + mongo.median + object.median;
+
+    // Every candidate once per round, so a change of the machine's speed (the servers
+    // share its 2 cores) falls on all of them alike; round 0 warms up and is dropped.
+    let mut samples = Samples::default();
+    for round in 0..=RESOLVE_ROUNDS {
+        let keep = round > 0;
+        // tenantscope: the resolve with the Markdown parse, the resolve alone, the parse.
+        let at = Instant::now();
+        let detail = resolve_all(&source, activities, activity).await;
+        let content = detail.content.expect("the article");
+        let markdown = String::from_utf8(content.head.bytes).unwrap();
+        std::hint::black_box(tenantscope::ui::markdown::render(&markdown).len());
+        samples.add(keep, "ours", at);
+        // The bare clients' chain: the row, then the document its output_ref names,
+        // then the object that document's s3Key names, each hop waiting for the last.
+        let at = Instant::now();
+        let bare_row = sqlx::query("select * from activities where id = $1")
+            .bind(activity)
+            .fetch_one(pg)
+            .await
+            .unwrap();
+        let bare_oid = ObjectId::parse_str(bare_row.get::<String, _>("output_ref")).unwrap();
+        let bare_key = db
+            .collection::<Document>("activity_outputs")
+            .find_one(doc! { "_id": bare_oid })
+            .await
+            .unwrap()
+            .unwrap()
+            .get_str("s3Key")
+            .unwrap()
+            .to_string();
+        let bytes = s3
+            .get_object()
+            .bucket(&bucket)
+            .key(&bare_key)
+            .send()
+            .await
+            .unwrap()
+            .body
+            .collect()
+            .await
+            .unwrap()
+            .into_bytes();
+        std::hint::black_box(bytes.len());
+        samples.add(keep, "bare chain", at);
+        let at = Instant::now();
+        std::hint::black_box(
+            resolve_all(&source, activities, activity)
+                .await
+                .content
+                .is_some(),
+        );
+        samples.add(keep, "reads", at);
+        let at = Instant::now();
+        std::hint::black_box(tenantscope::ui::markdown::render(&text).len());
+        samples.add(keep, "parse", at);
+        // Each hop alone, bare and tenantscope's.
+        let at = Instant::now();
+        std::hint::black_box(
+            sqlx::query("select * from activities where id = $1")
+                .bind(activity)
+                .fetch_one(pg)
+                .await
+                .unwrap()
+                .len(),
+        );
+        samples.add(keep, "bare row", at);
+        let at = Instant::now();
+        std::hint::black_box(source.row(activities, activity).await.unwrap());
+        samples.add(keep, "own row", at);
+        let at = Instant::now();
+        std::hint::black_box(
+            db.collection::<Document>("activity_outputs")
+                .find_one(doc! { "_id": oid })
+                .await
+                .unwrap(),
+        );
+        samples.add(keep, "bare document", at);
+        let at = Instant::now();
+        std::hint::black_box(source.document("activity_outputs", oid).await.unwrap());
+        samples.add(keep, "own document", at);
+        let at = Instant::now();
+        let whole = s3
+            .get_object()
+            .bucket(&bucket)
+            .key(&key)
+            .send()
+            .await
+            .unwrap()
+            .body
+            .collect()
+            .await
+            .unwrap()
+            .into_bytes();
+        std::hint::black_box(whole.len());
+        samples.add(keep, "bare object", at);
+        let at = Instant::now();
+        std::hint::black_box(
+            source
+                .object_head(&key, tenantscope::resolve::CONTENT_CHUNK)
+                .await
+                .is_ok(),
+        );
+        samples.add(keep, "own object", at);
+        let at = Instant::now();
+        std::hint::black_box(
+            futures::future::join_all(targets.iter().map(|(t, id)| source.row(t, *id))).await,
+        );
+        samples.add(keep, "own foreign rows", at);
+    }
+    let stat = |name: &str| Stats::of(samples.of(name).to_vec());
+    let (ours, reads, bare) = (stat("ours"), stat("reads"), stat("bare chain"));
+    println!(
+        "## 3. Full resolve of an activity (row → document → 50 KB Markdown; {RESOLVE_ROUNDS} rounds, \
+         each running every line once)\n"
+    );
     println!("| what | time |\n|---|---|");
     println!("| tenantscope: resolve + parse the Markdown | {ours} |");
     println!("| tenantscope: resolve alone (every hop of the row) | {reads} |");
-    println!("| tenantscope: parse the Markdown alone | {parse} |");
-    println!("| its row alone (`Source::row`) | {own_row} |");
-    println!("| its document alone (`Source::document`) | {own_document} |");
-    println!("| its ranged GET alone (`Source::object_head`) | {own_object} |");
     println!(
-        "| its {} foreign-key target rows, together | {own_foreign} |",
-        targets.len()
+        "| tenantscope: parse the Markdown alone | {} |",
+        stat("parse")
     );
-    println!("| bare sqlx row by id | {sql} |");
-    println!("| bare driver find_one by _id | {mongo} |");
-    println!("| bare get_object (whole object) | {object} |");
+    println!("| its row alone (`Source::row`) | {} |", stat("own row"));
     println!(
-        "| sum of the three bare medians | {raw:.2} ms |\n| **ratio tenantscope / bare** | **{:.2}** (resolve alone: {:.2}) |\n",
-        ours.median / raw,
-        reads.median / raw
+        "| its document alone (`Source::document`) | {} |",
+        stat("own document")
+    );
+    println!(
+        "| its ranged GET alone (`Source::object_head`) | {} |",
+        stat("own object")
+    );
+    println!(
+        "| its {} foreign-key target rows, together | {} |",
+        targets.len(),
+        stat("own foreign rows")
+    );
+    println!("| bare sqlx row by id | {} |", stat("bare row"));
+    println!(
+        "| bare driver find_one by _id | {} |",
+        stat("bare document")
+    );
+    println!(
+        "| bare get_object (whole object) | {} |",
+        stat("bare object")
+    );
+    println!("| bare chain: row, then its document, then its object | {bare} |");
+    println!(
+        "| **ratio tenantscope / bare chain**, median of the rounds' ratios | **{:.2}** \
+         (resolve alone: {:.2}) |\n",
+        samples.paired_ratio("ours", "bare chain"),
+        samples.paired_ratio("reads", "bare chain"),
     );
     // What a person does today: three programs, one after the other.
     let pg_url = std::env::var("TENANTSCOPE_PG").unwrap();

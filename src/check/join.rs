@@ -4,8 +4,9 @@
 
 use anyhow::Context;
 use futures::TryStreamExt;
+use mongodb::Database;
 use mongodb::bson::{Document, doc, oid::ObjectId};
-use mongodb::{Cursor, Database};
+use tokio::sync::mpsc;
 use uuid::Uuid;
 
 use crate::store::mongo::{build_info, document_tenant};
@@ -13,20 +14,33 @@ use crate::store::mongo::{build_info, document_tenant};
 /// `_id`s per cursor batch of the merge join's collection side (12-byte ObjectIds: a
 /// batch is about 100 KB).
 const ID_BATCH: u32 = 5000;
+/// Batches the reader holds ahead of the join: the server computes the next batch
+/// while the join compares the last one against PostgreSQL's rows.
+const BATCHES_AHEAD: usize = 2;
 
-/// The collection side of a merge join: a cursor over the `_id`s (and `tenantId`s)
-/// ascending, opened at the first ObjectId asked about, and the smallest `_id` not yet
-/// passed.
+/// A document of the pass: its ObjectId `_id` and its tenant (None when its `tenantId`
+/// is not a UUID).
+type Entry = (ObjectId, Option<Uuid>);
+/// A batch of the pass, or its end (None): a reader that stops without saying so has
+/// failed, and the documents it did not pass are not missing.
+type Batch = anyhow::Result<Option<Vec<Entry>>>;
+
+/// The collection side of a merge join: the `_id`s (and `tenantId`s) ascending, read
+/// ahead by their own task from the first ObjectId asked about, and the smallest `_id`
+/// not yet passed.
 #[derive(Default)]
 pub(super) struct Join {
     /// Start the pass at the first wanted id ([`bounds_passes`]), else at the first `_id`.
     bounded: bool,
-    cursor: Option<Cursor<Document>>,
-    /// The `_id` the cursor stands on (None before the first and after the last).
+    /// The reader's batches; None before the first find and after the last batch.
+    batches: Option<mpsc::Receiver<Batch>>,
+    /// The rest of the batch being passed.
+    batch: std::vec::IntoIter<Entry>,
+    /// The `_id` the pass stands on (None before the first and after the last).
     head: Option<ObjectId>,
     /// That document's `tenantId`, when it is a UUID.
     head_tenant: Option<Uuid>,
-    /// The cursor has no more documents.
+    /// The pass has no more documents.
     done: bool,
 }
 
@@ -38,9 +52,17 @@ impl Join {
         }
     }
 
+    /// Starts a pass that does not wait for the first wanted id, so the server reads its
+    /// first batches while PostgreSQL sorts the values to be joined.
+    pub(super) fn start(&mut self, db: &Database, collection: &str) {
+        if !self.bounded && self.batches.is_none() && !self.done {
+            self.batches = Some(read_ahead(db.clone(), collection.to_owned(), None));
+        }
+    }
+
     /// Whether the collection holds `wanted` (None when it does not), and then the
     /// document's tenant (None when its `tenantId` is not a UUID). `wanted` is not smaller
-    /// than any ObjectId asked about before: the cursor moves on to the first `_id` not
+    /// than any ObjectId asked about before: the pass moves on to the first `_id` not
     /// below it.
     pub(super) async fn find(
         &mut self,
@@ -48,49 +70,90 @@ impl Join {
         collection: &str,
         wanted: ObjectId,
     ) -> anyhow::Result<Option<Option<Uuid>>> {
-        if self.cursor.is_none() && !self.done {
-            // A deliberate full pass: no `maxTimeMS`. Starting at the first wanted id
-            // lets MongoDB skip the rest on its `_id` index.
-            let filter = if self.bounded {
-                doc! { "_id": { "$gte": wanted } }
-            } else {
-                doc! {}
-            };
-            let cursor = db
-                .collection::<Document>(collection)
-                .find(filter)
-                .projection(doc! { "_id": 1, "tenantId": 1 })
-                .sort(doc! { "_id": 1 })
-                .batch_size(ID_BATCH)
-                .await
-                .with_context(|| format!("reading {collection}"))?;
-            self.cursor = Some(cursor);
+        if self.batches.is_none() && !self.done {
+            let start = self.bounded.then_some(wanted);
+            self.batches = Some(read_ahead(db.clone(), collection.to_owned(), start));
         }
         while !self.done && self.head.is_none_or(|head| head < wanted) {
-            let cursor = self.cursor.as_mut().expect("opened above");
-            match cursor
-                .try_next()
-                .await
-                .with_context(|| format!("reading {collection}"))?
-            {
-                // `_id`s of other types sort apart from ObjectIds and match no row.
-                Some(document) => {
-                    if let Ok(id) = document.get_object_id("_id") {
-                        if self.head.is_some_and(|head| id <= head) {
-                            anyhow::bail!("{collection} does not come in _id order");
-                        }
-                        self.head = Some(id);
-                        self.head_tenant = document_tenant(&document);
-                    }
-                }
-                None => {
-                    self.done = true;
-                    self.cursor = None;
-                }
+            let Some((id, tenant)) = self.next(collection).await? else {
+                self.done = true;
+                self.batches = None;
+                break;
+            };
+            if self.head.is_some_and(|head| id <= head) {
+                anyhow::bail!("{collection} does not come in _id order");
             }
+            self.head = Some(id);
+            self.head_tenant = tenant;
         }
         Ok((self.head == Some(wanted)).then_some(self.head_tenant))
     }
+
+    /// The pass's next document, None after the last.
+    async fn next(&mut self, collection: &str) -> anyhow::Result<Option<Entry>> {
+        loop {
+            if let Some(entry) = self.batch.next() {
+                return Ok(Some(entry));
+            }
+            let batches = self.batches.as_mut().expect("opened before the pass");
+            match batches.recv().await {
+                Some(Ok(Some(batch))) => self.batch = batch.into_iter(),
+                Some(Ok(None)) => return Ok(None),
+                Some(Err(e)) => return Err(e),
+                None => anyhow::bail!("reading {collection}: the pass stopped before its end"),
+            }
+        }
+    }
+}
+
+/// Reads the collection's `_id`s and `tenantId`s ascending (from `start` when given) on
+/// its own task, `BATCHES_AHEAD` batches ahead of the receiver, and stops when the
+/// receiver is dropped. A deliberate full pass: no `maxTimeMS`. Starting at the first
+/// wanted id lets MongoDB skip the rest on its `_id` index. `_id`s of other types sort
+/// apart from ObjectIds, match no row and are left out.
+fn read_ahead(db: Database, collection: String, start: Option<ObjectId>) -> mpsc::Receiver<Batch> {
+    let (send, receive) = mpsc::channel(BATCHES_AHEAD);
+    tokio::spawn(async move {
+        let context = || format!("reading {collection}");
+        let filter = match start {
+            Some(start) => doc! { "_id": { "$gte": start } },
+            None => doc! {},
+        };
+        let opened = db
+            .collection::<Document>(&collection)
+            .find(filter)
+            .projection(doc! { "_id": 1, "tenantId": 1 })
+            .sort(doc! { "_id": 1 })
+            .batch_size(ID_BATCH)
+            .await
+            .with_context(context);
+        let mut cursor = match opened {
+            Ok(cursor) => cursor,
+            Err(e) => return drop(send.send(Err(e)).await),
+        };
+        loop {
+            let mut batch = Vec::with_capacity(ID_BATCH as usize);
+            let mut end = false;
+            while batch.len() < ID_BATCH as usize && !end {
+                match cursor.try_next().await.with_context(context) {
+                    Ok(Some(document)) => {
+                        if let Ok(id) = document.get_object_id("_id") {
+                            batch.push((id, document_tenant(&document)));
+                        }
+                    }
+                    Ok(None) => end = true,
+                    Err(e) => return drop(send.send(Err(e)).await),
+                }
+            }
+            if send.send(Ok(Some(batch))).await.is_err() {
+                return;
+            }
+            if end {
+                return drop(send.send(Ok(None)).await);
+            }
+        }
+    });
+    receive
 }
 
 /// Whether the collection holds `wanted`, and then its tenant, as [`Join::find`] says it:

@@ -683,6 +683,9 @@ impl<F: FnMut(&Problem)> Checker<'_, F> {
             });
         let mut values = std::pin::pin!(values);
         let mut join = Join::new(self.bounded_passes);
+        if plan.lookups == 0 {
+            join.start(self.db, collection);
+        }
         let mut last: Option<ObjectId> = None;
         let mut lookups_left = plan.lookups;
         let mut batch = Vec::new();
