@@ -60,6 +60,33 @@ impl Join {
         }
     }
 
+    /// Starts the pass now, over the whole collection, and shares its documents (`_id`,
+    /// `tenantId` and `field`): the receiver gets every document, to the last, even
+    /// after the join has found its last id. None where passes start at the first
+    /// wanted id (MongoDB): there the pass does not read the whole collection.
+    pub(super) fn share(
+        &mut self,
+        db: &Database,
+        collection: &str,
+        field: &'static str,
+    ) -> Option<mpsc::Receiver<Documents>> {
+        if self.bounded || self.batches.is_some() || self.done {
+            return None;
+        }
+        let (ids, batches) = mpsc::channel(BATCHES_AHEAD);
+        let (documents, shared) = mpsc::channel(BATCHES_AHEAD);
+        let reader = pass(
+            db.clone(),
+            collection.to_owned(),
+            None,
+            Some(ids),
+            Some((field, documents)),
+        );
+        tokio::spawn(reader);
+        self.batches = Some(batches);
+        Some(shared)
+    }
+
     /// Whether the collection holds `wanted` (None when it does not), and then the
     /// document's tenant (None when its `tenantId` is not a UUID). `wanted` is not smaller
     /// than any ObjectId asked about before: the pass moves on to the first `_id` not
@@ -112,48 +139,120 @@ impl Join {
 /// wanted id lets MongoDB skip the rest on its `_id` index. `_id`s of other types sort
 /// apart from ObjectIds, match no row and are left out.
 fn read_ahead(db: Database, collection: String, start: Option<ObjectId>) -> mpsc::Receiver<Batch> {
-    let (send, receive) = mpsc::channel(BATCHES_AHEAD);
-    tokio::spawn(async move {
-        let context = || format!("reading {collection}");
-        let filter = match start {
-            Some(start) => doc! { "_id": { "$gte": start } },
-            None => doc! {},
-        };
-        let opened = db
-            .collection::<Document>(&collection)
-            .find(filter)
-            .projection(doc! { "_id": 1, "tenantId": 1 })
-            .sort(doc! { "_id": 1 })
-            .batch_size(ID_BATCH)
-            .await
-            .with_context(context);
-        let mut cursor = match opened {
-            Ok(cursor) => cursor,
-            Err(e) => return drop(send.send(Err(e)).await),
-        };
-        loop {
-            let mut batch = Vec::with_capacity(ID_BATCH as usize);
-            let mut end = false;
-            while batch.len() < ID_BATCH as usize && !end {
-                match cursor.try_next().await.with_context(context) {
-                    Ok(Some(document)) => {
-                        if let Ok(id) = document.get_object_id("_id") {
-                            batch.push((id, document_tenant(&document)));
-                        }
+    let (ids, receive) = mpsc::channel(BATCHES_AHEAD);
+    tokio::spawn(pass(db, collection, start, Some(ids), None));
+    receive
+}
+
+/// The documents of a shared pass ([`Join::share`]), or its end (None).
+type Documents = anyhow::Result<Option<Vec<Document>>>;
+
+/// The pass behind a [`Join`]: sends each batch's `_id`s to `ids` and, when asked, the
+/// batch's documents (`_id`, `tenantId` and `field`) to `documents`. It reads on, to the
+/// end of the collection, while either still listens.
+async fn pass(
+    db: Database,
+    collection: String,
+    start: Option<ObjectId>,
+    mut ids: Option<mpsc::Sender<Batch>>,
+    mut documents: Option<(&'static str, mpsc::Sender<Documents>)>,
+) {
+    let context = || format!("reading {collection}");
+    let filter = match start {
+        Some(start) => doc! { "_id": { "$gte": start } },
+        None => doc! {},
+    };
+    let mut projection = doc! { "_id": 1, "tenantId": 1 };
+    if let Some((field, _)) = &documents {
+        projection.insert(*field, 1);
+    }
+    let opened = db
+        .collection::<Document>(&collection)
+        .find(filter)
+        .projection(projection)
+        .sort(doc! { "_id": 1 })
+        .batch_size(ID_BATCH)
+        .await
+        .with_context(context);
+    let mut cursor = match opened {
+        Ok(cursor) => cursor,
+        Err(e) => return fail(e, ids, documents).await,
+    };
+    loop {
+        let mut batch = Vec::with_capacity(ID_BATCH as usize);
+        let mut kept = Vec::new();
+        let mut end = false;
+        while batch.len() < ID_BATCH as usize && !end {
+            match cursor.try_next().await.with_context(context) {
+                Ok(Some(document)) => {
+                    if let Ok(id) = document.get_object_id("_id") {
+                        batch.push((id, document_tenant(&document)));
                     }
-                    Ok(None) => end = true,
-                    Err(e) => return drop(send.send(Err(e)).await),
+                    if documents.is_some() {
+                        kept.push(document);
+                    }
                 }
-            }
-            if send.send(Ok(Some(batch))).await.is_err() {
-                return;
-            }
-            if end {
-                return drop(send.send(Ok(None)).await);
+                Ok(None) => end = true,
+                Err(e) => return fail(e, ids, documents).await,
             }
         }
-    });
-    receive
+        if let Some(send) = &ids
+            && send.send(Ok(Some(batch))).await.is_err()
+        {
+            ids = None;
+        }
+        if let Some((_, send)) = &documents
+            && send.send(Ok(Some(kept))).await.is_err()
+        {
+            documents = None;
+        }
+        if end {
+            if let Some(send) = ids {
+                let _ = send.send(Ok(None)).await;
+            }
+            if let Some((_, send)) = documents {
+                let _ = send.send(Ok(None)).await;
+            }
+            return;
+        }
+        if ids.is_none() && documents.is_none() {
+            return;
+        }
+    }
+}
+
+/// Hands a pass's error to whoever still listens.
+async fn fail(
+    error: anyhow::Error,
+    ids: Option<mpsc::Sender<Batch>>,
+    documents: Option<(&'static str, mpsc::Sender<Documents>)>,
+) {
+    if let Some((_, send)) = documents {
+        let _ = send.send(Err(anyhow::anyhow!("{error:#}"))).await;
+    }
+    if let Some(send) = ids {
+        let _ = send.send(Err(error)).await;
+    }
+}
+
+/// The documents of a shared pass one by one, ending with the pass: a pass that stops
+/// without saying so is an error.
+pub(super) fn shared_documents(
+    collection: &'static str,
+    batches: mpsc::Receiver<Documents>,
+) -> impl futures::Stream<Item = anyhow::Result<Document>> {
+    futures::stream::try_unfold(batches, move |mut batches| async move {
+        match batches.recv().await {
+            Some(Ok(Some(batch))) => Ok(Some((
+                futures::stream::iter(batch.into_iter().map(anyhow::Ok)),
+                batches,
+            ))),
+            Some(Ok(None)) => Ok(None),
+            Some(Err(e)) => Err(e),
+            None => anyhow::bail!("reading {collection}: the pass stopped before its end"),
+        }
+    })
+    .try_flatten()
 }
 
 /// Whether the collection holds `wanted`, and then its tenant, as [`Join::find`] says it:

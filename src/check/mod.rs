@@ -18,7 +18,8 @@
 //!   streamed) against the collection: a merge join with its `_id`s ascending, each read
 //!   once, or, where the values are few among the documents, a lookup by `_id` each;
 //! - per collection with an S3 key field, its documents by cursor, their keys checked
-//!   against the listing a chunk at a time.
+//!   against the listing a chunk at a time; where a merge join's pass reads the whole
+//!   collection anyway (FerretDB), from that pass, so the collection is read once.
 //!
 //! Problems of different parts interleave in the order they are found; within a part,
 //! a join's come in the order of the reference value (by batches where looked up).
@@ -232,10 +233,13 @@ pub async fn check_with_progress(
         on_problem: Mutex::new(on_problem),
         progress,
     };
-    let (parts, not_checked) = parts(schema);
+    let (parts, not_checked) = parts(schema, !checker.bounded_passes);
     checker.summary().not_checked = not_checked;
     for part in &parts {
         progress.plan(part.owner());
+        if let Part::Join(.., Some(keys)) = part {
+            progress.plan(keys.name);
+        }
     }
     futures::stream::iter(parts)
         .map(|part| checker.part(part))
@@ -269,8 +273,15 @@ enum Part {
     ForeignKey(&'static Table, &'static ForeignKey),
     /// The table's S3 keys: prefix and existence.
     Keys(&'static Table),
-    /// A PostgreSQL → MongoDB reference: a merge join or lookups ([`JoinPlan`]).
-    Join(&'static Table, &'static str, &'static str),
+    /// A PostgreSQL → MongoDB reference: a merge join or lookups ([`JoinPlan`]); with a
+    /// collection, also that collection's S3 keys, from the merge join's own pass over
+    /// it where passes read the whole collection (FerretDB), else after it.
+    Join(
+        &'static Table,
+        &'static str,
+        &'static str,
+        Option<&'static Collection>,
+    ),
     /// A collection's S3 keys.
     Collection(&'static Collection),
 }
@@ -290,7 +301,12 @@ impl Part {
             Part::Count(t) => format!("{} count", t.name),
             Part::ForeignKey(t, fk) => format!("{}.{} → {}", t.name, fk.column, fk.target),
             Part::Keys(t) => format!("{} S3 keys", t.name),
-            Part::Join(t, column, collection) => format!("{}.{column} ⋈ {collection}", t.name),
+            Part::Join(t, column, collection, None) => {
+                format!("{}.{column} ⋈ {collection}", t.name)
+            }
+            Part::Join(t, column, collection, Some(_)) => {
+                format!("{}.{column} ⋈ {collection}, and its S3 keys", t.name)
+            }
             Part::Collection(c) => format!("{} S3 keys", c.name),
         }
     }
@@ -309,7 +325,8 @@ impl Part {
             Part::Count(t) => rows(t.name),
             Part::ForeignKey(t, fk) => rows(t.name) + rows(fk.target),
             Part::Keys(t) => rows(t.name) * 50.0,
-            Part::Join(t, ..) => rows(t.name) * 50.0,
+            Part::Join(t, .., None) => rows(t.name) * 50.0,
+            Part::Join(t, .., Some(c)) => rows(t.name) * 50.0 + Part::Collection(c).cost(schema),
             Part::Collection(c) => {
                 // About one document per referring row.
                 let referring: f64 = schema
@@ -330,8 +347,10 @@ impl Part {
 
 /// The parts of a check of `schema`, biggest table first, and the tables left out with
 /// why: its pages need `created_at`, and a table the declaration does not know is not
-/// checked; the summary names both.
-fn parts(schema: &'static Schema) -> (Vec<Part>, Vec<String>) {
+/// checked; the summary names both. Where a merge join's pass reads its whole collection
+/// (`whole_passes`), a collection's S3 keys are checked from the pass of the first join
+/// on it, the costliest: one read of the collection instead of two.
+fn parts(schema: &'static Schema, whole_passes: bool) -> (Vec<Part>, Vec<String>) {
     let mut parts = Vec::new();
     let mut not_checked = Vec::new();
     for table in schema.tables {
@@ -362,13 +381,22 @@ fn parts(schema: &'static Schema) -> (Vec<Part>, Vec<String>) {
                 column, collection, ..
             } = reference
             {
-                parts.push(Part::Join(table, column, collection));
+                parts.push(Part::Join(table, column, collection, None));
             }
         }
     }
     for collection in schema.collections {
-        if collection.s3_key_field.is_some() {
-            parts.push(Part::Collection(collection));
+        if collection.s3_key_field.is_none() {
+            continue;
+        }
+        let carrier = parts
+            .iter_mut()
+            .filter(|p| matches!(p, Part::Join(_, _, c, None) if *c == collection.name))
+            // The first of the costliest.
+            .min_by(|a, b| b.cost(schema).total_cmp(&a.cost(schema)));
+        match carrier {
+            Some(Part::Join(.., keys)) if whole_passes => *keys = Some(collection),
+            _ => parts.push(Part::Collection(collection)),
         }
     }
     // A table's parts together (its progress line is its own), the costliest tables
@@ -499,8 +527,8 @@ impl<F: FnMut(&Problem)> Checker<'_, F> {
             Part::Count(table) => self.count(table).await,
             Part::ForeignKey(table, fk) => self.foreign_key(table, fk).await,
             Part::Keys(table) => self.keys(table).await,
-            Part::Join(table, column, collection) => {
-                self.mongo_column(table, column, collection).await
+            Part::Join(table, column, collection, keys) => {
+                self.mongo_column(table, column, collection, keys).await
             }
             Part::Collection(collection) => self.collection(collection).await,
         };
@@ -639,14 +667,76 @@ impl<F: FnMut(&Problem)> Checker<'_, F> {
     /// lookup by `_id` per value where they are few (a small tenant in a large
     /// collection), since a pass would read the whole collection for them, switching to
     /// the pass if the values turn out many. The log says which plan ran.
+    ///
+    /// With `keys`, the S3 keys of that collection's documents are checked too: from the
+    /// merge join's own pass where it reads the whole collection ([`Join::share`]), which
+    /// goes on to the last document, else by their own read after the join.
     async fn mongo_column(
         &self,
         table: &'static Table,
         column: &'static str,
         collection: &'static str,
+        keys: Option<&'static Collection>,
     ) -> anyhow::Result<()> {
         let sql = join_sql(table, column, self.tenant.is_some());
         let plan = self.join_plan(&sql, table, column, collection).await?;
+        let mut join = Join::new(self.bounded_passes);
+        let shared = match keys.and_then(|c| Some((c, c.s3_key_field?))) {
+            Some((c, field)) if plan.lookups == 0 => join
+                .share(self.db, collection, field)
+                .map(|documents| (c, field, join::shared_documents(c.name, documents))),
+            _ => None,
+        };
+        if plan.lookups == 0 {
+            join.start(self.db, collection);
+        }
+        let joined = self.join_values(sql, table, column, collection, plan, join);
+        match (keys, shared) {
+            (_, Some((c, field, documents))) => {
+                // The documents the collection's own read would find: a scoped check's
+                // by their exact `tenantId`, as that find filters.
+                let tenant = self.tenant.map(|t| t.to_string());
+                let documents = documents.try_filter(move |d| {
+                    let wanted = tenant
+                        .as_deref()
+                        .is_none_or(|t| d.get_str("tenantId") == Ok(t));
+                    std::future::ready(wanted)
+                });
+                let keys = self.carried(c, self.collection_keys(c, field, documents));
+                futures::try_join!(joined, keys)?;
+                Ok(())
+            }
+            (Some(c), None) => {
+                joined.await?;
+                self.carried(c, self.collection(c)).await
+            }
+            (None, None) => joined.await,
+        }
+    }
+
+    /// A collection's S3 keys checked within another part: its own progress entry.
+    async fn carried(
+        &self,
+        collection: &'static Collection,
+        check: impl Future<Output = anyhow::Result<()>>,
+    ) -> anyhow::Result<()> {
+        self.progress.start(collection.name);
+        let result = check.await;
+        self.progress.end(collection.name);
+        result
+    }
+
+    /// The rows of `sql` (`table.column`'s values in order) against `collection` by
+    /// `plan`, the merge join's side read by `join`.
+    async fn join_values(
+        &self,
+        sql: String,
+        table: &'static Table,
+        column: &'static str,
+        collection: &'static str,
+        plan: JoinPlan,
+        mut join: Join,
+    ) -> anyhow::Result<()> {
         let mut tx = long_transaction(self.pg).await?;
         let mut query = sqlx::query_as::<_, (Uuid, Uuid, String)>(AssertSqlSafe(sql));
         if let Some(tenant) = self.tenant {
@@ -682,10 +772,6 @@ impl<F: FnMut(&Problem)> Checker<'_, F> {
                 std::future::ready(Ok(found))
             });
         let mut values = std::pin::pin!(values);
-        let mut join = Join::new(self.bounded_passes);
-        if plan.lookups == 0 {
-            join.start(self.db, collection);
-        }
         let mut last: Option<ObjectId> = None;
         let mut lookups_left = plan.lookups;
         let mut batch = Vec::new();
@@ -833,18 +919,30 @@ impl<F: FnMut(&Problem)> Checker<'_, F> {
             Some(tenant) => doc! { "tenantId": tenant.to_string() },
             None => doc! {},
         };
-        let context = || format!("reading {}", collection.name);
-        let mut cursor = self
+        let context = move || format!("reading {}", collection.name);
+        let documents = self
             .db
             .collection::<Document>(collection.name)
             .find(filter)
             .projection(doc! { "_id": 1, "tenantId": 1, field: 1 })
             .batch_size(DOC_BATCH)
             .await
-            .with_context(context)?;
+            .with_context(context)?
+            .map_err(move |e| anyhow::Error::from(e).context(context()));
+        self.collection_keys(collection, field, documents).await
+    }
+
+    /// Checks the key `field` of each of `documents`, `KEY_CHUNK` keys at a time.
+    async fn collection_keys(
+        &self,
+        collection: &'static Collection,
+        field: &'static str,
+        documents: impl futures::Stream<Item = anyhow::Result<Document>>,
+    ) -> anyhow::Result<()> {
+        let mut documents = std::pin::pin!(documents);
         let target = format!("s3://{}", self.bucket);
         let mut chunk = Vec::new();
-        while let Some(d) = cursor.try_next().await.with_context(context)? {
+        while let Some(d) = documents.try_next().await? {
             self.summary().documents_scanned += 1;
             self.progress.read(collection.name, 1);
             let id = match d.get("_id") {
@@ -930,6 +1028,37 @@ pub fn summary_line(s: &Summary) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_collections_keys_ride_on_a_join_pass_only_where_passes_read_it_whole() {
+        let schema = Schema::declared();
+        let carried = |parts: &[Part]| -> Vec<String> {
+            parts
+                .iter()
+                .filter_map(|p| match p {
+                    Part::Join(t, column, _, Some(c)) => {
+                        Some(format!("{}.{column} {}", t.name, c.name))
+                    }
+                    _ => None,
+                })
+                .collect()
+        };
+        let own = |parts: &[Part]| -> Vec<&str> {
+            parts
+                .iter()
+                .filter_map(|p| match p {
+                    Part::Collection(c) => Some(c.name),
+                    _ => None,
+                })
+                .collect()
+        };
+        let (whole, _) = parts(schema, true);
+        assert_eq!(carried(&whole), ["activities.output_ref activity_outputs"]);
+        assert!(own(&whole).is_empty(), "{:?}", own(&whole));
+        let (bounded, _) = parts(schema, false);
+        assert!(carried(&bounded).is_empty());
+        assert_eq!(own(&bounded), ["activity_outputs"]);
+    }
 
     #[test]
     fn a_key_belongs_to_the_tenant_its_prefix_names() {
