@@ -211,6 +211,40 @@ impl Samples {
     }
 }
 
+/// The bare clients' reads the resolve is compared with: the row by id, ...
+async fn bare_row(pg: &sqlx::PgPool, id: Uuid) -> sqlx::postgres::PgRow {
+    sqlx::query("select * from activities where id = $1")
+        .bind(id)
+        .fetch_one(pg)
+        .await
+        .unwrap()
+}
+
+/// ... its output document by `_id`, ...
+async fn bare_document(db: &mongodb::Database, id: ObjectId) -> Document {
+    db.collection::<Document>("activity_outputs")
+        .find_one(doc! { "_id": id })
+        .await
+        .unwrap()
+        .unwrap()
+}
+
+/// ... and the whole object (its length).
+async fn bare_object(s3: &aws_sdk_s3::Client, bucket: &str, key: &str) -> usize {
+    s3.get_object()
+        .bucket(bucket)
+        .key(key)
+        .send()
+        .await
+        .unwrap()
+        .body
+        .collect()
+        .await
+        .unwrap()
+        .into_bytes()
+        .len()
+}
+
 async fn resolve(source: Arc<Source>, live: &Live, large: Uuid) -> Uuid {
     let pg = live.pg.as_ref().unwrap();
     let activity = one(
@@ -231,19 +265,10 @@ async fn resolve(source: Arc<Source>, live: &Live, large: Uuid) -> Uuid {
             .bytes,
     )
     .unwrap();
-    let (output_ref,): (String,) =
-        sqlx::query_as("select output_ref from activities where id = $1")
-            .bind(activity)
-            .fetch_one(pg)
-            .await
-            .unwrap();
+    let output_ref: String = bare_row(pg, activity).await.get("output_ref");
     let oid = ObjectId::parse_str(&output_ref).unwrap();
-    let key = db
-        .collection::<Document>("activity_outputs")
-        .find_one(doc! { "_id": oid })
+    let key = bare_document(db, oid)
         .await
-        .unwrap()
-        .unwrap()
         .get_str("s3Key")
         .unwrap()
         .to_string();
@@ -277,34 +302,12 @@ async fn resolve(source: Arc<Source>, live: &Live, large: Uuid) -> Uuid {
         // The bare clients' chain: the row, then the document its output_ref names,
         // then the object that document's s3Key names, each hop waiting for the last.
         let at = Instant::now();
-        let bare_row = sqlx::query("select * from activities where id = $1")
-            .bind(activity)
-            .fetch_one(pg)
-            .await
-            .unwrap();
-        let bare_oid = ObjectId::parse_str(bare_row.get::<String, _>("output_ref")).unwrap();
-        let bare_key = db
-            .collection::<Document>("activity_outputs")
-            .find_one(doc! { "_id": bare_oid })
-            .await
-            .unwrap()
-            .unwrap()
-            .get_str("s3Key")
-            .unwrap()
-            .to_string();
-        let bytes = s3
-            .get_object()
-            .bucket(&bucket)
-            .key(&bare_key)
-            .send()
-            .await
-            .unwrap()
-            .body
-            .collect()
-            .await
-            .unwrap()
-            .into_bytes();
-        std::hint::black_box(bytes.len());
+        let bare_oid =
+            ObjectId::parse_str(bare_row(pg, activity).await.get::<String, _>("output_ref"))
+                .unwrap();
+        let bare_key = bare_document(db, bare_oid).await;
+        let bare_key = bare_key.get_str("s3Key").unwrap();
+        std::hint::black_box(bare_object(&s3, &bucket, bare_key).await);
         samples.add(keep, "bare chain", at);
         let at = Instant::now();
         std::hint::black_box(
@@ -319,43 +322,19 @@ async fn resolve(source: Arc<Source>, live: &Live, large: Uuid) -> Uuid {
         samples.add(keep, "parse", at);
         // Each hop alone, bare and tenantscope's.
         let at = Instant::now();
-        std::hint::black_box(
-            sqlx::query("select * from activities where id = $1")
-                .bind(activity)
-                .fetch_one(pg)
-                .await
-                .unwrap()
-                .len(),
-        );
+        std::hint::black_box(bare_row(pg, activity).await.len());
         samples.add(keep, "bare row", at);
         let at = Instant::now();
         std::hint::black_box(source.row(activities, activity).await.unwrap());
         samples.add(keep, "own row", at);
         let at = Instant::now();
-        std::hint::black_box(
-            db.collection::<Document>("activity_outputs")
-                .find_one(doc! { "_id": oid })
-                .await
-                .unwrap(),
-        );
+        std::hint::black_box(bare_document(db, oid).await);
         samples.add(keep, "bare document", at);
         let at = Instant::now();
         std::hint::black_box(source.document("activity_outputs", oid).await.unwrap());
         samples.add(keep, "own document", at);
         let at = Instant::now();
-        let whole = s3
-            .get_object()
-            .bucket(&bucket)
-            .key(&key)
-            .send()
-            .await
-            .unwrap()
-            .body
-            .collect()
-            .await
-            .unwrap()
-            .into_bytes();
-        std::hint::black_box(whole.len());
+        std::hint::black_box(bare_object(&s3, &bucket, &key).await);
         samples.add(keep, "bare object", at);
         let at = Instant::now();
         std::hint::black_box(
